@@ -1,0 +1,44 @@
+using Centrali.Console.Auth;
+using Centrali.Console.Collections;
+using Centrali.Console.Records;
+using Centrali.Console.Webhooks.Delivery;
+using Centrali.Console.Webhooks.Subscriptions;
+using Centrali.Console.Workspaces;
+using Microsoft.AspNetCore.DataProtection.EntityFrameworkCore;
+using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore;
+
+namespace Centrali.Console.Data;
+
+public sealed class AppDbContext(DbContextOptions<AppDbContext> options)
+    : IdentityDbContext<ConsoleUser>(options), IDataProtectionKeyContext
+{
+    public DbSet<Workspace> Workspaces => Set<Workspace>();
+    public DbSet<ApiToken> ApiTokens => Set<ApiToken>();
+    public DbSet<Collection> Collections => Set<Collection>();
+    public DbSet<Record> Records => Set<Record>();
+    public DbSet<IdempotentResponse> IdempotentResponses => Set<IdempotentResponse>();
+    public DbSet<Subscription> Subscriptions => Set<Subscription>();
+    public DbSet<WebhookEvent> Events => Set<WebhookEvent>();
+    public DbSet<Delivery> Deliveries => Set<Delivery>();
+    public DbSet<Attempt> Attempts => Set<Attempt>();
+    public DbSet<Circuit> Circuits => Set<Circuit>();
+    public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
+
+    protected override void OnModelCreating(ModelBuilder builder)
+    {
+        base.OnModelCreating(builder);
+        builder.ApplyConfigurationsFromAssembly(typeof(AppDbContext).Assembly);
+    }
+
+    protected override void ConfigureConventions(ModelConfigurationBuilder builder)
+    {
+        // Every stored time is UTC; reading it back must say so, or JSON loses the 'Z'.
+        builder.Properties<DateTime>().HaveConversion<UtcDateTimeConverter>();
+        builder.Properties<DateTime?>().HaveConversion<UtcDateTimeConverter>();
+    }
+}
+
+internal sealed class UtcDateTimeConverter() : Microsoft.EntityFrameworkCore.Storage.ValueConversion.ValueConverter<DateTime, DateTime>(
+    v => v.Kind == DateTimeKind.Utc ? v : v.ToUniversalTime(),
+    v => DateTime.SpecifyKind(v, DateTimeKind.Utc));

@@ -1,0 +1,54 @@
+using System.Security.Cryptography;
+using Centrali.Console.Auth;
+using Centrali.Console.Workspaces;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.EntityFrameworkCore;
+
+namespace Centrali.Console.Data;
+
+/// <summary>Runs before the app serves: migrations, then the bootstrap workspace, admin and token.</summary>
+public static class StartupTasks
+{
+    public static async Task PrepareDatabaseAsync(this WebApplication app)
+    {
+        await using var scope = app.Services.CreateAsyncScope();
+        var sp = scope.ServiceProvider;
+        var log = sp.GetRequiredService<ILoggerFactory>().CreateLogger("Centrali.Bootstrap");
+        var db = sp.GetRequiredService<AppDbContext>();
+        await db.Database.MigrateAsync();
+        if (db.Database.IsSqlite())
+            await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode = WAL;");
+
+        var config = app.Configuration;
+        var workspaceSlug = config["Bootstrap:Workspace"] is { Length: > 0 } s ? s : "default";
+        var workspace = await sp.GetRequiredService<WorkspaceService>().EnsureAsync(workspaceSlug);
+
+        if (config["Bootstrap:ApiToken"] is { Length: > 0 } token)
+            await sp.GetRequiredService<TokenService>().EnsureAsync(workspace.Id, token, "bootstrap");
+
+        await EnsureRolesAndAdminAsync(sp, config, workspace, log);
+    }
+
+    static async Task EnsureRolesAndAdminAsync(IServiceProvider sp, IConfiguration config, Workspace workspace, ILogger log)
+    {
+        var roles = sp.GetRequiredService<RoleManager<IdentityRole>>();
+        foreach (var role in new[] { Roles.Admin, Roles.Member })
+            if (!await roles.RoleExistsAsync(role))
+                await roles.CreateAsync(new IdentityRole(role));
+
+        var users = sp.GetRequiredService<UserManager<ConsoleUser>>();
+        if (await users.Users.AnyAsync()) return;
+
+        var email = config["Bootstrap:AdminEmail"] is { Length: > 0 } e ? e : "admin@localhost";
+        var password = config["Bootstrap:AdminPassword"];
+        var generated = string.IsNullOrEmpty(password);
+        if (generated)
+            password = "Cc-" + Convert.ToBase64String(RandomNumberGenerator.GetBytes(12)).Replace('+', 'x').Replace('/', 'y');
+
+        await sp.GetRequiredService<UserService>().CreateAsync(email, password!, Roles.Admin, workspace.Id);
+        if (generated)
+            log.LogWarning("Created the first console admin {Email} with the generated password {Password} — it is shown only this once; change it after logging in.", email, password);
+        else
+            log.LogInformation("Created the first console admin {Email}.", email);
+    }
+}

@@ -1,0 +1,22 @@
+namespace Centrali.Console.Records;
+
+public sealed class Record
+{
+    public Guid Id { get; set; } = Guid.CreateVersion7();
+    public Guid WorkspaceId { get; set; }
+    public Guid CollectionId { get; set; }
+    /// <summary>The record's data as a JSON object, stored as text.</summary>
+    public required string Data { get; set; }
+    public DateTime CreatedAt { get; set; }
+    public DateTime UpdatedAt { get; set; }
+}
+
+internal sealed class RecordConfiguration : Microsoft.EntityFrameworkCore.IEntityTypeConfiguration<Record>
+{
+    public void Configure(Microsoft.EntityFrameworkCore.Metadata.Builders.EntityTypeBuilder<Record> b)
+    {
+        // Keyset paging walks a collection by id (version-7 GUIDs sort by creation time).
+        b.HasIndex(x => new { x.CollectionId, x.Id });
+        b.HasIndex(x => new { x.CollectionId, x.UpdatedAt });
+    }
+}

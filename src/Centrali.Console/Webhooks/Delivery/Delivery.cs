@@ -1,0 +1,47 @@
+namespace Centrali.Console.Webhooks.Delivery;
+
+public sealed class Delivery
+{
+    public Guid Id { get; set; } = Guid.CreateVersion7();
+    public Guid WorkspaceId { get; set; }
+    public Guid SubscriptionId { get; set; }
+    public Guid EventId { get; set; }
+    public WebhookEvent? Event { get; set; }
+    public required string EventType { get; set; }
+    public required string RecordSlug { get; set; }
+    public Guid? RecordId { get; set; }
+    public string Status { get; set; } = DeliveryStatus.Pending;
+    public int AttemptCount { get; set; }
+    public int MaxAttempts { get; set; }
+    public DateTime? NextAttemptAt { get; set; }
+    /// <summary>While set in the future, one worker owns this delivery (ARCHITECTURE: claim-with-lease).</summary>
+    public DateTime? LeaseUntil { get; set; }
+    public int? LastStatusCode { get; set; }
+    public string? LastError { get; set; }
+    public Guid? ReplayedFrom { get; set; }
+    public DateTime CreatedAt { get; set; }
+    public DateTime? CompletedAt { get; set; }
+    public List<Attempt> Attempts { get; set; } = [];
+}
+
+public static class DeliveryStatus
+{
+    public const string Pending = "pending";
+    public const string Succeeded = "succeeded";
+    public const string Failed = "failed";
+}
+
+internal sealed class DeliveryConfiguration : Microsoft.EntityFrameworkCore.IEntityTypeConfiguration<Delivery>
+{
+    public void Configure(Microsoft.EntityFrameworkCore.Metadata.Builders.EntityTypeBuilder<Delivery> b)
+    {
+        b.HasOne(x => x.Event).WithMany().HasForeignKey(x => x.EventId).OnDelete(Microsoft.EntityFrameworkCore.DeleteBehavior.Restrict);
+        b.HasMany(x => x.Attempts).WithOne().HasForeignKey(x => x.DeliveryId).OnDelete(Microsoft.EntityFrameworkCore.DeleteBehavior.Cascade);
+        // The log's first page and its filters stay index-only at a million rows.
+        b.HasIndex(x => new { x.WorkspaceId, x.Id });
+        b.HasIndex(x => new { x.WorkspaceId, x.SubscriptionId, x.Id });
+        b.HasIndex(x => new { x.WorkspaceId, x.Status, x.Id });
+        b.HasIndex(x => new { x.Status, x.NextAttemptAt });
+        b.HasIndex(x => x.ReplayedFrom);
+    }
+}

@@ -1,0 +1,32 @@
+namespace Centrali.Console.Webhooks.Delivery;
+
+/// <summary>The outbox: one row per committed change, holding the exact bytes every delivery sends.</summary>
+public sealed class WebhookEvent
+{
+    public Guid Id { get; set; } = Guid.CreateVersion7();
+    public Guid WorkspaceId { get; set; }
+    public required string Type { get; set; }
+    public required string RecordSlug { get; set; }
+    public Guid? RecordId { get; set; }
+    public required byte[] Body { get; set; }
+    public DateTime CreatedAt { get; set; }
+}
+
+public static class EventTypes
+{
+    public const string RecordCreated = "record_created";
+    public const string RecordUpdated = "record_updated";
+    public const string RecordDeleted = "record_deleted";
+    public const string WebhookTest = "webhook_test";
+
+    public static readonly string[] Subscribable = [RecordCreated, RecordUpdated, RecordDeleted];
+}
+
+internal sealed class WebhookEventConfiguration : Microsoft.EntityFrameworkCore.IEntityTypeConfiguration<WebhookEvent>
+{
+    public void Configure(Microsoft.EntityFrameworkCore.Metadata.Builders.EntityTypeBuilder<WebhookEvent> b)
+    {
+        Microsoft.EntityFrameworkCore.RelationalEntityTypeBuilderExtensions.ToTable(b, "Events");
+        b.HasIndex(x => new { x.WorkspaceId, x.Id });
+    }
+}

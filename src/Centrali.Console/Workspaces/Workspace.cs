@@ -1,0 +1,19 @@
+namespace Centrali.Console.Workspaces;
+
+public sealed class Workspace
+{
+    public Guid Id { get; set; } = Guid.CreateVersion7();
+    public required string Slug { get; set; }
+    public required string Name { get; set; }
+    public DateTime CreatedAt { get; set; }
+}
+
+internal sealed class WorkspaceConfiguration : Microsoft.EntityFrameworkCore.IEntityTypeConfiguration<Workspace>
+{
+    public void Configure(Microsoft.EntityFrameworkCore.Metadata.Builders.EntityTypeBuilder<Workspace> b)
+    {
+        b.HasIndex(x => x.Slug).IsUnique();
+        b.Property(x => x.Slug).HasMaxLength(63);
+        b.Property(x => x.Name).HasMaxLength(200);
+    }
+}
