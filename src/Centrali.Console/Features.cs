@@ -1,6 +1,8 @@
 using Centrali.Console.Api;
 using Centrali.Console.Data;
+using Centrali.Console.Webhooks.Delivery;
 using Centrali.Console.Workspaces;
+using Microsoft.AspNetCore.DataProtection;
 using Microsoft.EntityFrameworkCore;
 
 namespace Centrali.Console;
@@ -14,6 +16,10 @@ public static class Features
         services.AddOpenApi();
         services.AddScoped<WorkspaceService>();
         services.AddScoped<CurrentWorkspace>();
+        // Keys live in the database: a restarted or moved container with the same database still decrypts secrets.
+        services.AddDataProtection().PersistKeysToDbContext<AppDbContext>().SetApplicationName("Centrali.Console");
+        services.AddSingleton<EventOutbox>();
+        services.AddSingleton<CircuitBreaker>();
         return services;
     }
 

@@ -13,7 +13,12 @@ public static class HangfireSetup
     {
         // Storage and activator are this app's own, not Hangfire's process-wide statics,
         // so two apps in one process (tests, benchmark) never run each other's jobs.
-        services.AddSingleton<JobStorage>(_ => new InMemoryStorage(new InMemoryStorageOptions { MaxExpirationTime = TimeSpan.FromHours(1) }));
+        services.AddSingleton<JobStorage>(sp =>
+        {
+            // Applies this app's Hangfire configuration (its log provider among it) before the storage logs anything.
+            sp.GetRequiredService<IGlobalConfiguration>();
+            return new InMemoryStorage(new InMemoryStorageOptions { MaxExpirationTime = TimeSpan.FromHours(1) });
+        });
         services.AddSingleton<JobActivator>(sp => new AspNetCoreJobActivator(sp.GetRequiredService<IServiceScopeFactory>()));
         services.AddHangfire(c => c
             .SetDataCompatibilityLevel(CompatibilityLevel.Version_180)

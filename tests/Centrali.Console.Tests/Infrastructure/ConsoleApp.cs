@@ -1,0 +1,84 @@
+using System.Collections.Concurrent;
+using System.Net.Http.Headers;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace Centrali.Console.Tests.Infrastructure;
+
+/// <summary>The real app on a real SQLite file of its own, with a bootstrap admin and token.</summary>
+public sealed class ConsoleApp : WebApplicationFactory<Program>
+{
+    public const string AdminEmail = "admin@example.com";
+    public const string AdminPassword = "Passw0rd!";
+    public const string Token = "cct_test_default_token_0123456789";
+
+    readonly Dictionary<string, string?> settings;
+    public string Folder { get; }
+    public string DatabasePath => Path.Combine(Folder, "centrali.db");
+    public ConcurrentQueue<string> Logs { get; } = new();
+    /// <summary>Leave the database behind at dispose, for a test that restarts on it.</summary>
+    public bool KeepFolder { get; set; }
+
+    public ConsoleApp(IDictionary<string, string?>? settings = null, string? folder = null)
+    {
+        Folder = folder ?? Path.Combine(Path.GetTempPath(), "centrali-tests", Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(Folder);
+        this.settings = new Dictionary<string, string?>
+        {
+            ["ConnectionStrings:Centrali"] = $"Data Source={DatabasePath}",
+            ["Bootstrap:AdminEmail"] = AdminEmail,
+            ["Bootstrap:AdminPassword"] = AdminPassword,
+            ["Bootstrap:ApiToken"] = Token,
+            ["Webhooks:AllowPrivateNetworks"] = "true",
+            ["Webhooks:RetryDelays:0"] = "00:00:01",
+            ["Webhooks:RetryDelays:1"] = "00:00:01",
+            ["Webhooks:RetryDelays:2"] = "00:00:01",
+            ["Webhooks:RetryDelays:3"] = "00:00:01",
+            ["Webhooks:Timeout"] = "00:00:05",
+            ["Hangfire:SchedulePollingInterval"] = "00:00:00.200",
+        };
+        foreach (var (k, v) in settings ?? new Dictionary<string, string?>()) this.settings[k] = v;
+    }
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        builder.UseEnvironment("Testing");
+        foreach (var (k, v) in settings) builder.UseSetting(k, v);
+        builder.ConfigureLogging(l => l.AddProvider(new CapturingLoggerProvider(Logs)));
+    }
+
+    /// <summary>An HTTP client carrying a bearer token (the bootstrap one by default).</summary>
+    public HttpClient Api(string? token = Token)
+    {
+        var client = CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
+        if (token is not null) client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        return client;
+    }
+
+    public T Service<T>() where T : notnull => Services.GetRequiredService<T>();
+
+    public AsyncServiceScope Scope() => Services.CreateAsyncScope();
+
+    public override async ValueTask DisposeAsync()
+    {
+        await base.DisposeAsync();
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        if (!KeepFolder) try { Directory.Delete(Folder, recursive: true); } catch (IOException) { }
+    }
+}
+
+sealed class CapturingLoggerProvider(ConcurrentQueue<string> sink) : ILoggerProvider
+{
+    public ILogger CreateLogger(string categoryName) => new Logger(sink, categoryName);
+    public void Dispose() { }
+
+    sealed class Logger(ConcurrentQueue<string> sink, string category) : ILogger
+    {
+        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+        public bool IsEnabled(LogLevel logLevel) => true;
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+            sink.Enqueue($"{logLevel} {category}: {formatter(state, exception)} {exception}");
+    }
+}
