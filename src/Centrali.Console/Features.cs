@@ -18,8 +18,7 @@ public static class Features
         services.AddScoped<CurrentWorkspace>();
         // Keys live in the database: a restarted or moved container with the same database still decrypts secrets.
         services.AddDataProtection().PersistKeysToDbContext<AppDbContext>().SetApplicationName("Centrali.Console");
-        services.AddSingleton<EventOutbox>();
-        services.AddSingleton<CircuitBreaker>();
+        services.AddDeliveries(config, env);
         return services;
     }
 
@@ -28,6 +27,7 @@ public static class Features
         var api = app.MapWorkspaceApi();
         api.MapGet("/whoami", (HttpContext http) => TypedResults.Ok(new One<WhoAmI>(new WhoAmI(
             http.WorkspaceSlug(), http.User.FindFirst(Auth.ApiTokenAuthentication.TokenHintClaim)!.Value))));
+        api.MapDeliveriesApi();
         return app;
     }
 
