@@ -1,5 +1,6 @@
 using Centrali.Console.Api;
 using Centrali.Console.Data;
+using Centrali.Console.Realtime;
 using Centrali.Console.Webhooks.Delivery;
 using Centrali.Console.Workspaces;
 using Microsoft.AspNetCore.DataProtection;
@@ -19,6 +20,7 @@ public static class Features
         // Keys live in the database: a restarted or moved container with the same database still decrypts secrets.
         services.AddDataProtection().PersistKeysToDbContext<AppDbContext>().SetApplicationName("Centrali.Console");
         services.AddDeliveries(config, env);
+        services.AddRealtime();
         return services;
     }
 
@@ -28,6 +30,7 @@ public static class Features
         api.MapGet("/whoami", (HttpContext http) => TypedResults.Ok(new One<WhoAmI>(new WhoAmI(
             http.WorkspaceSlug(), http.User.FindFirst(Auth.ApiTokenAuthentication.TokenHintClaim)!.Value))));
         api.MapDeliveriesApi();
+        app.MapRealtime();
         return app;
     }
 
