@@ -1,5 +1,7 @@
 using Centrali.Console.Api;
+using Centrali.Console.Collections;
 using Centrali.Console.Data;
+using Centrali.Console.Records;
 using Centrali.Console.Webhooks.Delivery;
 using Centrali.Console.Workspaces;
 using Microsoft.AspNetCore.DataProtection;
@@ -20,6 +22,10 @@ public static class Features
         services.AddDataProtection().PersistKeysToDbContext<AppDbContext>().SetApplicationName("Centrali.Console");
         services.AddSingleton<EventOutbox>();
         services.AddSingleton<CircuitBreaker>();
+        services.Configure<RecordOptions>(config.GetSection("Records"));
+        services.AddSingleton<Idempotency>();
+        services.AddScoped<CollectionService>();
+        services.AddScoped<RecordService>();
         return services;
     }
 
@@ -28,6 +34,8 @@ public static class Features
         var api = app.MapWorkspaceApi();
         api.MapGet("/whoami", (HttpContext http) => TypedResults.Ok(new One<WhoAmI>(new WhoAmI(
             http.WorkspaceSlug(), http.User.FindFirst(Auth.ApiTokenAuthentication.TokenHintClaim)!.Value))));
+        api.MapCollectionsApi();
+        api.MapRecordsApi();
         return app;
     }
 
