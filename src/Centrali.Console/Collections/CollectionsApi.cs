@@ -2,6 +2,7 @@ using System.Text.Json;
 using Centrali.Console.Api;
 using Centrali.Console.Records;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
 
 namespace Centrali.Console.Collections;
 
@@ -15,10 +16,10 @@ public static class CollectionsApi
             TypedResults.Ok(await service.ListAsync(http.WorkspaceId(), limit, cursor, ct)));
 
         collections.MapPost("/", async Task<Results<Created<One<CollectionView>>, StoredAnswerResult>> (
-            HttpContext http, CollectionService service, RecordService records, CancellationToken ct) =>
+            HttpContext http, CollectionService service, IOptions<RecordOptions> limits, CancellationToken ct) =>
         {
             var key = IdempotencyKey.From(http.Request);
-            var input = ReadInput(await RecordBody.ReadAsync(http.Request, records.MaxBytes, ct));
+            var input = ReadInput(await RecordBody.ReadAsync(http.Request, limits.Value.MaxBytes, ct));
             var created = await service.CreateAsync(http.WorkspaceId(), input, key, ct);
             if (created.Replay is { } replay) return new StoredAnswerResult(replay);
             return TypedResults.Created($"{http.Request.Path.Value!.TrimEnd('/')}/{created.Value!.Slug}", new One<CollectionView>(created.Value));
@@ -27,9 +28,9 @@ public static class CollectionsApi
         collections.MapGet("/{slug}", async (HttpContext http, CollectionService service, string slug, CancellationToken ct) =>
             TypedResults.Ok(new One<CollectionView>(await service.GetAsync(http.WorkspaceId(), slug, ct))));
 
-        collections.MapPut("/{slug}", async (HttpContext http, CollectionService service, RecordService records, string slug, CancellationToken ct) =>
+        collections.MapPut("/{slug}", async (HttpContext http, CollectionService service, IOptions<RecordOptions> limits, string slug, CancellationToken ct) =>
         {
-            var input = ReadInput(await RecordBody.ReadAsync(http.Request, records.MaxBytes, ct));
+            var input = ReadInput(await RecordBody.ReadAsync(http.Request, limits.Value.MaxBytes, ct));
             return TypedResults.Ok(new One<CollectionView>(await service.UpdateAsync(http.WorkspaceId(), slug, input, ct)));
         });
 
