@@ -1,6 +1,8 @@
 using Centrali.Console.Api;
+using Centrali.Console.Collections;
 using Centrali.Console.Data;
 using Centrali.Console.Realtime;
+using Centrali.Console.Records;
 using Centrali.Console.Webhooks.Delivery;
 using Centrali.Console.Workspaces;
 using Microsoft.AspNetCore.DataProtection;
@@ -21,6 +23,10 @@ public static class Features
         services.AddDataProtection().PersistKeysToDbContext<AppDbContext>().SetApplicationName("Centrali.Console");
         services.AddDeliveries(config, env);
         services.AddRealtime();
+        services.Configure<RecordOptions>(config.GetSection("Records"));
+        services.AddSingleton<Idempotency>();
+        services.AddScoped<CollectionService>();
+        services.AddScoped<RecordService>();
         return services;
     }
 
@@ -29,6 +35,8 @@ public static class Features
         var api = app.MapWorkspaceApi();
         api.MapGet("/whoami", (HttpContext http) => TypedResults.Ok(new One<WhoAmI>(new WhoAmI(
             http.WorkspaceSlug(), http.User.FindFirst(Auth.ApiTokenAuthentication.TokenHintClaim)!.Value))));
+        api.MapCollectionsApi();
+        api.MapRecordsApi();
         api.MapDeliveriesApi();
         app.MapRealtime();
         return app;
