@@ -1,6 +1,7 @@
 using Centrali.Console.Api;
 using Centrali.Console.Data;
 using Centrali.Console.Webhooks.Delivery;
+using Centrali.Console.Webhooks.Subscriptions;
 using Centrali.Console.Workspaces;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.EntityFrameworkCore;
@@ -20,6 +21,11 @@ public static class Features
         services.AddDataProtection().PersistKeysToDbContext<AppDbContext>().SetApplicationName("Centrali.Console");
         services.AddSingleton<EventOutbox>();
         services.AddSingleton<CircuitBreaker>();
+        services.AddSingleton<SubscriptionSecrets>();
+        // Read when first needed, so test hosts' settings apply; Development allows local receivers by default.
+        services.AddSingleton(sp => new UrlGuard(
+            sp.GetRequiredService<IConfiguration>().GetValue<bool?>("Webhooks:AllowPrivateNetworks") ?? sp.GetRequiredService<IHostEnvironment>().IsDevelopment()));
+        services.AddScoped<SubscriptionService>();
         return services;
     }
 
@@ -28,6 +34,7 @@ public static class Features
         var api = app.MapWorkspaceApi();
         api.MapGet("/whoami", (HttpContext http) => TypedResults.Ok(new One<WhoAmI>(new WhoAmI(
             http.WorkspaceSlug(), http.User.FindFirst(Auth.ApiTokenAuthentication.TokenHintClaim)!.Value))));
+        api.MapSubscriptionsApi();
         return app;
     }
 
