@@ -57,7 +57,6 @@ public sealed record LastDelivery(string Status, int? LastStatusCode, string? La
 public sealed partial class SubscriptionService(
     IDbContextFactory<AppDbContext> dbs, TimeProvider time, SubscriptionSecrets secrets, CircuitBreaker circuits, UrlGuard guard)
 {
-    public static readonly string[] EventTypes = ["record_created", "record_updated", "record_deleted"];
     public static readonly string[] Algorithms = ["sha256", "sha1", "sha512"];
     public static readonly string[] Encodings = ["base64", "hex"];
     public const string DefaultSignatureHeader = "X-Signature";
@@ -210,11 +209,11 @@ public sealed partial class SubscriptionService(
             {
                 // The dotted spelling (record.created) is the SDK's; we store the underscored one.
                 var type = raw?.Trim().Replace('.', '_');
-                if (type is null || !EventTypes.Contains(type)) Error("events", $"'{raw}' is not an event type; use {string.Join(", ", EventTypes)}.");
+                if (type is null || !EventTypes.Subscribable.Contains(type)) Error("events", $"'{raw}' is not an event type; use {string.Join(", ", EventTypes.Subscribable)}.");
                 else if (!events.Contains(type)) events.Add(type);
             }
-            if (input.Events.Count == 0) Error("events", $"Choose at least one event: {string.Join(", ", EventTypes)}.");
-            events = [.. EventTypes.Where(events.Contains)];
+            if (input.Events.Count == 0) Error("events", $"Choose at least one event: {string.Join(", ", EventTypes.Subscribable)}.");
+            events = [.. EventTypes.Subscribable.Where(events.Contains)];
         }
 
         List<string>? slugs = null;
