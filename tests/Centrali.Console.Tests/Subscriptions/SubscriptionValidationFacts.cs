@@ -69,6 +69,18 @@ public sealed class SubscriptionValidationFacts
         await AssertRefusedAsync(app, Body(field_json), field);
     }
 
+    [Theory]
+    [InlineData("""{"name":"n","url":"https://customer.example.com/hook","events":"record_created"}""")]
+    [InlineData("""{"name":"n","url":"https://customer.example.com/hook","events":["record_created"]""")]
+    [InlineData("")]
+    public async Task Create_RefusesABodyThatIsNotASubscription(string json)
+    {
+        await using var app = new ConsoleApp();
+        var response = await app.Api().PostRawAsync(Base, json);
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+    }
+
     [Fact]
     public async Task Create_ReportsEveryBrokenFieldAtOnce()
     {
