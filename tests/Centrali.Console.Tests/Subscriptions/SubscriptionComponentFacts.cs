@@ -95,6 +95,10 @@ public sealed class SubscriptionComponentFacts
         Assert.Equal(["orders", "invoices"], created.RecordSlugs);
         Assert.Equal(shown, await SubscriptionsApiFacts.SigningSecretAsync(app, created.Id.ToString()));
 
+        // The host re-rendering the dialog must not hide the secret before it was copied.
+        cut.Render(p => p.Add(x => x.WorkspaceId, workspace.Id));
+        Assert.Equal(shown, cut.Find("[data-testid='one-time-secret']").TextContent.Trim());
+
         cut.Find("[data-testid='copy-secret']").Click();
         Assert.Equal(shown, ui.JSInterop.VerifyInvoke("centrali.copy").Arguments[0]);
 
@@ -102,6 +106,39 @@ public sealed class SubscriptionComponentFacts
         Assert.NotNull(saved);
         Assert.Null(saved!.Secret);
         Assert.DoesNotContain(shown, cut.Markup);
+    }
+
+    [Fact]
+    public async Task EditForm_ChangesTheSubscription_AndKeepsItsSecret()
+    {
+        await using var app = new ConsoleApp();
+        var (ui, workspace) = await UiAsync(app);
+        await using var _ = ui;
+        var service = app.Service<SubscriptionService>();
+        var existing = await service.CreateAsync(workspace.Id, new SubscriptionInput
+        {
+            Name = "acme", Url = "https://customer.example.com/hook", Events = ["record_created"],
+        });
+        SubscriptionView? saved = null;
+        var cut = ui.Render<SubscriptionEditor>(p => p
+            .Add(x => x.WorkspaceId, workspace.Id)
+            .Add(x => x.Existing, existing with { Secret = null })
+            .Add(x => x.OnSaved, (SubscriptionView v) => saved = v));
+
+        Assert.Equal("acme", InputOf(cut, "subscription-name").GetAttribute("value"));
+        InputOf(cut, "subscription-name").Change("acme renamed");
+        InputOf(cut, "event-record_deleted").Change(true);
+        cut.Find("[data-testid='advanced']").Click();
+        InputOf(cut, "subscription-prefix").Change("sha256=");
+        cut.Find("[data-testid='save-subscription']").Click();
+
+        cut.WaitForAssertion(() => Assert.NotNull(saved));
+        Assert.Equal("acme renamed", saved!.Name);
+        Assert.Equal(["record_created", "record_deleted"], saved.Events);
+        Assert.Equal("sha256=", saved.SignaturePrefix);
+        Assert.Null(saved.Secret);
+        Assert.Empty(cut.FindAll("[data-testid='one-time-secret']"));
+        Assert.Equal(existing.Secret, await SubscriptionsApiFacts.SigningSecretAsync(app, existing.Id.ToString()));
     }
 
     [Fact]
