@@ -1,10 +1,14 @@
 using Centrali.Console.Api;
+using Centrali.Console.Collections;
 using Centrali.Console.Data;
+using Centrali.Console.Realtime;
+using Centrali.Console.Records;
 using Centrali.Console.Webhooks.Delivery;
 using Centrali.Console.Webhooks.Subscriptions;
 using Centrali.Console.Workspaces;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
 
 namespace Centrali.Console;
 
@@ -19,12 +23,14 @@ public static class Features
         services.AddScoped<CurrentWorkspace>();
         // Keys live in the database: a restarted or moved container with the same database still decrypts secrets.
         services.AddDataProtection().PersistKeysToDbContext<AppDbContext>().SetApplicationName("Centrali.Console");
-        services.AddSingleton<EventOutbox>();
-        services.AddSingleton<CircuitBreaker>();
-        services.AddSingleton<SubscriptionSecrets>();
-        // Read when first needed, so test hosts' settings apply; Development allows local receivers by default.
-        services.AddSingleton(sp => new UrlGuard(
-            sp.GetRequiredService<IConfiguration>().GetValue<bool?>("Webhooks:AllowPrivateNetworks") ?? sp.GetRequiredService<IHostEnvironment>().IsDevelopment()));
+        services.AddDeliveries(config, env);
+        services.AddRealtime();
+        services.Configure<RecordOptions>(config.GetSection("Records"));
+        services.AddSingleton<Idempotency>();
+        services.AddScoped<CollectionService>();
+        services.AddScoped<RecordService>();
+        // The same Webhooks:AllowPrivateNetworks the sender obeys at connect time (default: true only in Development).
+        services.AddSingleton(sp => new UrlGuard(sp.GetRequiredService<IOptions<WebhookOptions>>().Value.AllowPrivateNetworks == true));
         services.AddScoped<SubscriptionService>();
         return services;
     }
@@ -35,6 +41,10 @@ public static class Features
         api.MapGet("/whoami", (HttpContext http) => TypedResults.Ok(new One<WhoAmI>(new WhoAmI(
             http.WorkspaceSlug(), http.User.FindFirst(Auth.ApiTokenAuthentication.TokenHintClaim)!.Value))));
         api.MapSubscriptionsApi();
+        api.MapCollectionsApi();
+        api.MapRecordsApi();
+        api.MapDeliveriesApi();
+        app.MapRealtime();
         return app;
     }
 

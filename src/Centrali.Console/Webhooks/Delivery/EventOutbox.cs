@@ -1,23 +1,58 @@
+using System.Runtime.CompilerServices;
 using System.Text.Json;
 using Centrali.Console.Data;
+using Centrali.Console.Realtime;
+using Centrali.Console.Webhooks.Subscriptions;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
 
 namespace Centrali.Console.Webhooks.Delivery;
 
 /// <summary>
-/// The outbox: a record change adds its event here inside the change's own transaction,
-/// so if the write commits, its deliveries exist too.
+/// The outbox: a record change adds its event, and one delivery per matching active subscription,
+/// inside the change's own transaction — so if the write commits, its deliveries exist, crash or not.
 /// </summary>
-public sealed class EventOutbox(TimeProvider time)
+public sealed class EventOutbox(TimeProvider time, IOptions<WebhookOptions> options, DeliveryQueue queue, DeliveryNotifier notifier)
 {
+    readonly ConditionalWeakTable<WebhookEvent, List<Delivery>> fannedOut = new();
+
     /// <summary>
-    /// Adds the event (and, once the delivery engine lands, its deliveries) to <paramref name="db"/> without saving;
-    /// the caller's SaveChanges commits it together with the record. Call <see cref="Committed"/> after the commit.
+    /// Adds the event and its deliveries to <paramref name="db"/> without saving; the caller's SaveChanges
+    /// commits them together with the record. Call <see cref="Committed"/> after the commit.
     /// </summary>
-    public Task<WebhookEvent> AddAsync(AppDbContext db, Guid workspaceId, string workspaceSlug, string type,
+    public async Task<WebhookEvent> AddAsync(AppDbContext db, Guid workspaceId, string workspaceSlug, string type,
         string recordSlug, Guid? recordId, string dataJson, CancellationToken ct = default)
     {
+        var e = NewEvent(workspaceId, workspaceSlug, type, recordSlug, recordId, dataJson);
+        db.Events.Add(e);
+        var deliveries = new List<Delivery>();
+        foreach (var subscription in await ActiveAsync(db, workspaceId, ct))
+            if (Matches(subscription, type, recordSlug))
+                deliveries.Add(NewDelivery(e, subscription.Id));
+        db.Deliveries.AddRange(deliveries);
+        fannedOut.AddOrUpdate(e, deliveries);
+        return e;
+    }
+
+    /// <summary>Starts sending what <see cref="AddAsync"/> added, once the transaction has committed.</summary>
+    public void Committed(IEnumerable<WebhookEvent> events)
+    {
+        foreach (var e in events)
+            if (fannedOut.TryGetValue(e, out var deliveries))
+                foreach (var d in deliveries) Started(d);
+    }
+
+    /// <summary>A delivery already committed (test event, replay): send it and tell the live log.</summary>
+    public void Started(Delivery d)
+    {
+        queue.Enqueue(d.Id);
+        _ = notifier.PublishAsync(d.ToChange());
+    }
+
+    public WebhookEvent NewEvent(Guid workspaceId, string workspaceSlug, string type, string recordSlug, Guid? recordId, string dataJson)
+    {
         var now = time.GetUtcNow().UtcDateTime;
-        var e = new WebhookEvent
+        return new WebhookEvent
         {
             WorkspaceId = workspaceId,
             Type = type,
@@ -26,14 +61,34 @@ public sealed class EventOutbox(TimeProvider time)
             Body = Body(type, workspaceSlug, recordSlug, recordId, dataJson, now),
             CreatedAt = now,
         };
-        db.Events.Add(e);
-        return Task.FromResult(e);
     }
 
-    /// <summary>Starts sending what <see cref="AddAsync"/> added, once the transaction has committed.</summary>
-    public void Committed(IReadOnlyCollection<WebhookEvent> events)
+    public Delivery NewDelivery(WebhookEvent e, Guid subscriptionId, Guid? replayedFrom = null)
     {
+        var now = time.GetUtcNow().UtcDateTime;
+        return new Delivery
+        {
+            WorkspaceId = e.WorkspaceId,
+            SubscriptionId = subscriptionId,
+            EventId = e.Id,
+            EventType = e.Type,
+            RecordSlug = e.RecordSlug,
+            RecordId = e.RecordId,
+            Status = DeliveryStatus.Pending,
+            MaxAttempts = options.Value.MaxAttempts,
+            NextAttemptAt = now,
+            ReplayedFrom = replayedFrom,
+            CreatedAt = now,
+        };
     }
+
+    static Task<List<Subscription>> ActiveAsync(AppDbContext db, Guid workspaceId, CancellationToken ct) =>
+        db.Subscriptions.AsNoTracking()
+            .Where(s => s.WorkspaceId == workspaceId && s.Status == SubscriptionStatus.Active).ToListAsync(ct);
+
+    static bool Matches(Subscription s, string type, string recordSlug) =>
+        s.Events.Split(',').Contains(type)
+        && (s.RecordSlugs.Length == 0 || s.RecordSlugs.Split(',').Contains(recordSlug));
 
     /// <summary>The exact wire body of API.md, serialised once; every attempt and replay sends these bytes.</summary>
     public static byte[] Body(string type, string workspaceSlug, string recordSlug, Guid? recordId, string dataJson, DateTime timestamp)

@@ -1,0 +1,81 @@
+using System.Security.Claims;
+using Centrali.Console.Auth;
+using Centrali.Console.Workspaces;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.AspNetCore.SignalR;
+
+namespace Centrali.Console.Realtime;
+
+/// <summary>
+/// /hubs/deliveries: console users (cookie) and API tokens (bearer, or ?access_token= on WebSockets) receive
+/// `deliveryChanged` for their own workspace only.
+/// </summary>
+[Authorize(AuthenticationSchemes = $"{ApiTokenAuthentication.SchemeName},Identity.Application")]
+public sealed class DeliveriesHub(UserManager<ConsoleUser> users, WorkspaceService workspaces) : Hub
+{
+    public const string Path = "/hubs/deliveries";
+    public const string Message = "deliveryChanged";
+
+    public static string Group(Guid workspaceId) => $"workspace:{workspaceId}";
+
+    public override async Task OnConnectedAsync()
+    {
+        var user = Context.User!;
+        if (user.FindFirstValue(ApiTokenAuthentication.WorkspaceIdClaim) is { } tokenWorkspace)
+        {
+            await Groups.AddToGroupAsync(Context.ConnectionId, Group(Guid.Parse(tokenWorkspace)));
+        }
+        else
+        {
+            // A console user follows the workspace chosen in the switcher (or the query's ?workspace=slug).
+            var slug = Context.GetHttpContext()?.Request.Query["workspace"].ToString();
+            var all = await workspaces.ListAsync();
+            var chosen = all.FirstOrDefault(w => w.Slug == slug);
+            if (chosen is null && await users.GetUserAsync(user) is { } consoleUser)
+                chosen = all.FirstOrDefault(w => w.Id == consoleUser.CurrentWorkspaceId);
+            chosen ??= all.FirstOrDefault();
+            if (chosen is not null) await Groups.AddToGroupAsync(Context.ConnectionId, Group(chosen.Id));
+        }
+        await base.OnConnectedAsync();
+    }
+}
+
+/// <summary>Relays the notifier's changes to the hub's workspace groups.</summary>
+internal sealed class DeliveriesHubRelay(DeliveryNotifier notifier, IHubContext<DeliveriesHub> hub) : IHostedService
+{
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        notifier.Changed += RelayAsync;
+        return Task.CompletedTask;
+    }
+
+    Task RelayAsync(DeliveryChanged change) =>
+        hub.Clients.Group(DeliveriesHub.Group(change.WorkspaceId)).SendAsync(DeliveriesHub.Message, new
+        {
+            change.Id, change.SubscriptionId, change.EventId, change.Event, change.Status, change.AttemptCount,
+            change.MaxAttempts, change.NextAttemptAt, change.LastStatusCode, change.ReplayedFrom,
+        });
+
+    public Task StopAsync(CancellationToken cancellationToken)
+    {
+        notifier.Changed -= RelayAsync;
+        return Task.CompletedTask;
+    }
+}
+
+public static class RealtimeSetup
+{
+    public static IServiceCollection AddRealtime(this IServiceCollection services)
+    {
+        services.AddSignalR();
+        services.AddHostedService<DeliveriesHubRelay>();
+        return services;
+    }
+
+    public static WebApplication MapRealtime(this WebApplication app)
+    {
+        app.MapHub<DeliveriesHub>(DeliveriesHub.Path);
+        return app;
+    }
+}

@@ -1,0 +1,22 @@
+namespace Centrali.Console.Realtime;
+
+/// <summary>What the live log shows of a delivery; sent whenever one is created or changes.</summary>
+public sealed record DeliveryChanged(Guid Id, Guid WorkspaceId, Guid SubscriptionId, Guid EventId, string Event, string Status,
+    int AttemptCount, int MaxAttempts, DateTime? NextAttemptAt, int? LastStatusCode, Guid? ReplayedFrom);
+
+/// <summary>In-process fan-out of delivery changes to pages and the hub (ARCHITECTURE: notifier).</summary>
+public sealed class DeliveryNotifier(ILogger<DeliveryNotifier> log)
+{
+    public event Func<DeliveryChanged, Task>? Changed;
+
+    public async Task PublishAsync(DeliveryChanged change)
+    {
+        if (Changed is not { } handlers) return;
+        foreach (var handler in handlers.GetInvocationList().Cast<Func<DeliveryChanged, Task>>())
+        {
+            // A failing listener (a closed page) must not stop the others or the delivery.
+            try { await handler(change); }
+            catch (Exception e) { log.LogDebug(e, "A delivery listener failed."); }
+        }
+    }
+}

@@ -1,0 +1,47 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Centrali.Console.Api;
+
+namespace Centrali.Console.Records;
+
+public sealed class RecordOptions
+{
+    /// <summary>Records:MaxBytes — the largest request body a record write accepts.</summary>
+    public int MaxBytes { get; set; } = 1048576;
+}
+
+/// <summary>Reads a JSON request body with a hard size cap, whatever Content-Length claims.</summary>
+public static class RecordBody
+{
+    public static async Task<string> ReadAsync(HttpRequest request, int maxBytes, CancellationToken ct = default)
+    {
+        if (request.ContentLength > maxBytes) throw TooLarge(maxBytes);
+        using var buffer = new MemoryStream();
+        var chunk = new byte[16 * 1024];
+        int read;
+        while ((read = await request.Body.ReadAsync(chunk, ct)) > 0)
+        {
+            if (buffer.Length + read > maxBytes) throw TooLarge(maxBytes);
+            buffer.Write(chunk, 0, read);
+        }
+        return System.Text.Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length);
+    }
+
+    /// <summary>Parses text that must be a JSON object: malformed JSON names "body", any other JSON value names "data".</summary>
+    public static JsonObject ParseObject(string json, string field = "data")
+    {
+        JsonNode? node;
+        try
+        {
+            // Duplicate keys are refused: which of the two a receiver keeps would be anyone's guess.
+            node = JsonNode.Parse(json, documentOptions: new JsonDocumentOptions { MaxDepth = 64, AllowDuplicateProperties = false });
+        }
+        catch (JsonException e)
+        {
+            throw ServiceException.Invalid("body", $"The body is not valid JSON: {e.Message}");
+        }
+        return node as JsonObject ?? throw ServiceException.Invalid(field, "The data must be a JSON object, e.g. {\"name\": \"Ada\"}.");
+    }
+
+    static ServiceException TooLarge(int maxBytes) => ServiceException.TooLarge($"The body is larger than {maxBytes} bytes.");
+}

@@ -1,0 +1,174 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Centrali.Console.Api;
+using Centrali.Console.Collections;
+using Centrali.Console.Data;
+using Centrali.Console.Webhooks.Delivery;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+
+namespace Centrali.Console.Records;
+
+/// <summary>A record as the API and the console show it; <see cref="Collection"/> is the collection's slug.</summary>
+public sealed record RecordView(Guid Id, string Collection, JsonElement Data, DateTime CreatedAt, DateTime UpdatedAt);
+
+public enum RecordSort { Created, Updated }
+
+/// <summary>The console table's query: a page by offset, sorted by a time, filtered by text in the data.</summary>
+public sealed record RecordQuery(int Skip, int Take, RecordSort Sort = RecordSort.Created, bool Descending = true, string? Search = null);
+
+public sealed record RecordTablePage(List<RecordView> Items, int Total);
+
+/// <summary>Creates, changes and deletes records; every committed change writes its event in the same transaction.</summary>
+public sealed class RecordService(IDbContextFactory<AppDbContext> dbs, TimeProvider time, EventOutbox outbox, Idempotency idempotency, IOptions<RecordOptions> options)
+{
+    public int MaxBytes => options.Value.MaxBytes;
+
+    /// <summary>One keyset page, in creation order (version-7 ids sort by creation time).</summary>
+    public async Task<Page<RecordView>> ListAsync(Guid workspaceId, string collectionSlug, int? limit = null, string? cursor = null, CancellationToken ct = default)
+    {
+        var take = Paging.Limit(limit);
+        var after = Paging.Cursor(cursor);
+        await using var db = await dbs.CreateDbContextAsync(ct);
+        var collection = await CollectionService.FindAsync(db, workspaceId, collectionSlug, ct);
+        var query = db.Records.AsNoTracking().Where(r => r.CollectionId == collection.Id);
+        if (after is { } a) query = query.Where(r => r.Id.CompareTo(a) > 0);
+        var rows = await query.OrderBy(r => r.Id).Take(take + 1).ToListAsync(ct);
+        return Paging.ToPage(rows, take, r => r.Id, r => View(r, collectionSlug));
+    }
+
+    public async Task<RecordTablePage> QueryAsync(Guid workspaceId, string collectionSlug, RecordQuery q, CancellationToken ct = default)
+    {
+        await using var db = await dbs.CreateDbContextAsync(ct);
+        var collection = await CollectionService.FindAsync(db, workspaceId, collectionSlug, ct);
+        var query = db.Records.AsNoTracking().Where(r => r.CollectionId == collection.Id);
+        if (!string.IsNullOrWhiteSpace(q.Search))
+        {
+            var pattern = "%" + q.Search.Trim().Replace("\\", "\\\\").Replace("%", "\\%").Replace("_", "\\_") + "%";
+            query = query.Where(r => EF.Functions.Like(r.Data, pattern, "\\"));
+        }
+        var total = await query.CountAsync(ct);
+        query = (q.Sort, q.Descending) switch
+        {
+            (RecordSort.Updated, true) => query.OrderByDescending(r => r.UpdatedAt).ThenByDescending(r => r.Id),
+            (RecordSort.Updated, false) => query.OrderBy(r => r.UpdatedAt).ThenBy(r => r.Id),
+            (_, true) => query.OrderByDescending(r => r.Id),
+            _ => query.OrderBy(r => r.Id),
+        };
+        var rows = await query.Skip(Math.Max(0, q.Skip)).Take(Math.Clamp(q.Take, 1, Paging.MaxLimit)).ToListAsync(ct);
+        return new RecordTablePage(rows.Select(r => View(r, collectionSlug)).ToList(), total);
+    }
+
+    public async Task<RecordView> GetAsync(Guid workspaceId, string collectionSlug, Guid id, CancellationToken ct = default)
+    {
+        await using var db = await dbs.CreateDbContextAsync(ct);
+        var collection = await CollectionService.FindAsync(db, workspaceId, collectionSlug, ct);
+        var record = await db.Records.AsNoTracking().FirstOrDefaultAsync(r => r.Id == id && r.CollectionId == collection.Id, ct)
+            ?? throw ServiceException.NotFound("Record");
+        return View(record, collectionSlug);
+    }
+
+    /// <summary>Creates a record from <paramref name="json"/>, which must be a JSON object.</summary>
+    public async Task<Creation<RecordView>> CreateAsync(Guid workspaceId, string workspaceSlug, string collectionSlug, string json,
+        IdempotencyKey? key = null, CancellationToken ct = default)
+    {
+        await using var db = await dbs.CreateDbContextAsync(ct);
+        if (await idempotency.FindAsync(db, workspaceId, key, ct) is { } replay) return new(null, replay);
+        var collection = await CollectionService.FindAsync(db, workspaceId, collectionSlug, ct);
+        var data = Serialize(RecordBody.ParseObject(json));
+
+        var now = time.GetUtcNow().UtcDateTime;
+        var record = new Record { WorkspaceId = workspaceId, CollectionId = collection.Id, Data = data, CreatedAt = now, UpdatedAt = now };
+        db.Records.Add(record);
+        var view = View(record, collectionSlug);
+        idempotency.Add(db, workspaceId, key, new StoredAnswer(StatusCodes.Status201Created,
+            JsonSerializer.Serialize(new One<RecordView>(view), JsonSerializerOptions.Web), key is null ? null : $"{key.Path.TrimEnd('/')}/{record.Id}"));
+        var e = await outbox.AddAsync(db, workspaceId, workspaceSlug, EventTypes.RecordCreated, collectionSlug, record.Id, data, ct);
+        try
+        {
+            await db.SaveChangesAsync(ct);
+        }
+        catch (DbUpdateException ex) when (Idempotency.IsDuplicateKey(ex, key))
+        {
+            // A concurrent repeat committed first: nothing of ours was written; answer what it answered.
+            await using var fresh = await dbs.CreateDbContextAsync(ct);
+            return new(null, await idempotency.FindAsync(fresh, workspaceId, key, ct));
+        }
+        outbox.Committed([e]);
+        return new(view, null);
+    }
+
+    /// <summary>PUT: the data becomes exactly <paramref name="json"/>.</summary>
+    public Task<RecordView> ReplaceAsync(Guid workspaceId, string workspaceSlug, string collectionSlug, Guid id, string json, CancellationToken ct = default)
+    {
+        var replacement = RecordBody.ParseObject(json);
+        return ChangeAsync(workspaceId, workspaceSlug, collectionSlug, id, _ => replacement, ct);
+    }
+
+    /// <summary>PATCH: an RFC 7396 merge patch; null removes a key, objects merge, anything else replaces.</summary>
+    public Task<RecordView> PatchAsync(Guid workspaceId, string workspaceSlug, string collectionSlug, Guid id, string json, CancellationToken ct = default)
+    {
+        var patch = RecordBody.ParseObject(json);
+        return ChangeAsync(workspaceId, workspaceSlug, collectionSlug, id, current => (JsonObject)MergePatch.Apply(current, patch)!, ct);
+    }
+
+    public async Task<RecordView> DeleteAsync(Guid workspaceId, string workspaceSlug, string collectionSlug, Guid id, CancellationToken ct = default)
+    {
+        await using var db = await dbs.CreateDbContextAsync(ct);
+        var collection = await CollectionService.FindAsync(db, workspaceId, collectionSlug, ct);
+        var record = await db.Records.FirstOrDefaultAsync(r => r.Id == id && r.CollectionId == collection.Id, ct)
+            ?? throw ServiceException.NotFound("Record");
+        db.Records.Remove(record);
+        // A delete's event carries the record as it was, so receivers can act on what disappeared.
+        var e = await outbox.AddAsync(db, workspaceId, workspaceSlug, EventTypes.RecordDeleted, collectionSlug, record.Id, record.Data, ct);
+        await db.SaveChangesAsync(ct);
+        outbox.Committed([e]);
+        return View(record, collectionSlug);
+    }
+
+    async Task<RecordView> ChangeAsync(Guid workspaceId, string workspaceSlug, string collectionSlug, Guid id,
+        Func<JsonObject, JsonObject> change, CancellationToken ct)
+    {
+        await using var db = await dbs.CreateDbContextAsync(ct);
+        var collection = await CollectionService.FindAsync(db, workspaceId, collectionSlug, ct);
+        var record = await db.Records.FirstOrDefaultAsync(r => r.Id == id && r.CollectionId == collection.Id, ct)
+            ?? throw ServiceException.NotFound("Record");
+        var current = (JsonObject)JsonNode.Parse(record.Data)!;
+        record.Data = Serialize(change(current));
+        record.UpdatedAt = time.GetUtcNow().UtcDateTime;
+        var e = await outbox.AddAsync(db, workspaceId, workspaceSlug, EventTypes.RecordUpdated, collectionSlug, record.Id, record.Data, ct);
+        await db.SaveChangesAsync(ct);
+        outbox.Committed([e]);
+        return View(record, collectionSlug);
+    }
+
+    static string Serialize(JsonObject data) => data.ToJsonString();
+
+    static RecordView View(Record r, string collectionSlug)
+    {
+        using var doc = JsonDocument.Parse(r.Data);
+        return new RecordView(r.Id, collectionSlug, doc.RootElement.Clone(), r.CreatedAt, r.UpdatedAt);
+    }
+}
+
+/// <summary>RFC 7396 JSON merge patch.</summary>
+public static class MergePatch
+{
+    public static JsonNode? Apply(JsonNode? target, JsonNode? patch)
+    {
+        if (patch is not JsonObject patchObject) return patch?.DeepClone();
+        var result = target as JsonObject ?? new JsonObject();
+        foreach (var (key, value) in patchObject)
+        {
+            if (value is null) { result.Remove(key); continue; }
+            if (value is JsonObject && result[key] is JsonObject existing)
+            {
+                // Merge in place: the existing node already belongs to result.
+                Apply(existing, value);
+                continue;
+            }
+            result[key] = Apply(null, value);
+        }
+        return result;
+    }
+}

@@ -1,0 +1,189 @@
+using System.ComponentModel;
+using Centrali.Console.Data;
+using Centrali.Console.Realtime;
+using Centrali.Console.Webhooks.Subscriptions;
+using Hangfire;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+
+namespace Centrali.Console.Webhooks.Delivery;
+
+/// <summary>
+/// One attempt of one delivery, run by Hangfire: claim (lease), sign and send, record the attempt and
+/// the delivery's new state in one transaction, then schedule the next attempt or finish.
+/// </summary>
+public sealed class DeliveryJob(
+    IDbContextFactory<AppDbContext> dbs,
+    DeliverySender sender,
+    CircuitBreaker circuits,
+    RetrySchedule retries,
+    SubscriptionSecrets secrets,
+    DeliveryQueue queue,
+    DeliveryNotifier notifier,
+    TimeProvider time,
+    IOptions<WebhookOptions> options,
+    ILogger<DeliveryJob> log)
+{
+    static readonly TimeSpan LeaseMargin = TimeSpan.FromSeconds(30);
+    static readonly TimeSpan EarlyWakeTolerance = TimeSpan.FromSeconds(2);
+
+    // Our own retry schedule decides what happens next, never Hangfire's automatic retry.
+    [AutomaticRetry(Attempts = 0)]
+    [DisplayName("Delivery {0}, attempt {1}")]
+    public async Task AttemptAsync(Guid deliveryId, int attempt)
+    {
+        var now = time.GetUtcNow().UtcDateTime;
+        var leaseUntil = now + options.Value.Timeout + LeaseMargin;
+        await using var db = await dbs.CreateDbContextAsync();
+
+        // The claim of ARCHITECTURE.md: zero rows means another worker has it or it is not due.
+        if (!await ClaimAsync(db, deliveryId, now, leaseUntil)) return;
+
+        var delivery = await db.Deliveries.Include(d => d.Event).FirstAsync(d => d.Id == deliveryId);
+        var subscription = await db.Subscriptions.AsNoTracking().FirstOrDefaultAsync(s => s.Id == delivery.SubscriptionId);
+        if (subscription is null || subscription.Status != SubscriptionStatus.Active)
+        {
+            await FinishWithoutSendingAsync(db, delivery, subscription is null ? "The subscription was deleted." : "The subscription is inactive.");
+            return;
+        }
+
+        var gate = await circuits.EnterAsync(db, subscription.Url);
+        if (!gate.Go)
+        {
+            await DeferAsync(db, delivery, gate.WaitUntil!.Value);
+            return;
+        }
+
+        var result = await sender.SendAsync(new SendRequest(delivery.Id, delivery.EventId, delivery.EventType, subscription.Url,
+            delivery.Event!.Body, new SignatureScheme(subscription.SignatureHeader, subscription.Algorithm, subscription.Encoding, subscription.SignaturePrefix),
+            secrets.SigningSecret(subscription), PreviousSecret(subscription)));
+
+        await RecordAsync(db, delivery, subscription, result);
+    }
+
+    async Task<bool> ClaimAsync(AppDbContext db, Guid deliveryId, DateTime now, DateTime leaseUntil)
+    {
+        var claimed = await db.Deliveries
+            .Where(d => d.Id == deliveryId && d.Status == DeliveryStatus.Pending && d.NextAttemptAt <= now
+                        && (d.LeaseUntil == null || d.LeaseUntil < now))
+            .ExecuteUpdateAsync(s => s.SetProperty(d => d.LeaseUntil, leaseUntil));
+        if (claimed == 1) return true;
+
+        // Hangfire keeps schedules to the whole second, so a job can wake a little before its delivery is due.
+        var early = await db.Deliveries.AsNoTracking()
+            .Where(d => d.Id == deliveryId && d.Status == DeliveryStatus.Pending && d.NextAttemptAt > now && (d.LeaseUntil == null || d.LeaseUntil < now))
+            .Select(d => new { d.NextAttemptAt, d.AttemptCount }).FirstOrDefaultAsync();
+        if (early?.NextAttemptAt is not { } due) return false;
+        if (due - now > EarlyWakeTolerance)
+        {
+            queue.Schedule(deliveryId, early.AttemptCount + 1, due);
+            return false;
+        }
+        await Task.Delay(due - now, time);
+        now = time.GetUtcNow().UtcDateTime;
+        return await db.Deliveries
+            .Where(d => d.Id == deliveryId && d.Status == DeliveryStatus.Pending && d.NextAttemptAt <= now
+                        && (d.LeaseUntil == null || d.LeaseUntil < now))
+            .ExecuteUpdateAsync(s => s.SetProperty(d => d.LeaseUntil, leaseUntil)) == 1;
+    }
+
+    string? PreviousSecret(Subscription s) =>
+        s.PreviousSecretCipher is not null && s.PreviousSecretExpiresAt > time.GetUtcNow().UtcDateTime
+            ? secrets.Unprotect(s.PreviousSecretCipher) : null;
+
+    async Task RecordAsync(AppDbContext db, Delivery delivery, Subscription subscription, SendResult result)
+    {
+        var number = delivery.AttemptCount + 1;
+        var gone = result.StatusCode == 410;
+        var delay = result.Succeeded || gone ? null : retries.DelayAfter(number, result.StatusCode ?? 0, result.RetryAfter);
+        var now = time.GetUtcNow().UtcDateTime;
+
+        await using (var tx = await db.Database.BeginTransactionAsync())
+        {
+            db.Attempts.Add(new Attempt
+            {
+                DeliveryId = delivery.Id,
+                Number = number,
+                StartedAt = result.StartedAt,
+                DurationMs = result.DurationMs,
+                StatusCode = result.StatusCode,
+                Error = result.Error,
+                ResponseBody = result.ResponseBody,
+                ResponseHeaders = result.ResponseHeaders,
+                RequestHeaders = result.RequestHeaders,
+            });
+            delivery.AttemptCount = number;
+            delivery.LastStatusCode = result.StatusCode;
+            delivery.LastError = result.Error;
+            delivery.LeaseUntil = null;
+            if (result.Succeeded) Finish(delivery, DeliveryStatus.Succeeded, now);
+            else if (delay is { } d) delivery.NextAttemptAt = now + d;
+            else Finish(delivery, DeliveryStatus.Failed, now);
+
+            if (gone)
+            {
+                // 410 Gone: the receiver says this endpoint is retired; stop sending to it, visibly.
+                delivery.LastError = "HTTP 410 Gone: the subscription was set inactive.";
+                await db.Subscriptions.Where(s => s.Id == subscription.Id).ExecuteUpdateAsync(s => s
+                    .SetProperty(x => x.Status, SubscriptionStatus.Inactive)
+                    .SetProperty(x => x.DisabledReason, $"The receiver answered 410 Gone on {now:u}.")
+                    .SetProperty(x => x.UpdatedAt, now));
+            }
+            await circuits.RecordAsync(db, subscription.Url, result.Succeeded);
+            await db.SaveChangesAsync();
+            await tx.CommitAsync();
+        }
+
+        if (delivery.Status == DeliveryStatus.Pending) queue.Schedule(delivery.Id, number + 1, delivery.NextAttemptAt!.Value);
+        if (!result.Succeeded)
+            log.LogInformation("Delivery {DeliveryId} attempt {Attempt} to subscription {SubscriptionId} failed: {Error}",
+                delivery.Id, number, subscription.Id, result.Error);
+        await notifier.PublishAsync(delivery.ToChange());
+    }
+
+    async Task DeferAsync(AppDbContext db, Delivery delivery, DateTime until)
+    {
+        delivery.NextAttemptAt = until;
+        delivery.LeaseUntil = null;
+        delivery.LastError = $"Waiting: the circuit of this URL is open until {until:u}; no attempt was spent.";
+        await db.SaveChangesAsync();
+        queue.Schedule(delivery.Id, delivery.AttemptCount + 1, until);
+        await notifier.PublishAsync(delivery.ToChange());
+    }
+
+    async Task FinishWithoutSendingAsync(AppDbContext db, Delivery delivery, string reason)
+    {
+        delivery.LastError = reason;
+        delivery.LeaseUntil = null;
+        Finish(delivery, DeliveryStatus.Failed, time.GetUtcNow().UtcDateTime);
+        await db.SaveChangesAsync();
+        await notifier.PublishAsync(delivery.ToChange());
+    }
+
+    static void Finish(Delivery d, string status, DateTime now)
+    {
+        d.Status = status;
+        d.NextAttemptAt = null;
+        d.CompletedAt = now;
+    }
+}
+
+/// <summary>Hands attempts to Hangfire: now, or at a time.</summary>
+public sealed class DeliveryQueue(IBackgroundJobClient jobs, TimeProvider time)
+{
+    public void Enqueue(Guid deliveryId, int attempt = 1) =>
+        jobs.Enqueue<DeliveryJob>(j => j.AttemptAsync(deliveryId, attempt));
+
+    public void Schedule(Guid deliveryId, int attempt, DateTime at)
+    {
+        var delay = at - time.GetUtcNow().UtcDateTime;
+        if (delay <= TimeSpan.Zero) Enqueue(deliveryId, attempt);
+        else jobs.Schedule<DeliveryJob>(j => j.AttemptAsync(deliveryId, attempt), delay);
+    }
+}
+
+public static class DeliveryChanges
+{
+    public static DeliveryChanged ToChange(this Delivery d) => new(d.Id, d.WorkspaceId, d.SubscriptionId, d.EventId, d.EventType,
+        d.Status, d.AttemptCount, d.MaxAttempts, d.NextAttemptAt, d.LastStatusCode, d.ReplayedFrom);
+}

@@ -1,0 +1,148 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using System.Text.Json;
+using Centrali.Console.Webhooks.Subscriptions;
+using Microsoft.Extensions.Options;
+
+namespace Centrali.Console.Webhooks.Delivery;
+
+public sealed record SendRequest(Guid DeliveryId, Guid EventId, string EventType, string Url, byte[] Body,
+    SignatureScheme Scheme, string Secret, string? PreviousSecret);
+
+public sealed record SendResult(DateTime StartedAt, int DurationMs, int? StatusCode, string? Error, string? ResponseBody,
+    string? ResponseHeaders, string RequestHeaders, TimeSpan? RetryAfter)
+{
+    public bool Succeeded => StatusCode is >= 200 and < 300;
+}
+
+/// <summary>One signed POST of a delivery's stored bytes: no redirects, a hard timeout, the private-network guard at connect time.</summary>
+public sealed class DeliverySender(IHttpClientFactory clients, IOptions<WebhookOptions> options, TimeProvider time)
+{
+    public const string ClientName = "webhooks";
+    public const string UserAgent = "Centrali-Webhooks/1.0";
+
+    public static void AddClient(IServiceCollection services) =>
+        services.AddHttpClient(ClientName, c => c.Timeout = Timeout.InfiniteTimeSpan)
+            .ConfigurePrimaryHttpMessageHandler(sp =>
+            {
+                var o = sp.GetRequiredService<IOptions<WebhookOptions>>().Value;
+                return new SocketsHttpHandler
+                {
+                    AllowAutoRedirect = false,
+                    UseCookies = false,
+                    PooledConnectionLifetime = TimeSpan.FromMinutes(2),
+                    MaxConnectionsPerServer = 256,
+                    ConnectTimeout = o.Timeout,
+                    // DNS can change after subscribe: check the address actually connected to.
+                    ConnectCallback = o.AllowPrivateNetworks == true ? null : GuardedConnectAsync,
+                };
+            })
+            .SetHandlerLifetime(Timeout.InfiniteTimeSpan);
+
+    static async ValueTask<Stream> GuardedConnectAsync(SocketsHttpConnectionContext context, CancellationToken ct)
+    {
+        var addresses = await Dns.GetHostAddressesAsync(context.DnsEndPoint.Host, ct);
+        var allowed = addresses.Where(a => !UrlGuard.IsForbidden(a)).ToArray();
+        if (allowed.Length == 0)
+            throw new HttpRequestException($"Refused: {context.DnsEndPoint.Host} resolves to a private, loopback or link-local address.");
+        var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        try
+        {
+            await socket.ConnectAsync(allowed, context.DnsEndPoint.Port, ct);
+            return new NetworkStream(socket, ownsSocket: true);
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+    }
+
+    public async Task<SendResult> SendAsync(SendRequest r, CancellationToken ct = default)
+    {
+        var o = options.Value;
+        var started = time.GetUtcNow();
+        var stopwatch = Stopwatch.StartNew();
+        using var request = new HttpRequestMessage(HttpMethod.Post, r.Url) { Content = new ByteArrayContent(r.Body) };
+        var headers = Headers(r, started.ToUnixTimeSeconds());
+        foreach (var (name, value) in headers)
+            if (!request.Headers.TryAddWithoutValidation(name, value)) request.Content.Headers.TryAddWithoutValidation(name, value);
+        var requestHeaders = JsonSerializer.Serialize(headers.ToDictionary(h => h.Key, h => h.Value));
+
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        timeout.CancelAfter(o.Timeout);
+        try
+        {
+            using var response = await clients.CreateClient(ClientName).SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeout.Token);
+            var body = await ReadCappedAsync(response, o.MaxResponseBodyBytes, timeout.Token);
+            var status = (int)response.StatusCode;
+            string? error = status is >= 200 and < 300 ? null
+                : status is >= 300 and < 400 ? $"HTTP {status}: redirect to {response.Headers.Location} not followed"
+                : $"HTTP {status} {response.ReasonPhrase}";
+            return new SendResult(started.UtcDateTime, Elapsed(stopwatch), status, error, body,
+                JsonSerializer.Serialize(ResponseHeaders(response)), requestHeaders, RetryAfter(response, time.GetUtcNow()));
+        }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        {
+            return Failed($"Timed out after {o.Timeout.TotalSeconds:0.###} s");
+        }
+        catch (HttpRequestException e)
+        {
+            return Failed(e.InnerException is SocketException s ? $"{e.Message} ({s.SocketErrorCode})" : e.Message);
+        }
+
+        SendResult Failed(string error) => new(started.UtcDateTime, Elapsed(stopwatch), null, error, null, null, requestHeaders, null);
+    }
+
+    /// <summary>The headers of API.md "The wire"; values are signatures, never the secret.</summary>
+    public static List<KeyValuePair<string, string>> Headers(SendRequest r, long timestamp)
+    {
+        var messageId = r.EventId.ToString();
+        var standard = Signature.StandardWebhooks(r.Secret, messageId, timestamp, r.Body);
+        if (r.PreviousSecret is { } previous)
+            standard += " " + Signature.StandardWebhooks(previous, messageId, timestamp, r.Body);
+        return
+        [
+            new("Content-Type", "application/json"),
+            new("User-Agent", UserAgent),
+            new(r.Scheme.Header, Signature.Sign(r.Scheme, r.Secret, r.Body)),
+            new("X-Centrali-Event", r.EventType),
+            new("X-Centrali-Delivery-Id", r.DeliveryId.ToString()),
+            new("X-Centrali-Event-Id", messageId),
+            new("webhook-id", messageId),
+            new("webhook-timestamp", timestamp.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+            new("webhook-signature", standard),
+        ];
+    }
+
+    /// <summary>Keeps at most <paramref name="max"/> bytes of the answer; a 10 MB response is not read into memory.</summary>
+    static async Task<string> ReadCappedAsync(HttpResponseMessage response, int max, CancellationToken ct)
+    {
+        await using var stream = await response.Content.ReadAsStreamAsync(ct);
+        var buffer = new byte[max];
+        var read = 0;
+        while (read < max)
+        {
+            var n = await stream.ReadAsync(buffer.AsMemory(read, max - read), ct);
+            if (n == 0) break;
+            read += n;
+        }
+        return Encoding.UTF8.GetString(buffer, 0, read);
+    }
+
+    static Dictionary<string, string> ResponseHeaders(HttpResponseMessage response) =>
+        response.Headers.Concat(response.Content.Headers)
+            .GroupBy(h => h.Key, StringComparer.OrdinalIgnoreCase)
+            .ToDictionary(g => g.Key, g => string.Join(", ", g.SelectMany(h => h.Value)));
+
+    static TimeSpan? RetryAfter(HttpResponseMessage response, DateTimeOffset now) => response.Headers.RetryAfter switch
+    {
+        { Delta: { } delta } => delta,
+        { Date: { } date } => date - now,
+        _ => null,
+    };
+
+    static int Elapsed(Stopwatch s) => (int)s.ElapsedMilliseconds;
+}

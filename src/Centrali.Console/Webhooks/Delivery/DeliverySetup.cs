@@ -1,0 +1,25 @@
+using Centrali.Console.Realtime;
+using Centrali.Console.Webhooks.Subscriptions;
+
+namespace Centrali.Console.Webhooks.Delivery;
+
+public static class DeliverySetup
+{
+    public static IServiceCollection AddDeliveries(this IServiceCollection services, IConfiguration config, IWebHostEnvironment env)
+    {
+        WebhookOptions.Configure(services, config, env);
+        DeliverySender.AddClient(services);
+        services.AddSingleton(sp => new RetrySchedule(sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<WebhookOptions>>(), Random.Shared));
+        services.AddSingleton<DeliverySender>();
+        services.AddSingleton<CircuitBreaker>();
+        services.AddSingleton<DeliveryQueue>();
+        services.AddSingleton<DeliveryNotifier>();
+        services.AddSingleton<EventOutbox>();
+        services.AddSingleton<SubscriptionSecrets>();
+        services.AddScoped<DeliveryService>();
+        services.AddScoped<DeliveryJob>();
+        services.AddScoped<DeliveryRecovery>();
+        services.AddHostedService<DeliveryRecoveryStart>();
+        return services;
+    }
+}

@@ -1,0 +1,34 @@
+namespace Centrali.Console.Webhooks.Delivery;
+
+/// <summary>The "Webhooks" section of API.md's configuration table.</summary>
+public sealed class WebhookOptions
+{
+    static readonly TimeSpan[] DefaultRetryDelays =
+        [TimeSpan.FromSeconds(30), TimeSpan.FromMinutes(2), TimeSpan.FromMinutes(10), TimeSpan.FromMinutes(30)];
+
+    // Empty by default: the binder appends configured array items to an initialised array instead of replacing it.
+    public TimeSpan[] RetryDelays { get; set; } = [];
+    public double JitterFraction { get; set; } = 0.1;
+    public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(30);
+    public int MaxResponseBodyBytes { get; set; } = 4096;
+    public bool? AllowPrivateNetworks { get; set; }
+    public CircuitBreakerOptions CircuitBreaker { get; set; } = new();
+
+    public int MaxAttempts => RetryDelays.Length + 1;
+
+    public static void Configure(IServiceCollection services, IConfiguration config, IWebHostEnvironment env) =>
+        services.AddOptions<WebhookOptions>()
+            .Bind(config.GetSection("Webhooks"))
+            .PostConfigure(o =>
+            {
+                if (o.RetryDelays.Length == 0) o.RetryDelays = DefaultRetryDelays;
+                o.AllowPrivateNetworks ??= env.IsDevelopment();
+                o.JitterFraction = Math.Clamp(o.JitterFraction, 0, 1);
+            });
+}
+
+public sealed class CircuitBreakerOptions
+{
+    public int FailureThreshold { get; set; } = 5;
+    public TimeSpan BreakDuration { get; set; } = TimeSpan.FromMinutes(1);
+}

@@ -1,0 +1,403 @@
+using System.Net;
+using System.Text.Json.Nodes;
+using Centrali.Console.Data;
+using Centrali.Console.Tests.Infrastructure;
+using Centrali.Console.Webhooks.Delivery;
+using Microsoft.AspNetCore.Http;
+using Microsoft.EntityFrameworkCore;
+
+namespace Centrali.Console.Tests.Deliveries;
+
+public sealed class DeliveryFacts
+{
+    const string Base = "/data/workspace/default/api/v1";
+
+    [Fact]
+    public async Task Attempt_IsSignedAsTheSeedsReceiversAndStandardWebhooksVerify()
+    {
+        await using var receiver = await Receiver.StartAsync();
+        await using var app = new ConsoleApp();
+        var sub = await app.SubscribeAsync(receiver.Url + "/hook");
+        var e = await app.RecordEventAsync(data: """{"orderNumber":"ORD-1045","total":210}""");
+
+        var request = (await receiver.WaitForAsync(1)).Single();
+
+        // The Node receiver of the seed: createHmac('sha256', secret).update(rawBody).digest('base64').
+        Assert.Equal(WebhookSetup.Hmac("sha256", sub.Secret, request.Body, hex: false), request.Header("X-Signature"));
+        Assert.True(WebhookSetup.VerifiesStandardWebhooks(request, sub.Secret));
+        Assert.Equal(e.Body, request.Body);
+        Assert.Equal("application/json", request.Header("content-type"));
+        Assert.Equal("Centrali-Webhooks/1.0", request.Header("user-agent"));
+        Assert.Equal("record_created", request.Header("X-Centrali-Event"));
+        Assert.Equal(e.Id.ToString(), request.Header("X-Centrali-Event-Id"));
+        Assert.Equal(e.Id.ToString(), request.Header("webhook-id"));
+        var body = JsonNode.Parse(request.Text)!;
+        Assert.Equal("record_created", (string?)body["event"]);
+        Assert.Equal("default", (string?)body["workspaceSlug"]);
+        Assert.Equal("orders", (string?)body["recordSlug"]);
+        Assert.Equal("ORD-1045", (string?)body["data"]!["orderNumber"]);
+        Assert.Matches(@"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$", (string?)body["timestamp"]);
+
+        var delivery = (await app.WaitForDeliveriesAsync(all => all.All(d => d.Status == DeliveryStatus.Succeeded))).Single();
+        Assert.Equal(request.Header("X-Centrali-Delivery-Id"), delivery.Id.ToString());
+        Assert.Equal(1, delivery.AttemptCount);
+        Assert.Equal(200, delivery.LastStatusCode);
+    }
+
+    [Fact]
+    public async Task Attempt_UsesTheOlderGuidesHexForm_WhenConfigured()
+    {
+        await using var receiver = await Receiver.StartAsync();
+        await using var app = new ConsoleApp();
+        var sub = await app.SubscribeAsync(receiver.Url, header: "X-Centrali-Signature", encoding: "hex", prefix: "sha256=");
+        await app.RecordEventAsync();
+
+        var request = (await receiver.WaitForAsync(1)).Single();
+        Assert.Equal("sha256=" + WebhookSetup.Hmac("sha256", sub.Secret, request.Body, hex: true), request.Header("X-Centrali-Signature"));
+        Assert.Equal("", request.Header("X-Signature"));
+        Assert.True(WebhookSetup.VerifiesStandardWebhooks(request, sub.Secret));
+    }
+
+    [Fact]
+    public async Task FanOut_MakesOneDeliveryPerMatchingActiveSubscription()
+    {
+        await using var receiver = await Receiver.StartAsync();
+        await using var app = new ConsoleApp();
+        var all = await app.SubscribeAsync(receiver.Url + "/all");
+        var orders = await app.SubscribeAsync(receiver.Url + "/orders", recordSlugs: "orders");
+        await app.SubscribeAsync(receiver.Url + "/users", recordSlugs: "users");
+        await app.SubscribeAsync(receiver.Url + "/deleted", events: "record_deleted");
+        await app.SubscribeAsync(receiver.Url + "/inactive", status: "inactive");
+
+        await app.RecordEventAsync("orders");
+
+        var deliveries = await app.WaitForDeliveriesAsync(d => d.Count == 2 && d.All(x => x.Status == DeliveryStatus.Succeeded));
+        Assert.Equal([all.Id, orders.Id], deliveries.Select(d => d.SubscriptionId).Order());
+        Assert.Equal(["/all", "/orders"], (await receiver.WaitForAsync(2)).Select(r => r.Path).Order());
+    }
+
+    [Fact]
+    public async Task Receiver500_GetsExactlyMaxAttempts_AtTheScheduledGaps_ThenFailed()
+    {
+        await using var receiver = await Receiver.StartAsync();
+        receiver.Respond = (_, http) => { http.Response.StatusCode = 500; return http.Response.WriteAsync("boom"); };
+        await using var app = new ConsoleApp();
+        await app.SubscribeAsync(receiver.Url);
+        await app.RecordEventAsync();
+
+        var delivery = (await app.WaitForDeliveriesAsync(d => d.Single().Status == DeliveryStatus.Failed)).Single();
+
+        Assert.Equal(5, delivery.MaxAttempts);
+        Assert.Equal(5, delivery.AttemptCount);
+        Assert.Equal(5, receiver.Requests.Count);
+        Assert.Equal(500, delivery.LastStatusCode);
+        Assert.Contains("500", delivery.LastError);
+        Assert.Null(delivery.NextAttemptAt);
+        var starts = delivery.Attempts.OrderBy(a => a.Number).Select(a => a.StartedAt).ToList();
+        Assert.Equal([1, 2, 3, 4, 5], delivery.Attempts.Select(a => a.Number).Order());
+        // Configured delay 1 s with jitter 0.1: never earlier than 0.9 s after the previous attempt.
+        for (var i = 1; i < starts.Count; i++)
+            Assert.InRange((starts[i] - starts[i - 1]).TotalSeconds, 0.9, 5);
+        Assert.All(delivery.Attempts, a => Assert.Equal("boom", a.ResponseBody));
+    }
+
+    [Fact]
+    public async Task Timeout_FailsTheAttempt()
+    {
+        await using var receiver = await Receiver.StartAsync();
+        receiver.Respond = async (_, http) => { await Task.Delay(3000); await http.Response.WriteAsync("late"); };
+        await using var app = new ConsoleApp(new Dictionary<string, string?> { ["Webhooks:Timeout"] = "00:00:00.500" });
+        await app.SubscribeAsync(receiver.Url);
+        await app.RecordEventAsync();
+
+        var delivery = (await app.WaitForDeliveriesAsync(d => d.Single().AttemptCount >= 1)).Single();
+        var attempt = delivery.Attempts.Single(a => a.Number == 1);
+        Assert.Null(attempt.StatusCode);
+        Assert.Contains("Timed out", attempt.Error);
+    }
+
+    [Fact]
+    public async Task RefusedConnection_FailsTheAttempt()
+    {
+        int port;
+        using (var l = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0)) { l.Start(); port = ((IPEndPoint)l.LocalEndpoint).Port; }
+        await using var app = new ConsoleApp();
+        await app.SubscribeAsync($"http://127.0.0.1:{port}/nobody");
+        await app.RecordEventAsync();
+
+        var delivery = (await app.WaitForDeliveriesAsync(d => d.Single().AttemptCount >= 1)).Single();
+        Assert.Contains("refused", delivery.Attempts.First().Error, StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Fact]
+    public async Task Redirect_IsNotFollowed_AndFailsTheAttempt()
+    {
+        await using var receiver = await Receiver.StartAsync();
+        receiver.Respond = (r, http) =>
+        {
+            if (r.Path == "/moved") { http.Response.StatusCode = 302; http.Response.Headers.Location = "/elsewhere"; }
+            return Task.CompletedTask;
+        };
+        await using var app = new ConsoleApp();
+        await app.SubscribeAsync(receiver.Url + "/moved");
+        await app.RecordEventAsync();
+
+        var delivery = (await app.WaitForDeliveriesAsync(d => d.Single().AttemptCount >= 1)).Single();
+        Assert.Equal(302, delivery.Attempts.First().StatusCode);
+        Assert.Contains("not followed", delivery.Attempts.First().Error);
+        Assert.DoesNotContain(receiver.Requests, r => r.Path == "/elsewhere");
+    }
+
+    [Fact]
+    public async Task HugeResponse_IsTruncatedInTheLog()
+    {
+        await using var receiver = await Receiver.StartAsync();
+        receiver.Respond = (_, http) => http.Response.Body.WriteAsync(new byte[10 * 1024 * 1024].Select(_ => (byte)'x').ToArray()).AsTask();
+        await using var app = new ConsoleApp();
+        await app.SubscribeAsync(receiver.Url);
+        await app.RecordEventAsync();
+
+        var delivery = (await app.WaitForDeliveriesAsync(d => d.Single().Status == DeliveryStatus.Succeeded)).Single();
+        Assert.Equal(4096, delivery.Attempts.Single().ResponseBody!.Length);
+    }
+
+    [Fact]
+    public async Task TooManyRequests_WithRetryAfter_WaitsThatLongWithinTwiceTheDelay()
+    {
+        await using var receiver = await Receiver.StartAsync();
+        receiver.Respond = (_, http) =>
+        {
+            http.Response.StatusCode = receiver.Requests.Count == 1 ? 429 : 200;
+            http.Response.Headers.RetryAfter = "60";
+            return Task.CompletedTask;
+        };
+        await using var app = new ConsoleApp(new Dictionary<string, string?> { ["Webhooks:RetryDelays:0"] = "00:00:01.5" });
+        await app.SubscribeAsync(receiver.Url);
+        await app.RecordEventAsync();
+
+        var delivery = (await app.WaitForDeliveriesAsync(d => d.Single().Status == DeliveryStatus.Succeeded)).Single();
+        var attempts = delivery.Attempts.OrderBy(a => a.Number).ToList();
+        Assert.Equal(429, attempts[0].StatusCode);
+        // Retry-After 60 s is clamped to 2 × 1.5 s.
+        Assert.InRange((attempts[1].StartedAt - attempts[0].StartedAt).TotalSeconds, 2.9, 6);
+    }
+
+    [Fact]
+    public async Task Gone_EndsTheDelivery_AndSetsTheSubscriptionInactive()
+    {
+        await using var receiver = await Receiver.StartAsync();
+        receiver.Respond = (_, http) => { http.Response.StatusCode = 410; return Task.CompletedTask; };
+        await using var app = new ConsoleApp();
+        var sub = await app.SubscribeAsync(receiver.Url);
+        await app.RecordEventAsync();
+
+        var delivery = (await app.WaitForDeliveriesAsync(d => d.Single().Status == DeliveryStatus.Failed)).Single();
+        Assert.Equal(1, delivery.AttemptCount);
+        await using var scope = app.Scope();
+        var stored = await scope.ServiceProvider.GetRequiredService<AppDbContext>().Subscriptions.SingleAsync(s => s.Id == sub.Id);
+        Assert.Equal("inactive", stored.Status);
+        Assert.Contains("410", stored.DisabledReason);
+
+        await app.RecordEventAsync();
+        await Task.Delay(300);
+        Assert.Single(await app.DeliveriesAsync());
+    }
+
+    [Fact]
+    public async Task OpenCircuit_MakesDueDeliveriesWaitWithoutSpendingAttempts_ThenTheyResume()
+    {
+        await using var receiver = await Receiver.StartAsync();
+        var healthy = false;
+        receiver.Respond = (_, http) => { http.Response.StatusCode = healthy ? 200 : 500; return Task.CompletedTask; };
+        await using var app = new ConsoleApp(new Dictionary<string, string?>
+        {
+            ["Webhooks:CircuitBreaker:FailureThreshold"] = "2",
+            ["Webhooks:CircuitBreaker:BreakDuration"] = "00:00:03",
+            ["Webhooks:RetryDelays:0"] = "00:00:10",
+        });
+        await app.SubscribeAsync(receiver.Url);
+        await app.RecordEventAsync();
+        await app.RecordEventAsync();
+        await app.WaitForDeliveriesAsync(d => d.Count == 2 && d.All(x => x.AttemptCount == 1));
+
+        await app.RecordEventAsync();
+        var waiting = await app.WaitForDeliveriesAsync(d => d.Count == 3 && d[2].LastError?.Contains("circuit") == true);
+        Assert.Equal(0, waiting[2].AttemptCount);
+        Assert.Equal(2, receiver.Requests.Count);
+        var circuit = await app.Service<CircuitBreaker>().StateAsync(receiver.Url);
+        Assert.Equal(CircuitView.Open, circuit.State);
+        Assert.Equal(circuit.OpenUntil, waiting[2].NextAttemptAt);
+
+        healthy = true;
+        var done = await app.WaitForDeliveriesAsync(d => d[2].Status == DeliveryStatus.Succeeded, TimeSpan.FromSeconds(20));
+        Assert.Equal(1, done[2].AttemptCount);
+        Assert.Equal(CircuitView.Closed, (await app.Service<CircuitBreaker>().StateAsync(receiver.Url)).State);
+    }
+
+    [Fact]
+    public async Task TwoWorkersRacingOnOneDelivery_SendItOnce()
+    {
+        await using var receiver = await Receiver.StartAsync();
+        receiver.Respond = async (_, http) => { await Task.Delay(200); await http.Response.WriteAsync("ok"); };
+        await using var app = new ConsoleApp();
+        await app.SubscribeAsync(receiver.Url);
+        // Written without the after-commit hand-off, so only the racing workers below can send it.
+        await using (var scope = app.Scope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<AppDbContext>();
+            var outbox = scope.ServiceProvider.GetRequiredService<EventOutbox>();
+            var ws = await db.Workspaces.SingleAsync();
+            await outbox.AddAsync(db, ws.Id, ws.Slug, EventTypes.RecordCreated, "orders", Guid.NewGuid(), "{}");
+            await db.SaveChangesAsync();
+        }
+        var id = (await app.DeliveriesAsync()).Single().Id;
+
+        await Task.WhenAll(Enumerable.Range(0, 4).Select(async _ =>
+        {
+            await using var scope = app.Scope();
+            await scope.ServiceProvider.GetRequiredService<DeliveryJob>().AttemptAsync(id, 1);
+        }));
+
+        Assert.Single(receiver.Requests);
+        var delivery = (await app.DeliveriesAsync()).Single();
+        Assert.Equal(1, delivery.AttemptCount);
+        Assert.Equal(DeliveryStatus.Succeeded, delivery.Status);
+    }
+
+    [Fact]
+    public async Task Replay_SendsTheSameEventAgain_AndIsRefusedWhilePending()
+    {
+        await using var receiver = await Receiver.StartAsync();
+        var healthy = false;
+        receiver.Respond = (_, http) => { http.Response.StatusCode = healthy ? 200 : 500; return Task.CompletedTask; };
+        await using var app = new ConsoleApp(new Dictionary<string, string?> { ["Webhooks:RetryDelays:0"] = "00:00:02", ["Webhooks:CircuitBreaker:FailureThreshold"] = "100" });
+        await app.SubscribeAsync(receiver.Url);
+        await app.RecordEventAsync();
+        var pending = (await app.WaitForDeliveriesAsync(d => d.Single().AttemptCount == 1)).Single();
+        var api = app.Api();
+
+        var refused = await api.PostAsync($"{Base}/webhook-subscriptions/deliveries/{pending.Id}/retry", null);
+        Assert.Equal(HttpStatusCode.Conflict, refused.StatusCode);
+
+        var failed = (await app.WaitForDeliveriesAsync(d => d.Single().Status == DeliveryStatus.Failed)).Single();
+        healthy = true;
+        var replayed = await api.PostAsync($"{Base}/webhook-subscriptions/deliveries/{failed.Id}/retry", null);
+        Assert.Equal(HttpStatusCode.Created, replayed.StatusCode);
+        var replay = (await replayed.ReadJsonAsync())["data"]!;
+        Assert.Equal(failed.Id.ToString(), (string?)replay["replayedFrom"]);
+
+        var all = await app.WaitForDeliveriesAsync(d => d.Count == 2 && d[1].Status == DeliveryStatus.Succeeded);
+        Assert.Equal(DeliveryStatus.Failed, all[0].Status);
+        Assert.Equal(5, all[0].AttemptCount);
+        var requests = receiver.Requests.ToList();
+        Assert.Single(requests.Select(r => r.Header("X-Centrali-Event-Id")).Distinct());
+        Assert.Equal(2, requests.Select(r => r.Header("X-Centrali-Delivery-Id")).Distinct().Count());
+        Assert.Equal(requests[0].Body, requests[^1].Body);
+    }
+
+    [Fact]
+    public async Task Recover_ReplaysEachFailedEventOnce()
+    {
+        await using var receiver = await Receiver.StartAsync();
+        var healthy = false;
+        receiver.Respond = (_, http) => { http.Response.StatusCode = healthy ? 200 : 500; return Task.CompletedTask; };
+        await using var app = new ConsoleApp(new Dictionary<string, string?> { ["Webhooks:RetryDelays:0"] = "00:00:00.1", ["Webhooks:RetryDelays:1"] = "00:00:00.1", ["Webhooks:RetryDelays:2"] = "00:00:00.1", ["Webhooks:RetryDelays:3"] = "00:00:00.1", ["Webhooks:CircuitBreaker:FailureThreshold"] = "100" });
+        var sub = await app.SubscribeAsync(receiver.Url);
+        await app.RecordEventAsync();
+        await app.RecordEventAsync();
+        await app.WaitForDeliveriesAsync(d => d.Count == 2 && d.All(x => x.Status == DeliveryStatus.Failed));
+        healthy = true;
+        var api = app.Api();
+        var window = new { since = DateTime.UtcNow.AddHours(-1) };
+
+        var first = await api.PostJsonAsync($"{Base}/webhook-subscriptions/{sub.Id}/recover", window);
+        Assert.Equal(2, (int?)(await first.ReadJsonAsync())["data"]!["count"]);
+        var second = await api.PostJsonAsync($"{Base}/webhook-subscriptions/{sub.Id}/recover", window);
+        Assert.Equal(0, (int?)(await second.ReadJsonAsync())["data"]!["count"]);
+
+        var all = await app.WaitForDeliveriesAsync(d => d.Count == 4 && d.Count(x => x.Status == DeliveryStatus.Succeeded) == 2);
+        Assert.All(all.Where(d => d.ReplayedFrom is not null), d => Assert.Equal(DeliveryStatus.Succeeded, d.Status));
+
+        var failures = await (await api.GetAsync($"{Base}/webhook-subscriptions/{sub.Id}/failures")).ReadJsonAsync();
+        Assert.Equal(2, failures["data"]!.AsArray().Count);
+        var missing = await api.PostJsonAsync($"{Base}/webhook-subscriptions/{sub.Id}/recover", new { until = DateTime.UtcNow });
+        Assert.Equal(HttpStatusCode.BadRequest, missing.StatusCode);
+        Assert.NotNull((await missing.ReadJsonAsync())["errors"]!["since"]);
+    }
+
+    [Fact]
+    public async Task TestEvent_IsDeliveredWhateverTheSubscriptionsFilters()
+    {
+        await using var receiver = await Receiver.StartAsync();
+        await using var app = new ConsoleApp();
+        var sub = await app.SubscribeAsync(receiver.Url, events: "record_deleted", recordSlugs: "nothing");
+
+        var response = await app.Api().PostAsync($"{Base}/webhook-subscriptions/{sub.Id}/test", null);
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+
+        var request = (await receiver.WaitForAsync(1)).Single();
+        Assert.Equal("webhook_test", request.Header("X-Centrali-Event"));
+        Assert.Equal("webhook_test", (string?)JsonNode.Parse(request.Text)!["event"]);
+        Assert.Equal(WebhookSetup.Hmac("sha256", sub.Secret, request.Body, false), request.Header("X-Signature"));
+    }
+
+    [Fact]
+    public async Task DeliveriesApi_ListsNewestFirst_WithFiltersAndPaging_AndReadsOneWithAttempts()
+    {
+        await using var receiver = await Receiver.StartAsync();
+        await using var app = new ConsoleApp();
+        var sub = await app.SubscribeAsync(receiver.Url);
+        for (var i = 0; i < 3; i++) await app.RecordEventAsync("orders");
+        await app.RecordEventAsync("users", type: EventTypes.RecordDeleted);
+        await app.WaitForDeliveriesAsync(d => d.Count == 4 && d.All(x => x.Status == DeliveryStatus.Succeeded));
+        var api = app.Api();
+
+        var page1 = await (await api.GetAsync($"{Base}/webhook-subscriptions/deliveries?limit=3")).ReadJsonAsync();
+        Assert.Equal(3, page1["data"]!.AsArray().Count);
+        Assert.Equal("users", (string?)page1["data"]![0]!["recordSlug"]);
+        var page2 = await (await api.GetAsync($"{Base}/webhook-subscriptions/deliveries?limit=3&cursor={page1["nextCursor"]}")).ReadJsonAsync();
+        Assert.Single(page2["data"]!.AsArray());
+        Assert.Null(page2["nextCursor"]);
+
+        var deleted = await (await api.GetAsync($"{Base}/webhook-subscriptions/deliveries?event=record.deleted")).ReadJsonAsync();
+        Assert.Single(deleted["data"]!.AsArray());
+        var orders = await (await api.GetAsync($"{Base}/webhook-subscriptions/deliveries?recordSlug=orders&status=succeeded&subscriptionId={sub.Id}")).ReadJsonAsync();
+        Assert.Equal(3, orders["data"]!.AsArray().Count);
+        var future = await (await api.GetAsync($"{Base}/webhook-subscriptions/deliveries?since={DateTime.UtcNow.AddMinutes(5):O}")).ReadJsonAsync();
+        Assert.Empty(future["data"]!.AsArray());
+        var bad = await api.GetAsync($"{Base}/webhook-subscriptions/deliveries?status=lost");
+        Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
+
+        var id = (string?)page1["data"]![0]!["id"];
+        var one = (await (await api.GetAsync($"{Base}/webhook-subscriptions/deliveries/{id}")).ReadJsonAsync())["data"]!;
+        Assert.Equal("record_deleted", (string?)one["payload"]!["event"]);
+        var attempt = one["attempts"]!.AsArray().Single()!;
+        Assert.Equal(200, (int?)attempt["statusCode"]);
+        Assert.NotNull(attempt["requestHeaders"]!["X-Signature"]);
+    }
+
+    [Fact]
+    public async Task Deliveries_OfAnotherWorkspace_AreInvisible()
+    {
+        await using var receiver = await Receiver.StartAsync();
+        await using var app = new ConsoleApp();
+        var sub = await app.SubscribeAsync(receiver.Url);
+        await app.RecordEventAsync();
+        var delivery = (await app.WaitForDeliveriesAsync(d => d.Single().Status == DeliveryStatus.Succeeded)).Single();
+        string otherToken;
+        await using (var scope = app.Scope())
+        {
+            var other = await scope.ServiceProvider.GetRequiredService<Centrali.Console.Workspaces.WorkspaceService>().CreateAsync("other", "Other");
+            otherToken = (await scope.ServiceProvider.GetRequiredService<Centrali.Console.Auth.TokenService>().CreateAsync(other.Id, "t")).Value;
+        }
+        var api = app.Api(otherToken);
+        const string OtherBase = "/data/workspace/other/api/v1";
+
+        Assert.Empty((await (await api.GetAsync($"{OtherBase}/webhook-subscriptions/deliveries")).ReadJsonAsync())["data"]!.AsArray());
+        Assert.Equal(HttpStatusCode.NotFound, (await api.GetAsync($"{OtherBase}/webhook-subscriptions/deliveries/{delivery.Id}")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await api.PostAsync($"{OtherBase}/webhook-subscriptions/deliveries/{delivery.Id}/retry", null)).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await api.PostAsync($"{OtherBase}/webhook-subscriptions/{sub.Id}/test", null)).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await api.GetAsync($"{OtherBase}/webhook-subscriptions/{sub.Id}/failures")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await api.GetAsync($"{Base}/webhook-subscriptions/deliveries/{delivery.Id}")).StatusCode);
+    }
+}

@@ -1,0 +1,49 @@
+using System.Net;
+using System.Text.Json.Nodes;
+using Centrali.Console.Data;
+using Centrali.Console.Tests.Infrastructure;
+using Centrali.Console.Webhooks.Delivery;
+using Microsoft.EntityFrameworkCore;
+
+namespace Centrali.Console.Tests.Records;
+
+/// <summary>Short calls for the collections and records API of one workspace.</summary>
+public static class RecordApi
+{
+    public const string Base = "/data/workspace/default/api/v1";
+
+    public static async Task<JsonNode> CreateCollectionAsync(this HttpClient api, string slug, string? name = null, string workspace = "default")
+    {
+        var response = await api.PostJsonAsync($"/data/workspace/{workspace}/api/v1/collections", new { name = name ?? slug, slug });
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        return (await response.ReadJsonAsync())["data"]!;
+    }
+
+    public static async Task<JsonNode> CreateRecordAsync(this HttpClient api, string collection, string json, string workspace = "default")
+    {
+        var response = await api.PostRawAsync($"/data/workspace/{workspace}/api/v1/collections/{collection}/records", json);
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        return (await response.ReadJsonAsync())["data"]!;
+    }
+
+    public static Task<HttpResponseMessage> SendRawAsync(this HttpClient api, HttpMethod method, string url, string json) =>
+        api.SendAsync(new HttpRequestMessage(method, url) { Content = new StringContent(json, System.Text.Encoding.UTF8, "application/json") });
+
+    public static async Task<List<WebhookEvent>> EventsAsync(this ConsoleApp app)
+    {
+        await using var scope = app.Scope();
+        var db = scope.ServiceProvider.GetRequiredService<AppDbContext>();
+        return await db.Events.AsNoTracking().OrderBy(e => e.Id).ToListAsync();
+    }
+
+    public static JsonNode Body(this WebhookEvent e) => JsonNode.Parse(e.Body)!;
+
+    public static async Task AssertProblemAsync(HttpResponseMessage response, HttpStatusCode status, string? field = null)
+    {
+        Assert.Equal(status, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        var problem = await response.ReadJsonAsync();
+        Assert.Equal((int)status, (int?)problem["status"]);
+        if (field is not null) Assert.NotNull(problem["errors"]?[field]);
+    }
+}
