@@ -4,9 +4,11 @@ using Centrali.Console.Data;
 using Centrali.Console.Realtime;
 using Centrali.Console.Records;
 using Centrali.Console.Webhooks.Delivery;
+using Centrali.Console.Webhooks.Subscriptions;
 using Centrali.Console.Workspaces;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
 
 namespace Centrali.Console;
 
@@ -27,6 +29,9 @@ public static class Features
         services.AddSingleton<Idempotency>();
         services.AddScoped<CollectionService>();
         services.AddScoped<RecordService>();
+        // The same Webhooks:AllowPrivateNetworks the sender obeys at connect time (default: true only in Development).
+        services.AddSingleton(sp => new UrlGuard(sp.GetRequiredService<IOptions<WebhookOptions>>().Value.AllowPrivateNetworks == true));
+        services.AddScoped<SubscriptionService>();
         return services;
     }
 
@@ -35,6 +40,7 @@ public static class Features
         var api = app.MapWorkspaceApi();
         api.MapGet("/whoami", (HttpContext http) => TypedResults.Ok(new One<WhoAmI>(new WhoAmI(
             http.WorkspaceSlug(), http.User.FindFirst(Auth.ApiTokenAuthentication.TokenHintClaim)!.Value))));
+        api.MapSubscriptionsApi();
         api.MapCollectionsApi();
         api.MapRecordsApi();
         api.MapDeliveriesApi();

@@ -1,13 +1,33 @@
+using System.Security.Cryptography;
 using Microsoft.AspNetCore.DataProtection;
 
 namespace Centrali.Console.Webhooks.Subscriptions;
 
-/// <summary>Placeholder until the subscriptions work lands: decrypts a subscription's signing secret.</summary>
-public sealed class SubscriptionSecrets(IDataProtectionProvider provider)
+/// <summary>
+/// Signing secrets: generated from a CSPRNG, stored encrypted with Data Protection (keys in the database),
+/// decrypted only to sign. Never log what these methods return.
+/// </summary>
+public sealed class SubscriptionSecrets(IDataProtectionProvider protection)
 {
-    readonly IDataProtector protector = provider.CreateProtector("Centrali.SubscriptionSecret");
+    public const string Prefix = "whsec_";
+    const string Purpose = "Centrali.SubscriptionSecret";
 
-    public string SigningSecret(Subscription s) => protector.Unprotect(s.SecretCipher);
+    readonly IDataProtector protector = protection.CreateProtector(Purpose);
+
+    /// <summary>API.md: "whsec_" + base64 of 32 random bytes.</summary>
+    public static string Generate() => Prefix + Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
+
+    /// <summary>What reads show instead of the secret, e.g. "whsec_…q7Rk".</summary>
+    public static string Hint(string secret) => $"{Prefix}…{secret[^4..]}";
+
+    public string Protect(string secret) => protector.Protect(secret);
 
     public string Unprotect(string cipher) => protector.Unprotect(cipher);
+
+    /// <summary>The plain secret that signs this subscription's deliveries.</summary>
+    public string SigningSecret(Subscription subscription) => Unprotect(subscription.SecretCipher);
+
+    /// <summary>The previous secret during a rotation overlap, or null once it has expired.</summary>
+    public string? PreviousSigningSecret(Subscription subscription, DateTime now) =>
+        subscription.PreviousSecretCipher is { } cipher && subscription.PreviousSecretExpiresAt > now ? Unprotect(cipher) : null;
 }

@@ -1,0 +1,39 @@
+namespace Centrali.Console.Webhooks.Subscriptions;
+
+/// <summary>The editable fields of the console's subscription form; the service does all the checking.</summary>
+public sealed class SubscriptionForm
+{
+    public string Name { get; set; } = "";
+    public string Url { get; set; } = "";
+    public HashSet<string> Events { get; set; } = [.. Delivery.EventTypes.Subscribable];
+    /// <summary>Comma-separated slugs, as typed.</summary>
+    public string RecordSlugs { get; set; } = "";
+    public string SignatureHeader { get; set; } = SubscriptionService.DefaultSignatureHeader;
+    public string Algorithm { get; set; } = SubscriptionService.Algorithms[0];
+    public string Encoding { get; set; } = SubscriptionService.Encodings[0];
+    public string SignaturePrefix { get; set; } = "";
+
+    public static SubscriptionForm From(SubscriptionView s) => new()
+    {
+        Name = s.Name,
+        Url = s.Url,
+        Events = [.. s.Events],
+        RecordSlugs = string.Join(", ", s.RecordSlugs),
+        SignatureHeader = s.SignatureHeader,
+        Algorithm = s.Algorithm,
+        Encoding = s.Encoding,
+        SignaturePrefix = s.SignaturePrefix,
+    };
+
+    public SubscriptionInput ToInput() => new()
+    {
+        Name = Name ?? "",
+        Url = Url ?? "",
+        Events = [.. Delivery.EventTypes.Subscribable.Where(Events.Contains)],
+        RecordSlugs = (RecordSlugs ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
+        SignatureHeader = SignatureHeader ?? "",
+        Algorithm = Algorithm,
+        Encoding = Encoding,
+        SignaturePrefix = SignaturePrefix ?? "",
+    };
+}

@@ -1,0 +1,298 @@
+using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
+using System.Text.RegularExpressions;
+using Centrali.Console.Api;
+using Centrali.Console.Data;
+using Centrali.Console.Webhooks.Delivery;
+using Microsoft.EntityFrameworkCore;
+
+namespace Centrali.Console.Webhooks.Subscriptions;
+
+/// <summary>A subscription as the API and the console read it; <c>secret</c> only in the answers to create and rotate.</summary>
+public sealed record SubscriptionView(
+    Guid Id,
+    string Name,
+    string Url,
+    IReadOnlyList<string> Events,
+    IReadOnlyList<string> RecordSlugs,
+    string Status,
+    string SignatureHeader,
+    string Algorithm,
+    string Encoding,
+    string SignaturePrefix,
+    string SecretHint,
+    DateTime? PreviousSecretExpiresAt,
+    JsonNode? Filter,
+    string Circuit,
+    DateTime? CircuitOpenUntil,
+    DateTime CreatedAt,
+    DateTime UpdatedAt)
+{
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? Secret { get; init; }
+}
+
+/// <summary>
+/// The body of create and patch. On create a missing field takes its default; on patch a missing (or null)
+/// field stays as it is.
+/// </summary>
+public sealed record SubscriptionInput
+{
+    public string? Name { get; init; }
+    public string? Url { get; init; }
+    public IReadOnlyList<string>? Events { get; init; }
+    public IReadOnlyList<string>? RecordSlugs { get; init; }
+    public string? Status { get; init; }
+    public string? SignatureHeader { get; init; }
+    public string? Algorithm { get; init; }
+    public string? Encoding { get; init; }
+    public string? SignaturePrefix { get; init; }
+    /// <summary>Never accepted: only here so that a body carrying it is refused rather than silently ignored.</summary>
+    public string? Secret { get; init; }
+}
+
+/// <summary>The newest delivery of a subscription, for the list's "last delivery" column.</summary>
+public sealed record LastDelivery(string Status, int? LastStatusCode, string? LastError, DateTime CreatedAt);
+
+public sealed partial class SubscriptionService(
+    IDbContextFactory<AppDbContext> dbs, TimeProvider time, SubscriptionSecrets secrets, CircuitBreaker circuits, UrlGuard guard)
+{
+    public static readonly string[] Algorithms = ["sha256", "sha1", "sha512"];
+    public static readonly string[] Encodings = ["base64", "hex"];
+    public const string DefaultSignatureHeader = "X-Signature";
+    public const int MaxPrefixLength = 32;
+
+    // Headers the sender sets itself or that HTTP owns: a signature there would clash or break the request.
+    static readonly HashSet<string> ReservedHeaders = new(StringComparer.OrdinalIgnoreCase)
+    {
+        "Host", "Content-Length", "Content-Type", "Transfer-Encoding", "Connection", "User-Agent", "Keep-Alive",
+        "Upgrade", "TE", "Trailer", "Expect", "Cookie", "Authorization",
+        "X-Centrali-Event", "X-Centrali-Event-Id", "X-Centrali-Delivery-Id",
+    };
+    static readonly string[] ReservedHeaderPrefixes = ["webhook-", "content-", "proxy-"];
+
+    public async Task<Page<SubscriptionView>> ListAsync(Guid workspaceId, int? limit = null, string? cursor = null, CancellationToken ct = default)
+    {
+        var take = Paging.Limit(limit);
+        var after = Paging.Cursor(cursor);
+        await using var db = await dbs.CreateDbContextAsync(ct);
+        var query = db.Subscriptions.AsNoTracking().Where(s => s.WorkspaceId == workspaceId);
+        if (after is { } c) query = query.Where(s => s.Id < c);
+        var rows = await query.OrderByDescending(s => s.Id).Take(take + 1).ToListAsync(ct);
+        var states = await circuits.StatesAsync(rows.Select(r => r.Url), ct);
+        return Paging.ToPage(rows, take, r => r.Id, r => ToView(r, states[r.Url]));
+    }
+
+    public async Task<SubscriptionView> GetAsync(Guid workspaceId, Guid id, CancellationToken ct = default)
+    {
+        await using var db = await dbs.CreateDbContextAsync(ct);
+        var subscription = await FindAsync(db, workspaceId, id, ct);
+        return ToView(subscription, await circuits.StateAsync(subscription.Url, ct));
+    }
+
+    public async Task<SubscriptionView> CreateAsync(Guid workspaceId, SubscriptionInput input, CancellationToken ct = default)
+    {
+        var now = time.GetUtcNow().UtcDateTime;
+        var secret = SubscriptionSecrets.Generate();
+        var subscription = new Subscription
+        {
+            WorkspaceId = workspaceId,
+            Name = "",
+            Url = "",
+            Events = "",
+            SecretCipher = secrets.Protect(secret),
+            SecretHint = SubscriptionSecrets.Hint(secret),
+            CreatedAt = now,
+            UpdatedAt = now,
+        };
+        var complete = input with
+        {
+            Name = input.Name ?? "",
+            Url = input.Url ?? "",
+            Events = input.Events ?? [],
+            RecordSlugs = input.RecordSlugs ?? [],
+            Status = input.Status ?? SubscriptionStatus.Active,
+            SignatureHeader = input.SignatureHeader ?? DefaultSignatureHeader,
+            Algorithm = input.Algorithm ?? Algorithms[0],
+            Encoding = input.Encoding ?? Encodings[0],
+            SignaturePrefix = input.SignaturePrefix ?? "",
+        };
+        await ApplyAsync(subscription, complete, ct);
+        await using var db = await dbs.CreateDbContextAsync(ct);
+        db.Subscriptions.Add(subscription);
+        await db.SaveChangesAsync(ct);
+        return ToView(subscription, await circuits.StateAsync(subscription.Url, ct)) with { Secret = secret };
+    }
+
+    public async Task<SubscriptionView> PatchAsync(Guid workspaceId, Guid id, SubscriptionInput input, CancellationToken ct = default)
+    {
+        await using var db = await dbs.CreateDbContextAsync(ct);
+        var subscription = await FindAsync(db, workspaceId, id, ct);
+        await ApplyAsync(subscription, input, ct);
+        subscription.UpdatedAt = time.GetUtcNow().UtcDateTime;
+        await db.SaveChangesAsync(ct);
+        return ToView(subscription, await circuits.StateAsync(subscription.Url, ct));
+    }
+
+    public Task<SubscriptionView> SetStatusAsync(Guid workspaceId, Guid id, bool active, CancellationToken ct = default) =>
+        PatchAsync(workspaceId, id, new SubscriptionInput { Status = active ? SubscriptionStatus.Active : SubscriptionStatus.Inactive }, ct);
+
+    /// <summary>Deletes the subscription only: its deliveries stay in the log.</summary>
+    public async Task DeleteAsync(Guid workspaceId, Guid id, CancellationToken ct = default)
+    {
+        await using var db = await dbs.CreateDbContextAsync(ct);
+        var deleted = await db.Subscriptions.Where(s => s.WorkspaceId == workspaceId && s.Id == id).ExecuteDeleteAsync(ct);
+        if (deleted == 0) throw ServiceException.NotFound("Subscription");
+    }
+
+    /// <summary>A new secret, answered once; the old one is overwritten, past deliveries stay as they were.</summary>
+    public async Task<SubscriptionView> RotateSecretAsync(Guid workspaceId, Guid id, CancellationToken ct = default)
+    {
+        await using var db = await dbs.CreateDbContextAsync(ct);
+        var subscription = await FindAsync(db, workspaceId, id, ct);
+        var secret = SubscriptionSecrets.Generate();
+        subscription.SecretCipher = secrets.Protect(secret);
+        subscription.SecretHint = SubscriptionSecrets.Hint(secret);
+        subscription.PreviousSecretCipher = null;
+        subscription.PreviousSecretExpiresAt = null;
+        subscription.UpdatedAt = time.GetUtcNow().UtcDateTime;
+        await db.SaveChangesAsync(ct);
+        return ToView(subscription, await circuits.StateAsync(subscription.Url, ct)) with { Secret = secret };
+    }
+
+    /// <summary>The newest delivery of each subscription that has one.</summary>
+    public async Task<Dictionary<Guid, LastDelivery>> LastDeliveriesAsync(Guid workspaceId, IEnumerable<Guid> subscriptionIds, CancellationToken ct = default)
+    {
+        await using var db = await dbs.CreateDbContextAsync(ct);
+        var result = new Dictionary<Guid, LastDelivery>();
+        // One indexed lookup per subscription (WorkspaceId, SubscriptionId, Id): a page holds few of them.
+        foreach (var id in subscriptionIds.Distinct())
+        {
+            var last = await db.Deliveries.AsNoTracking()
+                .Where(d => d.WorkspaceId == workspaceId && d.SubscriptionId == id)
+                .OrderByDescending(d => d.Id)
+                .Select(d => new LastDelivery(d.Status, d.LastStatusCode, d.LastError, d.CreatedAt))
+                .FirstOrDefaultAsync(ct);
+            if (last is not null) result[id] = last;
+        }
+        return result;
+    }
+
+    static async Task<Subscription> FindAsync(AppDbContext db, Guid workspaceId, Guid id, CancellationToken ct) =>
+        await db.Subscriptions.FirstOrDefaultAsync(s => s.WorkspaceId == workspaceId && s.Id == id, ct)
+        ?? throw ServiceException.NotFound("Subscription");
+
+    /// <summary>Checks every field present in <paramref name="input"/> and, when all pass, copies them onto the subscription.</summary>
+    async Task ApplyAsync(Subscription s, SubscriptionInput input, CancellationToken ct)
+    {
+        var errors = new Dictionary<string, string[]>();
+        void Error(string field, string message) => errors[field] = [.. errors.GetValueOrDefault(field, []), message];
+
+        if (input.Secret is not null)
+            Error("secret", "The secret cannot be set or changed; rotate it with POST …/rotate-secret.");
+
+        var name = input.Name?.Trim();
+        if (name is not null && name.Length is 0 or > 200) Error("name", "A subscription needs a name of 1 to 200 characters.");
+
+        var url = input.Url?.Trim();
+        if (url is not null)
+        {
+            if (CheckUrl(url) is { } problem) Error("url", problem);
+            else if (await guard.RefusalAsync(new Uri(url), ct) is { } refusal) Error("url", refusal);
+        }
+
+        List<string>? events = null;
+        if (input.Events is not null)
+        {
+            events = [];
+            foreach (var raw in input.Events)
+            {
+                // The dotted spelling (record.created) is the SDK's; we store the underscored one.
+                var type = raw?.Trim().Replace('.', '_');
+                if (type is null || !EventTypes.Subscribable.Contains(type)) Error("events", $"'{raw}' is not an event type; use {string.Join(", ", EventTypes.Subscribable)}.");
+                else if (!events.Contains(type)) events.Add(type);
+            }
+            if (input.Events.Count == 0) Error("events", $"Choose at least one event: {string.Join(", ", EventTypes.Subscribable)}.");
+            events = [.. EventTypes.Subscribable.Where(events.Contains)];
+        }
+
+        List<string>? slugs = null;
+        if (input.RecordSlugs is not null)
+        {
+            slugs = [];
+            foreach (var raw in input.RecordSlugs)
+            {
+                var slug = raw?.Trim();
+                if (!Slugs.IsValid(slug)) Error("recordSlugs", $"'{raw}' is not a valid collection slug: {Slugs.Rule}.");
+                else if (!slugs.Contains(slug!)) slugs.Add(slug!);
+            }
+        }
+
+        if (input.Status is not null && input.Status is not (SubscriptionStatus.Active or SubscriptionStatus.Inactive))
+            Error("status", "status is 'active' or 'inactive'.");
+        if (input.Algorithm is not null && !Algorithms.Contains(input.Algorithm))
+            Error("algorithm", $"algorithm is one of {string.Join(", ", Algorithms)}.");
+        if (input.Encoding is not null && !Encodings.Contains(input.Encoding))
+            Error("encoding", $"encoding is one of {string.Join(", ", Encodings)}.");
+        var header = input.SignatureHeader?.Trim();
+        if (header is not null && CheckHeader(header) is { } headerProblem) Error("signatureHeader", headerProblem);
+        if (input.SignaturePrefix is not null && CheckPrefix(input.SignaturePrefix) is { } prefixProblem) Error("signaturePrefix", prefixProblem);
+
+        if (errors.Count > 0) throw ServiceException.Invalid(errors);
+
+        if (name is not null) s.Name = name;
+        if (url is not null) s.Url = url;
+        if (events is not null) s.Events = string.Join(',', events);
+        if (slugs is not null) s.RecordSlugs = string.Join(',', slugs);
+        if (input.Status is not null)
+        {
+            s.Status = input.Status;
+            if (input.Status == SubscriptionStatus.Active) s.DisabledReason = null;
+        }
+        if (input.Algorithm is not null) s.Algorithm = input.Algorithm;
+        if (input.Encoding is not null) s.Encoding = input.Encoding;
+        if (header is not null) s.SignatureHeader = header;
+        if (input.SignaturePrefix is not null) s.SignaturePrefix = input.SignaturePrefix;
+    }
+
+    /// <summary>The shape rules of a webhook URL (the network rules are <see cref="UrlGuard"/>'s).</summary>
+    public static string? CheckUrl(string url)
+    {
+        if (url.Length == 0) return "A subscription needs a URL.";
+        if (url.Length > 2048) return "The URL is longer than 2048 characters.";
+        if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https") || uri.Host.Length == 0)
+            return "The URL must be absolute http:// or https://, e.g. https://customer.example.com/webhooks.";
+        return null;
+    }
+
+    public static string? CheckHeader(string header)
+    {
+        if (header.Length is 0 or > 64 || !HeaderToken().IsMatch(header))
+            return "The signature header must be an HTTP header name of 1 to 64 letters, digits or !#$%&'*+-.^_`|~.";
+        if (ReservedHeaders.Contains(header) || ReservedHeaderPrefixes.Any(p => header.StartsWith(p, StringComparison.OrdinalIgnoreCase)))
+            return $"'{header}' is a header the sender sets itself or HTTP reserves; choose another, e.g. X-Signature.";
+        return null;
+    }
+
+    public static string? CheckPrefix(string prefix)
+    {
+        if (prefix.Length > MaxPrefixLength) return $"The signature prefix is at most {MaxPrefixLength} characters.";
+        if (prefix.Any(c => c is < '!' or > '~')) return "The signature prefix may only hold printable ASCII without spaces, e.g. sha256=.";
+        return null;
+    }
+
+    // RFC 7230 tchar.
+    [GeneratedRegex("^[!#$%&'*+\\-.^_`|~0-9A-Za-z]+$")]
+    private static partial Regex HeaderToken();
+
+    static SubscriptionView ToView(Subscription s, CircuitView circuit) => new(
+        s.Id, s.Name, s.Url,
+        Split(s.Events), Split(s.RecordSlugs),
+        s.Status, s.SignatureHeader, s.Algorithm, s.Encoding, s.SignaturePrefix, s.SecretHint,
+        s.PreviousSecretExpiresAt,
+        s.Filter is null ? null : JsonNode.Parse(s.Filter),
+        circuit.State, circuit.OpenUntil,
+        s.CreatedAt, s.UpdatedAt);
+
+    static string[] Split(string list) => list.Split(',', StringSplitOptions.RemoveEmptyEntries);
+}

@@ -1,0 +1,40 @@
+using Centrali.Console.Api;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace Centrali.Console.Webhooks.Subscriptions;
+
+/// <summary>API.md "Webhook subscriptions": list, create, read, patch, delete, rotate-secret.</summary>
+public static class SubscriptionsApi
+{
+    public static RouteGroupBuilder MapSubscriptionsApi(this RouteGroupBuilder api)
+    {
+        var group = api.MapGroup("/webhook-subscriptions").WithTags("Webhook subscriptions");
+
+        group.MapGet("", async (HttpContext http, SubscriptionService subscriptions, int? limit, string? cursor, CancellationToken ct) =>
+            TypedResults.Ok(await subscriptions.ListAsync(http.WorkspaceId(), limit, cursor, ct)));
+
+        group.MapPost("", async (HttpContext http, SubscriptionService subscriptions, SubscriptionInput body, CancellationToken ct) =>
+        {
+            var created = await subscriptions.CreateAsync(http.WorkspaceId(), body, ct);
+            return TypedResults.Created($"{http.Request.Path}/{created.Id}", new One<SubscriptionView>(created));
+        });
+
+        // {id:guid}: the delivery log's routes (/webhook-subscriptions/deliveries…) live beside these.
+        group.MapGet("/{id:guid}", async (HttpContext http, SubscriptionService subscriptions, Guid id, CancellationToken ct) =>
+            TypedResults.Ok(new One<SubscriptionView>(await subscriptions.GetAsync(http.WorkspaceId(), id, ct))));
+
+        group.MapPatch("/{id:guid}", async (HttpContext http, SubscriptionService subscriptions, Guid id, SubscriptionInput body, CancellationToken ct) =>
+            TypedResults.Ok(new One<SubscriptionView>(await subscriptions.PatchAsync(http.WorkspaceId(), id, body, ct))));
+
+        group.MapDelete("/{id:guid}", async Task<NoContent> (HttpContext http, SubscriptionService subscriptions, Guid id, CancellationToken ct) =>
+        {
+            await subscriptions.DeleteAsync(http.WorkspaceId(), id, ct);
+            return TypedResults.NoContent();
+        });
+
+        group.MapPost("/{id:guid}/rotate-secret", async (HttpContext http, SubscriptionService subscriptions, Guid id, CancellationToken ct) =>
+            TypedResults.Ok(new One<SubscriptionView>(await subscriptions.RotateSecretAsync(http.WorkspaceId(), id, ct))));
+
+        return group;
+    }
+}

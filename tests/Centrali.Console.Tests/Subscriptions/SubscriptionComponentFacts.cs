@@ -1,0 +1,189 @@
+using AngleSharp.Dom;
+using Bunit;
+using Centrali.Console.Tests.Infrastructure;
+using Centrali.Console.Webhooks.Subscriptions;
+using Centrali.Console.Webhooks.Subscriptions.Pages;
+using Centrali.Console.Workspaces;
+using Microsoft.AspNetCore.Components;
+using MudBlazor;
+using MudBlazor.Services;
+
+namespace Centrali.Console.Tests.Subscriptions;
+
+/// <summary>bUnit on the real service and database: the create form's validation, the one-time secret, the masked display.</summary>
+public sealed class SubscriptionComponentFacts
+{
+    static async Task<(BunitContext Ui, Workspace Workspace)> UiAsync(ConsoleApp app)
+    {
+        var scope = app.Scope();
+        var workspace = await scope.ServiceProvider.GetRequiredService<WorkspaceService>().EnsureAsync("default");
+        var ui = new BunitContext();
+        ui.JSInterop.Mode = JSRuntimeMode.Loose;
+        ui.Services.AddMudServices();
+        ui.Services.AddSingleton(TimeProvider.System);
+        ui.Services.AddSingleton(scope.ServiceProvider.GetRequiredService<SubscriptionService>());
+        return (ui, workspace);
+    }
+
+    /// <summary>The input element behind a data-testid (Mud puts the attribute on the input or on its wrapper).</summary>
+    static IElement InputOf<T>(IRenderedComponent<T> cut, string testId) where T : IComponent
+    {
+        var element = cut.Find($"[data-testid='{testId}']");
+        return element.TagName == "INPUT" ? element : element.QuerySelector("input") ?? throw new InvalidOperationException($"no input in {testId}");
+    }
+
+    static IRenderedComponent<SubscriptionEditor> Editor(BunitContext ui, Workspace workspace, Action<SubscriptionView>? saved = null) =>
+        ui.Render<SubscriptionEditor>(p => p
+            .Add(x => x.WorkspaceId, workspace.Id)
+            .Add(x => x.OnSaved, (SubscriptionView v) => saved?.Invoke(v)));
+
+    [Fact]
+    public async Task CreateForm_ShowsEachFieldsError_AndCreatesNothing()
+    {
+        await using var app = new ConsoleApp();
+        var (ui, workspace) = await UiAsync(app);
+        await using var _ = ui;
+        var cut = Editor(ui, workspace);
+
+        InputOf(cut, "subscription-url").Change("ftp://customer.example.com/hook");
+        foreach (var type in Webhooks.Delivery.EventTypes.Subscribable) InputOf(cut, $"event-{type}").Change(false);
+        cut.Find("[data-testid='save-subscription']").Click();
+
+        cut.WaitForAssertion(() =>
+        {
+            Assert.Contains("A subscription needs a name", cut.Markup);
+            Assert.Contains("must be absolute http:// or https://", cut.Markup);
+            Assert.Contains("Choose at least one event", cut.Find("[data-testid='events-error']").TextContent);
+        });
+        Assert.Empty(cut.FindAll("[data-testid='one-time-secret']"));
+
+        // A broken advanced field opens the advanced section and shows its error there.
+        InputOf(cut, "subscription-name").Change("acme");
+        InputOf(cut, "subscription-url").Change("https://customer.example.com/hook");
+        InputOf(cut, "event-record_created").Change(true);
+        cut.Find("[data-testid='advanced']").Click();
+        InputOf(cut, "subscription-header").Change("Content-Length");
+        InputOf(cut, "subscription-prefix").Change("sha 256=");
+        cut.Find("[data-testid='save-subscription']").Click();
+        cut.WaitForAssertion(() =>
+        {
+            Assert.Contains("the sender sets itself or HTTP reserves", cut.Markup);
+            Assert.Contains("printable ASCII without spaces", cut.Markup);
+        });
+        Assert.DoesNotContain("A subscription needs a name", cut.Markup);
+        Assert.Empty((await app.Service<SubscriptionService>().ListAsync(workspace.Id)).Data);
+    }
+
+    [Fact]
+    public async Task CreateForm_EndsOnTheOneTimeSecret_WithCopyAndWarning_ThenForgetsIt()
+    {
+        await using var app = new ConsoleApp();
+        var (ui, workspace) = await UiAsync(app);
+        await using var _ = ui;
+        SubscriptionView? saved = null;
+        var cut = Editor(ui, workspace, v => saved = v);
+
+        InputOf(cut, "subscription-name").Change("acme orders");
+        InputOf(cut, "subscription-url").Change("https://customer.example.com/hook");
+        InputOf(cut, "subscription-collections").Change("orders, invoices");
+        cut.Find("[data-testid='save-subscription']").Click();
+
+        var shown = cut.WaitForElement("[data-testid='one-time-secret']").TextContent.Trim();
+        Assert.StartsWith("whsec_", shown);
+        Assert.Contains("it will not be shown again", cut.Markup);
+        var created = (await app.Service<SubscriptionService>().ListAsync(workspace.Id)).Data.Single();
+        Assert.Equal(["orders", "invoices"], created.RecordSlugs);
+        Assert.Equal(shown, await SubscriptionsApiFacts.SigningSecretAsync(app, created.Id.ToString()));
+
+        // The host re-rendering the dialog must not hide the secret before it was copied.
+        cut.Render(p => p.Add(x => x.WorkspaceId, workspace.Id));
+        Assert.Equal(shown, cut.Find("[data-testid='one-time-secret']").TextContent.Trim());
+
+        cut.Find("[data-testid='copy-secret']").Click();
+        Assert.Equal(shown, ui.JSInterop.VerifyInvoke("centrali.copy").Arguments[0]);
+
+        cut.Find("[data-testid='done']").Click();
+        Assert.NotNull(saved);
+        Assert.Null(saved!.Secret);
+        Assert.DoesNotContain(shown, cut.Markup);
+    }
+
+    [Fact]
+    public async Task EditForm_ChangesTheSubscription_AndKeepsItsSecret()
+    {
+        await using var app = new ConsoleApp();
+        var (ui, workspace) = await UiAsync(app);
+        await using var _ = ui;
+        var service = app.Service<SubscriptionService>();
+        var existing = await service.CreateAsync(workspace.Id, new SubscriptionInput
+        {
+            Name = "acme", Url = "https://customer.example.com/hook", Events = ["record_created"],
+        });
+        SubscriptionView? saved = null;
+        var cut = ui.Render<SubscriptionEditor>(p => p
+            .Add(x => x.WorkspaceId, workspace.Id)
+            .Add(x => x.Existing, existing with { Secret = null })
+            .Add(x => x.OnSaved, (SubscriptionView v) => saved = v));
+
+        Assert.Equal("acme", InputOf(cut, "subscription-name").GetAttribute("value"));
+        InputOf(cut, "subscription-name").Change("acme renamed");
+        InputOf(cut, "event-record_deleted").Change(true);
+        cut.Find("[data-testid='advanced']").Click();
+        InputOf(cut, "subscription-prefix").Change("sha256=");
+        cut.Find("[data-testid='save-subscription']").Click();
+
+        cut.WaitForAssertion(() => Assert.NotNull(saved));
+        Assert.Equal("acme renamed", saved!.Name);
+        Assert.Equal(["record_created", "record_deleted"], saved.Events);
+        Assert.Equal("sha256=", saved.SignaturePrefix);
+        Assert.Null(saved.Secret);
+        Assert.Empty(cut.FindAll("[data-testid='one-time-secret']"));
+        Assert.Equal(existing.Secret, await SubscriptionsApiFacts.SigningSecretAsync(app, existing.Id.ToString()));
+    }
+
+    [Fact]
+    public async Task DetailPage_ShowsTheMaskedSecretOnly_AndRotationShowsTheNewOneOnce()
+    {
+        await using var app = new ConsoleApp();
+        var (ui, workspace) = await UiAsync(app);
+        await using var _ = ui;
+        var created = await app.Service<SubscriptionService>().CreateAsync(workspace.Id, new SubscriptionInput
+        {
+            Name = "acme", Url = "https://customer.example.com/hook", Events = ["record_created"],
+        });
+
+        var cut = ui.Render(b =>
+        {
+            b.OpenComponent<MudPopoverProvider>(0);
+            b.CloseComponent();
+            b.OpenComponent<MudDialogProvider>(1);
+            b.CloseComponent();
+            b.OpenComponent<CascadingValue<Workspace>>(2);
+            b.AddAttribute(3, "Value", workspace);
+            b.AddAttribute(4, "ChildContent", (RenderFragment)(c =>
+            {
+                c.OpenComponent<SubscriptionPage>(0);
+                c.AddAttribute(1, nameof(SubscriptionPage.Id), created.Id);
+                c.CloseComponent();
+            }));
+            b.CloseComponent();
+        });
+
+        var hint = cut.WaitForElement("[data-testid='secret-hint']");
+        Assert.Equal(created.SecretHint, hint.TextContent.Trim());
+        Assert.Matches("^whsec_….{4}$", hint.TextContent.Trim());
+        Assert.DoesNotContain(created.Secret!, cut.Markup);
+        Assert.DoesNotContain(created.Secret!["whsec_".Length..], cut.Markup);
+
+        cut.Find("[data-testid='rotate-secret']").Click();
+        cut.WaitForElement("[data-testid='confirm']").Click();
+
+        var fresh = cut.WaitForElement("[data-testid='one-time-secret']").TextContent.Trim();
+        Assert.NotEqual(created.Secret, fresh);
+        Assert.Equal(fresh, await SubscriptionsApiFacts.SigningSecretAsync(app, created.Id.ToString()));
+        cut.WaitForAssertion(() => Assert.Equal(SubscriptionSecrets.Hint(fresh), cut.Find("[data-testid='secret-hint']").TextContent.Trim()));
+
+        cut.Find("[data-testid='done']").Click();
+        cut.WaitForAssertion(() => Assert.DoesNotContain(fresh, cut.Markup));
+    }
+}
