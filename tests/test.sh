@@ -17,5 +17,13 @@ start=$(date +%s)
 dotnet restore Centrali.Console.sln
 dotnet build Centrali.Console.sln -c Release --no-restore
 # --logger console: xunit's per-assembly summary lines ("Passed! - Failed: 0, Passed: N ...").
-dotnet test Centrali.Console.sln -c Release --no-build --logger "console;verbosity=normal" --results-directory artifacts/test-results
-echo "All tests passed in $(( $(date +%s) - start )) s. Screenshots: artifacts/screenshots/"
+log=$(mktemp)
+status=0
+dotnet test Centrali.Console.sln -c Release --no-build --logger "console;verbosity=normal" --results-directory artifacts/test-results 2>&1 | tee "$log" || status=$?
+# One plain closing line over both test projects: "N passed, N failed".
+passed=$(grep -oE 'Passed: +[0-9]+' "$log" | awk '{s+=$2} END {print s+0}')
+failed=$(grep -oE 'Failed: +[0-9]+' "$log" | awk '{s+=$2} END {print s+0}')
+rm -f "$log"
+echo "Wall time $(( $(date +%s) - start )) s. Screenshots: artifacts/screenshots/"
+echo "${passed} passed, ${failed} failed"
+if [ "$status" -ne 0 ] || [ "$failed" -ne 0 ] || [ "$passed" -eq 0 ]; then exit 1; fi

@@ -24,7 +24,7 @@ public sealed class DeliveryJob(
     IOptions<WebhookOptions> options,
     ILogger<DeliveryJob> log)
 {
-    static readonly TimeSpan LeaseMargin = TimeSpan.FromSeconds(30);
+    public static readonly TimeSpan LeaseMargin = TimeSpan.FromSeconds(5);
     static readonly TimeSpan EarlyWakeTolerance = TimeSpan.FromSeconds(2);
 
     // Our own retry schedule decides what happens next, never Hangfire's automatic retry.

@@ -20,6 +20,12 @@ public sealed record DeliveryFilter(Guid? SubscriptionId = null, string? Status 
 
 public sealed record RecoverResult(int Count);
 
+public sealed record HourOutcomes(DateTime Hour, int Succeeded, int Failed, int Pending);
+
+public sealed record SubscriptionOutcomes(Guid SubscriptionId, int Succeeded, int Failed, int Pending);
+
+public sealed record DeliveryStats(List<HourOutcomes> Last24Hours, List<SubscriptionOutcomes> BySubscription, DateTime? OldestPending);
+
 /// <summary>The delivery log and what a person does with it: read, replay, recover, send a test event.</summary>
 public sealed class DeliveryService(IDbContextFactory<AppDbContext> dbs, EventOutbox outbox)
 {
@@ -116,6 +122,30 @@ public sealed class DeliveryService(IDbContextFactory<AppDbContext> dbs, EventOu
         await using var db = await dbs.CreateDbContextAsync(ct);
         var url = await db.Subscriptions.Where(s => s.Id == subscriptionId && s.WorkspaceId == workspaceId).Select(s => s.Url).FirstOrDefaultAsync(ct);
         return url is null ? null : await circuits.StateAsync(url, ct);
+    }
+
+    /// <summary>The dashboard's figures: the last 24 h hour by hour, outcomes per subscription, the oldest pending delivery.</summary>
+    public async Task<DeliveryStats> StatsAsync(Guid workspaceId, DateTime now, CancellationToken ct = default)
+    {
+        var since = now.AddHours(-23).Date.AddHours(now.AddHours(-23).Hour);
+        await using var db = await dbs.CreateDbContextAsync(ct);
+        var recent = db.Deliveries.AsNoTracking().Where(d => d.WorkspaceId == workspaceId && d.CreatedAt >= since);
+        var byHour = await recent.GroupBy(d => new { d.CreatedAt.Date, d.CreatedAt.Hour, d.Status })
+            .Select(g => new { g.Key.Date, g.Key.Hour, g.Key.Status, Count = g.Count() }).ToListAsync(ct);
+        var hours = Enumerable.Range(0, 24).Select(i => since.AddHours(i)).Select(h =>
+        {
+            int Of(string status) => byHour.Where(x => x.Date.AddHours(x.Hour) == h && x.Status == status).Sum(x => x.Count);
+            return new HourOutcomes(h, Of(DeliveryStatus.Succeeded), Of(DeliveryStatus.Failed), Of(DeliveryStatus.Pending));
+        }).ToList();
+        var bySub = await recent.GroupBy(d => new { d.SubscriptionId, d.Status })
+            .Select(g => new { g.Key.SubscriptionId, g.Key.Status, Count = g.Count() }).ToListAsync(ct);
+        var perSubscription = bySub.GroupBy(x => x.SubscriptionId).Select(g => new SubscriptionOutcomes(g.Key,
+            g.Where(x => x.Status == DeliveryStatus.Succeeded).Sum(x => x.Count),
+            g.Where(x => x.Status == DeliveryStatus.Failed).Sum(x => x.Count),
+            g.Where(x => x.Status == DeliveryStatus.Pending).Sum(x => x.Count))).ToList();
+        var oldest = await db.Deliveries.Where(d => d.WorkspaceId == workspaceId && d.Status == DeliveryStatus.Pending)
+            .OrderBy(d => d.Id).Select(d => (DateTime?)d.CreatedAt).FirstOrDefaultAsync(ct);
+        return new DeliveryStats(hours, perSubscription, oldest);
     }
 
     /// <summary>Names for the log's subscription column and filter.</summary>

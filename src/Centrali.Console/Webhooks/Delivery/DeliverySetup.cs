@@ -20,6 +20,7 @@ public static class DeliverySetup
         services.AddScoped<DeliveryJob>();
         services.AddScoped<DeliveryRecovery>();
         services.AddHostedService<DeliveryRecoveryStart>();
+        services.AddHostedService<LateDeliveryWatcher>();
         return services;
     }
 }
