@@ -16,13 +16,13 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 start=$(date +%s)
 dotnet restore Centrali.Console.sln
 dotnet build Centrali.Console.sln -c Release --no-restore
-# --logger console: xunit's per-assembly summary lines ("Passed! - Failed: 0, Passed: N ...").
+# The default console logger prints each failure and one summary line per test assembly ("Passed!  - Failed: 0, Passed: N ...").
 log=$(mktemp)
 status=0
-dotnet test Centrali.Console.sln -c Release --no-build --logger "console;verbosity=normal" --results-directory artifacts/test-results 2>&1 | tee "$log" || status=$?
+dotnet test Centrali.Console.sln -c Release --no-build --results-directory artifacts/test-results 2>&1 | tee "$log" || status=$?
 # One plain closing line over both test projects: "N passed, N failed".
-passed=$(grep -oE 'Passed: +[0-9]+' "$log" | awk '{s+=$2} END {print s+0}')
-failed=$(grep -oE 'Failed: +[0-9]+' "$log" | awk '{s+=$2} END {print s+0}')
+passed=$( (grep -oE 'Passed: +[0-9]+' "$log" || true) | awk '{s+=$2} END {print s+0}')
+failed=$( (grep -oE 'Failed: +[0-9]+' "$log" || true) | awk '{s+=$2} END {print s+0}')
 rm -f "$log"
 echo "Wall time $(( $(date +%s) - start )) s. Screenshots: artifacts/screenshots/"
 echo "${passed} passed, ${failed} failed"
