@@ -111,6 +111,21 @@ public sealed class DeliveryService(IDbContextFactory<AppDbContext> dbs, EventOu
         return View(delivery, e.Body);
     }
 
+    public async Task<CircuitView?> CircuitOfAsync(Guid workspaceId, Guid subscriptionId, CircuitBreaker circuits, CancellationToken ct = default)
+    {
+        await using var db = await dbs.CreateDbContextAsync(ct);
+        var url = await db.Subscriptions.Where(s => s.Id == subscriptionId && s.WorkspaceId == workspaceId).Select(s => s.Url).FirstOrDefaultAsync(ct);
+        return url is null ? null : await circuits.StateAsync(url, ct);
+    }
+
+    /// <summary>Names for the log's subscription column and filter.</summary>
+    public async Task<Dictionary<Guid, string>> SubscriptionNamesAsync(Guid workspaceId, CancellationToken ct = default)
+    {
+        await using var db = await dbs.CreateDbContextAsync(ct);
+        return await db.Subscriptions.AsNoTracking().Where(s => s.WorkspaceId == workspaceId)
+            .OrderBy(s => s.Name).ToDictionaryAsync(s => s.Id, s => s.Name, ct);
+    }
+
     public Task<Page<DeliveryView>> FailuresAsync(Guid workspaceId, Guid subscriptionId, int? limit, string? cursor, CancellationToken ct = default) =>
         EnsureThen(workspaceId, subscriptionId, () => ListAsync(workspaceId, new DeliveryFilter(subscriptionId, DeliveryStatus.Failed), limit, cursor, ct), ct);
 

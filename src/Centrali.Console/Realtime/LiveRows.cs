@@ -1,0 +1,53 @@
+namespace Centrali.Console.Realtime;
+
+/// <summary>
+/// A page's subscription to the notifier: applies changes of one workspace as they come, and re-renders at most
+/// a few times a second however many arrive; disposing it stops listening.
+/// </summary>
+public sealed class LiveRows : IAsyncDisposable
+{
+    static readonly TimeSpan RenderEvery = TimeSpan.FromMilliseconds(250);
+    readonly DeliveryNotifier notifier;
+    readonly Guid workspaceId;
+    readonly Func<DeliveryChanged, Task> apply;
+    readonly Func<Task> render;
+    readonly SemaphoreSlim gate = new(1, 1);
+    readonly PeriodicTimer timer = new(RenderEvery);
+    readonly Task loop;
+    int dirty;
+
+    public bool Paused { get; set; }
+
+    public LiveRows(DeliveryNotifier notifier, Guid workspaceId, Func<DeliveryChanged, Task> apply, Func<Task> render)
+    {
+        this.notifier = notifier;
+        this.workspaceId = workspaceId;
+        this.apply = apply;
+        this.render = render;
+        notifier.Changed += OnChangedAsync;
+        loop = RenderLoopAsync();
+    }
+
+    async Task OnChangedAsync(DeliveryChanged change)
+    {
+        if (change.WorkspaceId != workspaceId || Paused) return;
+        await gate.WaitAsync();
+        try { await apply(change); }
+        finally { gate.Release(); }
+        Interlocked.Exchange(ref dirty, 1);
+    }
+
+    async Task RenderLoopAsync()
+    {
+        while (await timer.WaitForNextTickAsync())
+            if (Interlocked.Exchange(ref dirty, 0) == 1)
+                try { await render(); } catch (ObjectDisposedException) { }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        notifier.Changed -= OnChangedAsync;
+        timer.Dispose();
+        await loop;
+    }
+}

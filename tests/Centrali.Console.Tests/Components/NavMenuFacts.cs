@@ -1,0 +1,48 @@
+using Bunit;
+using Centrali.Console.Components.Layout;
+using MudBlazor.Services;
+
+namespace Centrali.Console.Tests.Components;
+
+public sealed class NavMenuFacts : BunitContext
+{
+    public NavMenuFacts()
+    {
+        Services.AddMudServices();
+        JSInterop.Mode = JSRuntimeMode.Loose;
+    }
+
+    string[] Links(IRenderedComponent<NavMenu> menu) =>
+        menu.FindAll("a.mud-nav-link").Select(a => a.TextContent.Trim()).ToArray();
+
+    [Fact]
+    public void Admin_SeesEverySection_AndTheAdminSettings()
+    {
+        AddAuthorization().SetAuthorized("admin@example.com").SetRoles("Admin");
+        var menu = Render<NavMenu>();
+
+        Assert.Equal(["Dashboard", "Collections", "Webhooks", "Deliveries", "API tokens", "Users", "Workspaces", "Hangfire"], Links(menu));
+        Assert.Contains("Settings", menu.Find(".mud-nav-group").TextContent);
+        Assert.Equal("/hangfire", menu.Find("a[href='/hangfire']").GetAttribute("href"));
+    }
+
+    [Fact]
+    public void Member_DoesNotSeeUsersWorkspacesOrHangfire()
+    {
+        AddAuthorization().SetAuthorized("member@example.com").SetRoles("Member");
+        var menu = Render<NavMenu>();
+
+        Assert.Equal(["Dashboard", "Collections", "Webhooks", "Deliveries", "API tokens"], Links(menu));
+        Assert.Empty(menu.FindAll("a[href='/settings/users'], a[href='/settings/workspaces'], a[href='/hangfire']"));
+    }
+
+    [Fact]
+    public void Links_PointAtTheirPages()
+    {
+        AddAuthorization().SetAuthorized("admin@example.com").SetRoles("Admin");
+        var menu = Render<NavMenu>();
+
+        var hrefs = menu.FindAll("a.mud-nav-link").Select(a => a.GetAttribute("href") ?? "").ToArray();
+        Assert.Equal(["/", "/collections", "/webhooks", "/deliveries", "/settings/tokens", "/settings/users", "/settings/workspaces", "/hangfire"], hrefs);
+    }
+}
