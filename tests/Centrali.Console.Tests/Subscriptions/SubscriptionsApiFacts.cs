@@ -149,6 +149,47 @@ public sealed class SubscriptionsApiFacts
     }
 
     [Fact]
+    public async Task IdempotencyKey_RepeatedCreateOrRotate_AnswersTheFirstAnswer_AndStoresItEncrypted()
+    {
+        await using var app = new ConsoleApp();
+        var client = app.Api();
+        async Task<HttpResponseMessage> PostAsync(string url, object? body, string key)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, url) { Content = body is null ? null : JsonContent.Create(body) };
+            request.Headers.Add("Idempotency-Key", key);
+            return await client.SendAsync(request);
+        }
+
+        var first = await PostAsync(Base, NewBody(), "create-1");
+        var repeat = await PostAsync(Base, NewBody(), "create-1");
+        Assert.Equal(HttpStatusCode.Created, first.StatusCode);
+        Assert.Equal(HttpStatusCode.Created, repeat.StatusCode);
+        var created = (await first.ReadJsonAsync())["data"]!;
+        var replayed = (await repeat.ReadJsonAsync())["data"]!;
+        Assert.Equal((string?)created["id"], (string?)replayed["id"]);
+        Assert.Equal((string?)created["secret"], (string?)replayed["secret"]);
+        Assert.Equal(first.Headers.Location, repeat.Headers.Location);
+        Assert.Single((await (await client.GetAsync(Base)).ReadJsonAsync())["data"]!.AsArray());
+
+        var id = (string)created["id"]!;
+        var rotated = (await (await PostAsync($"{Base}/{id}/rotate-secret", null, "rotate-1")).ReadJsonAsync())["data"]!;
+        var rotatedAgain = (await (await PostAsync($"{Base}/{id}/rotate-secret", null, "rotate-1")).ReadJsonAsync())["data"]!;
+        Assert.Equal((string?)rotated["secret"], (string?)rotatedAgain["secret"]);
+        Assert.Equal((string)rotated["secret"]!, await SigningSecretAsync(app, id));
+
+        // The stored answers hold the secrets: only encrypted, like the subscription's own column.
+        await using var connection = new SqliteConnection($"Data Source={app.DatabasePath}");
+        await connection.OpenAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT Body FROM IdempotentResponses";
+        var bodies = new List<string>();
+        await using (var reader = await command.ExecuteReaderAsync())
+            while (await reader.ReadAsync()) bodies.Add(reader.GetString(0));
+        Assert.Equal(2, bodies.Count);
+        Assert.DoesNotContain(bodies, b => b.Contains((string)created["secret"]!) || b.Contains((string)rotated["secret"]!) || b.Contains("whsec_"));
+    }
+
+    [Fact]
     public async Task DottedEventAliases_AreAcceptedAndStoredUnderscored()
     {
         await using var app = new ConsoleApp();

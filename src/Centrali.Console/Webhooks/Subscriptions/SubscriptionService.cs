@@ -1,8 +1,10 @@
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 using System.Text.RegularExpressions;
 using Centrali.Console.Api;
 using Centrali.Console.Data;
+using Centrali.Console.Records;
 using Centrali.Console.Webhooks.Delivery;
 using Microsoft.EntityFrameworkCore;
 
@@ -55,7 +57,8 @@ public sealed record SubscriptionInput
 public sealed record LastDelivery(string Status, int? LastStatusCode, string? LastError, DateTime CreatedAt);
 
 public sealed partial class SubscriptionService(
-    IDbContextFactory<AppDbContext> dbs, TimeProvider time, SubscriptionSecrets secrets, CircuitBreaker circuits, UrlGuard guard)
+    IDbContextFactory<AppDbContext> dbs, TimeProvider time, SubscriptionSecrets secrets, CircuitBreaker circuits, UrlGuard guard,
+    Idempotency idempotency)
 {
     public static readonly string[] Algorithms = ["sha256", "sha1", "sha512"];
     public static readonly string[] Encodings = ["base64", "hex"];
@@ -90,8 +93,14 @@ public sealed partial class SubscriptionService(
         return ToView(subscription, await circuits.StateAsync(subscription.Url, ct));
     }
 
-    public async Task<SubscriptionView> CreateAsync(Guid workspaceId, SubscriptionInput input, CancellationToken ct = default)
+    public async Task<SubscriptionView> CreateAsync(Guid workspaceId, SubscriptionInput input, CancellationToken ct = default) =>
+        (await CreateAsync(workspaceId, input, null, ct)).Value!;
+
+    /// <summary>A create; a repeated Idempotency-Key answers the first answer, secret included (stored encrypted).</summary>
+    public async Task<Creation<SubscriptionView>> CreateAsync(Guid workspaceId, SubscriptionInput input, IdempotencyKey? key, CancellationToken ct = default)
     {
+        await using (var db = await dbs.CreateDbContextAsync(ct))
+            if (await ReplayAsync(db, workspaceId, key, ct) is { } replay) return new(null, replay);
         var now = time.GetUtcNow().UtcDateTime;
         var secret = SubscriptionSecrets.Generate();
         var subscription = new Subscription
@@ -118,10 +127,10 @@ public sealed partial class SubscriptionService(
             SignaturePrefix = input.SignaturePrefix ?? "",
         };
         await ApplyAsync(subscription, complete, ct);
-        await using var db = await dbs.CreateDbContextAsync(ct);
-        db.Subscriptions.Add(subscription);
-        await db.SaveChangesAsync(ct);
-        return ToView(subscription, await circuits.StateAsync(subscription.Url, ct)) with { Secret = secret };
+        await using var save = await dbs.CreateDbContextAsync(ct);
+        save.Subscriptions.Add(subscription);
+        var view = ToView(subscription, await circuits.StateAsync(subscription.Url, ct)) with { Secret = secret };
+        return await SaveOnceAsync(save, workspaceId, key, view, StatusCodes.Status201Created, $"{key?.Path.TrimEnd('/')}/{subscription.Id}", ct);
     }
 
     public async Task<SubscriptionView> PatchAsync(Guid workspaceId, Guid id, SubscriptionInput input, CancellationToken ct = default)
@@ -146,9 +155,14 @@ public sealed partial class SubscriptionService(
     }
 
     /// <summary>A new secret, answered once; the old one is overwritten, past deliveries stay as they were.</summary>
-    public async Task<SubscriptionView> RotateSecretAsync(Guid workspaceId, Guid id, CancellationToken ct = default)
+    public async Task<SubscriptionView> RotateSecretAsync(Guid workspaceId, Guid id, CancellationToken ct = default) =>
+        (await RotateSecretAsync(workspaceId, id, null, ct)).Value!;
+
+    /// <summary>A rotation; a repeated Idempotency-Key answers the first rotation's secret instead of rotating again.</summary>
+    public async Task<Creation<SubscriptionView>> RotateSecretAsync(Guid workspaceId, Guid id, IdempotencyKey? key, CancellationToken ct = default)
     {
         await using var db = await dbs.CreateDbContextAsync(ct);
+        if (await ReplayAsync(db, workspaceId, key, ct) is { } replay) return new(null, replay);
         var subscription = await FindAsync(db, workspaceId, id, ct);
         var secret = SubscriptionSecrets.Generate();
         subscription.SecretCipher = secrets.Protect(secret);
@@ -156,8 +170,34 @@ public sealed partial class SubscriptionService(
         subscription.PreviousSecretCipher = null;
         subscription.PreviousSecretExpiresAt = null;
         subscription.UpdatedAt = time.GetUtcNow().UtcDateTime;
-        await db.SaveChangesAsync(ct);
-        return ToView(subscription, await circuits.StateAsync(subscription.Url, ct)) with { Secret = secret };
+        var view = ToView(subscription, await circuits.StateAsync(subscription.Url, ct)) with { Secret = secret };
+        return await SaveOnceAsync(db, workspaceId, key, view, StatusCodes.Status200OK, null, ct);
+    }
+
+    async Task<StoredAnswer?> ReplayAsync(AppDbContext db, Guid workspaceId, IdempotencyKey? key, CancellationToken ct) =>
+        await idempotency.FindAsync(db, workspaceId, key, ct) is { } stored ? stored with { Body = secrets.Unprotect(stored.Body) } : null;
+
+    /// <summary>
+    /// Saves, with the answer for a repeated Idempotency-Key in the same transaction. That answer holds the secret,
+    /// so it is stored encrypted like the secret itself.
+    /// </summary>
+    async Task<Creation<SubscriptionView>> SaveOnceAsync(AppDbContext db, Guid workspaceId, IdempotencyKey? key, SubscriptionView view,
+        int status, string? location, CancellationToken ct)
+    {
+        if (key is not null)
+            idempotency.Add(db, workspaceId, key, new StoredAnswer(status,
+                secrets.Protect(JsonSerializer.Serialize(new One<SubscriptionView>(view), JsonSerializerOptions.Web)), location));
+        try
+        {
+            await db.SaveChangesAsync(ct);
+        }
+        catch (DbUpdateException e) when (Idempotency.IsDuplicateKey(e, key))
+        {
+            // A concurrent repeat committed first: answer what it answered.
+            await using var fresh = await dbs.CreateDbContextAsync(ct);
+            return new(null, await ReplayAsync(fresh, workspaceId, key, ct));
+        }
+        return new(view, null);
     }
 
     /// <summary>The newest delivery of each subscription that has one.</summary>

@@ -1,4 +1,6 @@
 using Centrali.Console.Api;
+using Centrali.Console.Collections;
+using Centrali.Console.Records;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Centrali.Console.Webhooks.Subscriptions;
@@ -13,10 +15,12 @@ public static class SubscriptionsApi
         group.MapGet("", async (HttpContext http, SubscriptionService subscriptions, int? limit, string? cursor, CancellationToken ct) =>
             TypedResults.Ok(await subscriptions.ListAsync(http.WorkspaceId(), limit, cursor, ct)));
 
-        group.MapPost("", async (HttpContext http, SubscriptionService subscriptions, SubscriptionInput body, CancellationToken ct) =>
+        group.MapPost("", async Task<Results<Created<One<SubscriptionView>>, StoredAnswerResult>> (
+            HttpContext http, SubscriptionService subscriptions, SubscriptionInput body, CancellationToken ct) =>
         {
-            var created = await subscriptions.CreateAsync(http.WorkspaceId(), body, ct);
-            return TypedResults.Created($"{http.Request.Path}/{created.Id}", new One<SubscriptionView>(created));
+            var created = await subscriptions.CreateAsync(http.WorkspaceId(), body, IdempotencyKey.From(http.Request), ct);
+            if (created.Replay is { } replay) return new StoredAnswerResult(replay);
+            return TypedResults.Created($"{http.Request.Path.Value!.TrimEnd('/')}/{created.Value!.Id}", new One<SubscriptionView>(created.Value));
         });
 
         // {id:guid}: the delivery log's routes (/webhook-subscriptions/deliveries…) live beside these.
@@ -32,8 +36,13 @@ public static class SubscriptionsApi
             return TypedResults.NoContent();
         });
 
-        group.MapPost("/{id:guid}/rotate-secret", async (HttpContext http, SubscriptionService subscriptions, Guid id, CancellationToken ct) =>
-            TypedResults.Ok(new One<SubscriptionView>(await subscriptions.RotateSecretAsync(http.WorkspaceId(), id, ct))));
+        group.MapPost("/{id:guid}/rotate-secret", async Task<Results<Ok<One<SubscriptionView>>, StoredAnswerResult>> (
+            HttpContext http, SubscriptionService subscriptions, Guid id, CancellationToken ct) =>
+        {
+            var rotated = await subscriptions.RotateSecretAsync(http.WorkspaceId(), id, IdempotencyKey.From(http.Request), ct);
+            if (rotated.Replay is { } replay) return new StoredAnswerResult(replay);
+            return TypedResults.Ok(new One<SubscriptionView>(rotated.Value!));
+        });
 
         return group;
     }
