@@ -6,7 +6,7 @@ using Microsoft.AspNetCore.Identity;
 namespace Centrali.Console.Workspaces;
 
 /// <summary>The workspace a console user is looking at (one per circuit); every page scopes its data to it.</summary>
-public sealed class CurrentWorkspace(AuthenticationStateProvider auth, UserManager<ConsoleUser> users, WorkspaceService workspaces, UserService userService)
+public sealed class CurrentWorkspace(AuthenticationStateProvider auth, UserManager<ConsoleUser> users, WorkspaceService workspaces, UserService userService, IConfiguration config)
 {
     Workspace? current;
 
@@ -18,7 +18,9 @@ public sealed class CurrentWorkspace(AuthenticationStateProvider auth, UserManag
         var userId = (await auth.GetAuthenticationStateAsync()).User.FindFirstValue(ClaimTypes.NameIdentifier);
         var user = userId is null ? null : await users.FindByIdAsync(userId);
         var all = await workspaces.ListAsync();
-        current = all.FirstOrDefault(w => w.Id == user?.CurrentWorkspaceId) ?? all.First();
+        // A user who never switched starts on the bootstrap workspace, not whichever sorts first.
+        var bootstrap = config["Bootstrap:Workspace"] is { Length: > 0 } b ? b : "default";
+        current = all.FirstOrDefault(w => w.Id == user?.CurrentWorkspaceId) ?? all.FirstOrDefault(w => w.Slug == bootstrap) ?? all.First();
         return current;
     }
 
