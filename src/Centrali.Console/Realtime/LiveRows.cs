@@ -6,20 +6,21 @@ namespace Centrali.Console.Realtime;
 /// </summary>
 public sealed class LiveRows : IAsyncDisposable
 {
-    static readonly TimeSpan RenderEvery = TimeSpan.FromMilliseconds(250);
+    static readonly TimeSpan DefaultRenderEvery = TimeSpan.FromMilliseconds(250);
     readonly DeliveryNotifier notifier;
     readonly Guid workspaceId;
     readonly Func<DeliveryChanged, Task> apply;
     readonly Func<Task> render;
     readonly SemaphoreSlim gate = new(1, 1);
-    readonly PeriodicTimer timer = new(RenderEvery);
+    readonly PeriodicTimer timer;
     readonly Task loop;
     int dirty;
 
     public bool Paused { get; set; }
 
-    public LiveRows(DeliveryNotifier notifier, Guid workspaceId, Func<DeliveryChanged, Task> apply, Func<Task> render)
+    public LiveRows(DeliveryNotifier notifier, Guid workspaceId, Func<DeliveryChanged, Task> apply, Func<Task> render, TimeSpan? renderEvery = null)
     {
+        timer = new PeriodicTimer(renderEvery ?? DefaultRenderEvery);
         this.notifier = notifier;
         this.workspaceId = workspaceId;
         this.apply = apply;

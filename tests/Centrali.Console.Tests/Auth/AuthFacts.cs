@@ -38,15 +38,13 @@ public sealed class AuthFacts
     public async Task TokenOfAnotherWorkspace_Answers404_NeverRevealingTheWorkspace()
     {
         await using var app = new ConsoleApp();
-        await using var scope = app.Scope();
-        var other = await scope.ServiceProvider.GetRequiredService<WorkspaceService>().CreateAsync("acme", "Acme");
-        var otherToken = await scope.ServiceProvider.GetRequiredService<TokenService>().CreateAsync(other.Id, "acme script");
+        var otherToken = await app.OtherWorkspaceTokenAsync("acme");
 
-        var onDefault = await app.Api(otherToken.Value).GetAsync($"{Base}/whoami");
+        var onDefault = await app.Api(otherToken).GetAsync($"{Base}/whoami");
         Assert.Equal(HttpStatusCode.NotFound, onDefault.StatusCode);
-        var onMissing = await app.Api(otherToken.Value).GetAsync("/data/workspace/nope/api/v1/whoami");
+        var onMissing = await app.Api(otherToken).GetAsync("/data/workspace/nope/api/v1/whoami");
         Assert.Equal(HttpStatusCode.NotFound, onMissing.StatusCode);
-        var onOwn = await app.Api(otherToken.Value).GetAsync("/data/workspace/acme/api/v1/whoami");
+        var onOwn = await app.Api(otherToken).GetAsync("/data/workspace/acme/api/v1/whoami");
         Assert.Equal(HttpStatusCode.OK, onOwn.StatusCode);
     }
 

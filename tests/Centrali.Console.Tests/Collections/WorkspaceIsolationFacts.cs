@@ -20,12 +20,7 @@ public sealed class WorkspaceIsolationFacts
         await api.CreateCollectionAsync("orders");
         var id = (string)(await api.CreateRecordAsync("orders", """{"secret": 1}"""))["id"]!;
 
-        string acmeToken;
-        await using (var scope = app.Scope())
-        {
-            var acme = await scope.ServiceProvider.GetRequiredService<WorkspaceService>().CreateAsync("acme", "Acme");
-            acmeToken = (await scope.ServiceProvider.GetRequiredService<TokenService>().CreateAsync(acme.Id, "acme")).Value;
-        }
+        var acmeToken = await app.OtherWorkspaceTokenAsync("acme");
         var acmeApi = app.Api(acmeToken);
         const string Acme = "/data/workspace/acme/api/v1";
 

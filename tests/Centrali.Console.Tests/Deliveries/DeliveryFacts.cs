@@ -384,12 +384,7 @@ public sealed class DeliveryFacts
         var sub = await app.SubscribeAsync(receiver.Url);
         await app.RecordEventAsync();
         var delivery = (await app.WaitForDeliveriesAsync(d => d.Single().Status == DeliveryStatus.Succeeded)).Single();
-        string otherToken;
-        await using (var scope = app.Scope())
-        {
-            var other = await scope.ServiceProvider.GetRequiredService<Centrali.Console.Workspaces.WorkspaceService>().CreateAsync("other", "Other");
-            otherToken = (await scope.ServiceProvider.GetRequiredService<Centrali.Console.Auth.TokenService>().CreateAsync(other.Id, "t")).Value;
-        }
+        var otherToken = await app.OtherWorkspaceTokenAsync();
         var api = app.Api(otherToken);
         const string OtherBase = "/data/workspace/other/api/v1";
 

@@ -59,6 +59,14 @@ public sealed class ConsoleApp : WebApplicationFactory<Program>
 
     public T Service<T>() where T : notnull => Services.GetRequiredService<T>();
 
+    /// <summary>A second workspace and a token of its own, for isolation tests.</summary>
+    public async Task<string> OtherWorkspaceTokenAsync(string slug = "other")
+    {
+        await using var scope = Scope();
+        var workspace = await scope.ServiceProvider.GetRequiredService<Centrali.Console.Workspaces.WorkspaceService>().CreateAsync(slug, slug);
+        return (await scope.ServiceProvider.GetRequiredService<Centrali.Console.Auth.TokenService>().CreateAsync(workspace.Id, $"{slug} script")).Value;
+    }
+
     public AsyncServiceScope Scope() => Services.CreateAsyncScope();
 
     public override async ValueTask DisposeAsync()

@@ -24,12 +24,7 @@ public sealed class DeliveriesHubFacts
         await using var receiver = await Receiver.StartAsync();
         receiver.Respond = (_, http) => { http.Response.StatusCode = 500; return Task.CompletedTask; };
         await using var app = new ConsoleApp(new Dictionary<string, string?> { ["Webhooks:CircuitBreaker:FailureThreshold"] = "100" });
-        string otherToken;
-        await using (var scope = app.Scope())
-        {
-            var other = await scope.ServiceProvider.GetRequiredService<Centrali.Console.Workspaces.WorkspaceService>().CreateAsync("other", "Other");
-            otherToken = (await scope.ServiceProvider.GetRequiredService<Centrali.Console.Auth.TokenService>().CreateAsync(other.Id, "t")).Value;
-        }
+        var otherToken = await app.OtherWorkspaceTokenAsync();
         var seen = new ConcurrentQueue<JsonElement>();
         var seenByOther = new ConcurrentQueue<JsonElement>();
         await using var mine = Connect(app, ConsoleApp.Token);

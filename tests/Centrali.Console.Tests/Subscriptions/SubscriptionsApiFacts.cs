@@ -287,9 +287,7 @@ public sealed class SubscriptionsApiFacts
     {
         await using var app = new ConsoleApp();
         var mine = await CreateAsync(app);
-        await using var scope = app.Scope();
-        var other = await scope.ServiceProvider.GetRequiredService<WorkspaceService>().CreateAsync("acme", "Acme");
-        var otherToken = (await scope.ServiceProvider.GetRequiredService<TokenService>().CreateAsync(other.Id, "acme script")).Value;
+        var otherToken = await app.OtherWorkspaceTokenAsync("acme");
         var acme = app.Api(otherToken);
         const string acmeBase = "/data/workspace/acme/api/v1/webhook-subscriptions";
         var theirs = (await (await acme.PostJsonAsync(acmeBase, NewBody("https://acme.example.com/hook"))).ReadJsonAsync())["data"]!;

@@ -36,7 +36,6 @@ public sealed class DeliveryJob(
         var leaseUntil = now + options.Value.Timeout + LeaseMargin;
         await using var db = await dbs.CreateDbContextAsync();
 
-        // The claim of ARCHITECTURE.md: zero rows means another worker has it or it is not due.
         if (!await ClaimAsync(db, deliveryId, now, leaseUntil)) return;
 
         var delivery = await db.Deliveries.Include(d => d.Event).FirstAsync(d => d.Id == deliveryId);
@@ -56,18 +55,14 @@ public sealed class DeliveryJob(
 
         var result = await sender.SendAsync(new SendRequest(delivery.Id, delivery.EventId, delivery.EventType, subscription.Url,
             delivery.Event!.Body, new SignatureScheme(subscription.SignatureHeader, subscription.Algorithm, subscription.Encoding, subscription.SignaturePrefix),
-            secrets.SigningSecret(subscription), PreviousSecret(subscription)));
+            secrets.SigningSecret(subscription), secrets.PreviousSigningSecret(subscription, time.GetUtcNow().UtcDateTime)));
 
         await RecordAsync(db, delivery, subscription, result);
     }
 
     async Task<bool> ClaimAsync(AppDbContext db, Guid deliveryId, DateTime now, DateTime leaseUntil)
     {
-        var claimed = await db.Deliveries
-            .Where(d => d.Id == deliveryId && d.Status == DeliveryStatus.Pending && d.NextAttemptAt <= now
-                        && (d.LeaseUntil == null || d.LeaseUntil < now))
-            .ExecuteUpdateAsync(s => s.SetProperty(d => d.LeaseUntil, leaseUntil));
-        if (claimed == 1) return true;
+        if (await TryLeaseAsync(db, deliveryId, now, leaseUntil)) return true;
 
         // Hangfire keeps schedules to the whole second, so a job can wake a little before its delivery is due.
         var early = await db.Deliveries.AsNoTracking()
@@ -80,16 +75,15 @@ public sealed class DeliveryJob(
             return false;
         }
         await Task.Delay(due - now, time);
-        now = time.GetUtcNow().UtcDateTime;
-        return await db.Deliveries
+        return await TryLeaseAsync(db, deliveryId, time.GetUtcNow().UtcDateTime, leaseUntil);
+    }
+
+    /// <summary>The conditional update of ARCHITECTURE.md: zero rows means another worker has it or it is not due.</summary>
+    static async Task<bool> TryLeaseAsync(AppDbContext db, Guid deliveryId, DateTime now, DateTime leaseUntil) =>
+        await db.Deliveries
             .Where(d => d.Id == deliveryId && d.Status == DeliveryStatus.Pending && d.NextAttemptAt <= now
                         && (d.LeaseUntil == null || d.LeaseUntil < now))
             .ExecuteUpdateAsync(s => s.SetProperty(d => d.LeaseUntil, leaseUntil)) == 1;
-    }
-
-    string? PreviousSecret(Subscription s) =>
-        s.PreviousSecretCipher is not null && s.PreviousSecretExpiresAt > time.GetUtcNow().UtcDateTime
-            ? secrets.Unprotect(s.PreviousSecretCipher) : null;
 
     async Task RecordAsync(AppDbContext db, Delivery delivery, Subscription subscription, SendResult result)
     {

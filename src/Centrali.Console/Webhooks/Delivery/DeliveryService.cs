@@ -27,7 +27,7 @@ public sealed record SubscriptionOutcomes(Guid SubscriptionId, int Succeeded, in
 public sealed record DeliveryStats(List<HourOutcomes> Last24Hours, List<SubscriptionOutcomes> BySubscription, DateTime? OldestPending);
 
 /// <summary>The delivery log and what a person does with it: read, replay, recover, send a test event.</summary>
-public sealed class DeliveryService(IDbContextFactory<AppDbContext> dbs, EventOutbox outbox)
+public sealed class DeliveryService(IDbContextFactory<AppDbContext> dbs, EventOutbox outbox, CircuitBreaker circuits)
 {
     static readonly string[] Statuses = [DeliveryStatus.Pending, DeliveryStatus.Succeeded, DeliveryStatus.Failed];
 
@@ -117,7 +117,7 @@ public sealed class DeliveryService(IDbContextFactory<AppDbContext> dbs, EventOu
         return View(delivery, e.Body);
     }
 
-    public async Task<CircuitView?> CircuitOfAsync(Guid workspaceId, Guid subscriptionId, CircuitBreaker circuits, CancellationToken ct = default)
+    public async Task<CircuitView?> CircuitOfAsync(Guid workspaceId, Guid subscriptionId, CancellationToken ct = default)
     {
         await using var db = await dbs.CreateDbContextAsync(ct);
         var url = await db.Subscriptions.Where(s => s.Id == subscriptionId && s.WorkspaceId == workspaceId).Select(s => s.Url).FirstOrDefaultAsync(ct);
