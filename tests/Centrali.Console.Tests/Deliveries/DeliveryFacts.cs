@@ -235,6 +235,23 @@ public sealed class DeliveryFacts
     }
 
     [Fact]
+    public async Task UndecryptableSecret_FailsTheDeliveryWithAReason_AndSendsNothing()
+    {
+        await using var receiver = await Receiver.StartAsync();
+        await using var app = new ConsoleApp();
+        var sub = await app.SubscribeAsync(receiver.Url);
+        await using (var scope = app.Scope())
+            await scope.ServiceProvider.GetRequiredService<AppDbContext>().Subscriptions.Where(s => s.Id == sub.Id)
+                .ExecuteUpdateAsync(s => s.SetProperty(x => x.SecretCipher, "CfDJ8-not-a-cipher"));
+        await app.RecordEventAsync();
+
+        var delivery = (await app.WaitForDeliveriesAsync(d => d.Single().Status == DeliveryStatus.Failed)).Single();
+        Assert.Contains("cannot be decrypted", delivery.LastError);
+        Assert.Equal(0, delivery.AttemptCount);
+        Assert.Empty(receiver.Requests);
+    }
+
+    [Fact]
     public async Task TwoWorkersRacingOnOneDelivery_SendItOnce()
     {
         await using var receiver = await Receiver.StartAsync();

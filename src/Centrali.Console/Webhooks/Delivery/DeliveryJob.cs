@@ -53,9 +53,22 @@ public sealed class DeliveryJob(
             return;
         }
 
+        string secret;
+        string? previousSecret;
+        try
+        {
+            secret = secrets.SigningSecret(subscription);
+            previousSecret = secrets.PreviousSigningSecret(subscription, time.GetUtcNow().UtcDateTime);
+        }
+        catch (System.Security.Cryptography.CryptographicException)
+        {
+            await FinishWithoutSendingAsync(db, delivery, "The signing secret cannot be decrypted (the Data Protection keys in the database changed); rotate the secret.");
+            return;
+        }
+
         var result = await sender.SendAsync(new SendRequest(delivery.Id, delivery.EventId, delivery.EventType, subscription.Url,
             delivery.Event!.Body, new SignatureScheme(subscription.SignatureHeader, subscription.Algorithm, subscription.Encoding, subscription.SignaturePrefix),
-            secrets.SigningSecret(subscription), secrets.PreviousSigningSecret(subscription, time.GetUtcNow().UtcDateTime)));
+            secret, previousSecret));
 
         await RecordAsync(db, delivery, subscription, result);
     }

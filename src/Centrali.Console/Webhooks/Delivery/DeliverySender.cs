@@ -92,6 +92,11 @@ public sealed class DeliverySender(IHttpClientFactory clients, IOptions<WebhookO
         {
             return Failed(e.InnerException is SocketException s ? $"{e.Message} ({s.SocketErrorCode})" : e.Message);
         }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // Whatever the receiver does, the attempt is recorded as failed rather than left leased and silent.
+            return Failed($"{e.GetType().Name}: {e.Message}");
+        }
 
         SendResult Failed(string error) => new(started.UtcDateTime, Elapsed(stopwatch), null, error, null, null, requestHeaders, null);
     }

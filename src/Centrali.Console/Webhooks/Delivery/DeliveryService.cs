@@ -172,7 +172,7 @@ public sealed class DeliveryService(IDbContextFactory<AppDbContext> dbs, EventOu
 
     static DeliveryView View(Delivery d, byte[] body, IReadOnlyList<AttemptView>? attempts = null) =>
         new(d.Id, d.SubscriptionId, d.EventId, d.EventType, d.RecordSlug, d.RecordId, d.Status, d.AttemptCount, d.MaxAttempts,
-            d.NextAttemptAt, d.LastStatusCode, d.LastError, d.ReplayedFrom, JsonDocument.Parse(body).RootElement, d.CreatedAt, d.CompletedAt, attempts);
+            d.NextAttemptAt, d.LastStatusCode, d.LastError, d.ReplayedFrom, JsonSerializer.Deserialize<JsonElement>(body), d.CreatedAt, d.CompletedAt, attempts);
 
-    static JsonElement? Parse(string? json) => json is null ? null : JsonDocument.Parse(json).RootElement;
+    static JsonElement? Parse(string? json) => json is null ? null : JsonSerializer.Deserialize<JsonElement>(json);
 }
