@@ -10,9 +10,14 @@ using Microsoft.EntityFrameworkCore;
 
 namespace Centrali.Console.Data;
 
-public sealed class AppDbContext(DbContextOptions<AppDbContext> options)
-    : IdentityDbContext<ConsoleUser>(options), IDataProtectionKeyContext
+public sealed class AppDbContext : IdentityDbContext<ConsoleUser>, IDataProtectionKeyContext
 {
+    public AppDbContext(DbContextOptions<AppDbContext> options) : base(options)
+    {
+        // Every SaveChanges in a transaction, so SQLite's write gate sees each write from BEGIN to COMMIT.
+        Database.AutoTransactionBehavior = AutoTransactionBehavior.Always;
+    }
+
     public DbSet<Workspace> Workspaces => Set<Workspace>();
     public DbSet<ApiToken> ApiTokens => Set<ApiToken>();
     public DbSet<Collection> Collections => Set<Collection>();

@@ -11,9 +11,10 @@ public static class DatabaseSetup
     {
         var connectionString = SqliteConnectionString(config.GetConnectionString("Centrali") ?? "Data Source=data/centrali.db");
         services.AddSingleton<SqlitePragmas>();
+        services.AddSingleton<SqliteWriteGate>();
         services.AddDbContextFactory<AppDbContext>((sp, options) => options
             .UseSqlite(connectionString)
-            .AddInterceptors(sp.GetRequiredService<SqlitePragmas>()));
+            .AddInterceptors(sp.GetRequiredService<SqlitePragmas>(), sp.GetRequiredService<SqliteWriteGate>()));
         services.AddScoped(sp => sp.GetRequiredService<IDbContextFactory<AppDbContext>>().CreateDbContext());
         return services;
     }
