@@ -3,8 +3,16 @@ using Centrali.Console.Bench;
 
 // Issue 7: the product against the physical limit, side by side in one run. `--quick`: a small version for CI smoke.
 var quick = args.Contains("--quick");
-var output = args.SkipWhile(a => a != "--out").Skip(1).FirstOrDefault() ?? "bench-results.json";
+var output = Option("--out") ?? "bench-results.json";
 var size = quick ? Sizes.Quick : Sizes.Full;
+// Smaller or larger runs by hand, e.g. on a busy machine: --records 5000 --subscriptions 500 --recovery-rows 20000 --log-rows 200000.
+size = size with
+{
+    SustainedRecords = Number("--records") ?? size.SustainedRecords,
+    FanoutSubscriptions = Number("--subscriptions") ?? size.FanoutSubscriptions,
+    RecoveryDeliveries = Number("--recovery-rows") ?? size.RecoveryDeliveries,
+    LogDeliveries = Number("--log-rows") ?? size.LogDeliveries,
+};
 
 var load = LoadAverage();
 System.Console.WriteLine($"Centrali bench ({(quick ? "quick" : "full")}), app {AppProcess.AppDll} ({AppProcess.AppConfiguration}), " +
@@ -17,8 +25,11 @@ var total = Stopwatch.StartNew();
 await using (var receiver = await Receiver.StartAsync())
 {
     var bench = new Bench(results, receiver, size, root);
+    // Written after each part too, so a run stopped by hand keeps what it measured.
     await bench.RunAsync("live", bench.LiveAsync);
+    results.Write(output, new { mode = "partial", sizes = size });
     await bench.RunAsync("recovery", bench.RecoveryAsync);
+    results.Write(output, new { mode = "partial", sizes = size });
     await bench.RunAsync("log", bench.LogAsync);
 }
 try { Directory.Delete(root, recursive: true); } catch (IOException) { }
@@ -40,5 +51,8 @@ System.Console.WriteLine($"Load average at start {context.loadAverageAtStart}, a
 results.Write(output, context);
 System.Console.WriteLine($"Wrote {Path.GetFullPath(output)}");
 return results.Errors.Count == 0 ? 0 : 1;
+
+string? Option(string name) => args.SkipWhile(a => a != name).Skip(1).FirstOrDefault();
+int? Number(string name) => Option(name) is { } v ? int.Parse(v) : null;
 
 static string LoadAverage() => File.Exists("/proc/loadavg") ? string.Join(" ", File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "n/a";

@@ -45,6 +45,7 @@ public sealed class Results
             WriteIndented = true,
             PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
         });
+        if (Path.GetDirectoryName(Path.GetFullPath(path)) is { } dir) Directory.CreateDirectory(dir);
         File.WriteAllText(path, json);
     }
 
