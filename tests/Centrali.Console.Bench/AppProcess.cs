@@ -64,6 +64,8 @@ public sealed class AppProcess : IAsyncDisposable
 
         var startedAt = Stopwatch.GetTimestamp();
         var process = Process.Start(start) ?? throw new InvalidOperationException("dotnet did not start.");
+        // Ctrl+C or a kill of the bench must not leave the app running.
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => { try { process.Kill(entireProcessTree: true); } catch (InvalidOperationException) { } };
         var app = new AppProcess(process, $"http://127.0.0.1:{port}", folder, startedAt);
         process.OutputDataReceived += (_, e) => { if (e.Data is { } line) app.Output.Enqueue((Stopwatch.GetTimestamp(), line)); };
         process.ErrorDataReceived += (_, e) => { if (e.Data is { } line) app.Output.Enqueue((Stopwatch.GetTimestamp(), line)); };

@@ -30,6 +30,7 @@ public sealed class Bench(Results results, Receiver receiver, Sizes size, string
         ("sustained.createP50Ms", "2. create p50", "ms", "—", null),
         ("sustained.createP99Ms", "2. create p99", "ms", "—", null),
         ("sustained.appCpuPercent", "2. app CPU while sustained", "% of 1 core", "—", null),
+        ("sustained.appCpuMsPerRecord", "2. app CPU per record (create + delivery)", "ms", "—", null),
         ("sustained.benchCpuPercent", "2. bench CPU while sustained", "% of 1 core", "—", null),
         ("latency.p50Ms", "3. write → receipt p50 (50/s)", "ms", "≤ 20 ms", v => v <= 20),
         ("latency.p95Ms", "3. write → receipt p95", "ms", "—", null),
@@ -162,7 +163,10 @@ public sealed class Bench(Results results, Receiver receiver, Sizes size, string
         var sorted = creates.Order().ToList();
         Add("sustained.createP50Ms", Results.Percentile(sorted, 50));
         Add("sustained.createP99Ms", Results.Percentile(sorted, 99));
-        Add("sustained.appCpuPercent", (app.CpuTime() - appCpu).TotalSeconds / wall * 100, $"of {Environment.ProcessorCount * 100}% on this machine");
+        var appCpuSeconds = (app.CpuTime() - appCpu).TotalSeconds;
+        Add("sustained.appCpuPercent", appCpuSeconds / wall * 100, $"of {Environment.ProcessorCount * 100}% on this machine");
+        // Less sensitive to other load on the machine than a rate: what one record costs the app end to end.
+        Add("sustained.appCpuMsPerRecord", appCpuSeconds * 1000 / n);
         Add("sustained.benchCpuPercent", (Process.GetCurrentProcess().TotalProcessorTime - benchCpu).TotalSeconds / wall * 100, "load client + receiver");
         Say($"sustained {rate:N0} deliveries/s, {n / createSeconds:N0} creates/s");
         if (!all) throw new TimeoutException($"Sustained: {received} of {n} deliveries arrived (nothing new for {Stall.TotalSeconds} s).");

@@ -26,11 +26,11 @@ await using (var receiver = await Receiver.StartAsync())
 {
     var bench = new Bench(results, receiver, size, root);
     // Written after each part too, so a run stopped by hand keeps what it measured.
-    await bench.RunAsync("live", bench.LiveAsync);
+    if (Runs("live")) await bench.RunAsync("live", bench.LiveAsync);
     results.Write(output, new { mode = "partial", sizes = size });
-    await bench.RunAsync("recovery", bench.RecoveryAsync);
+    if (Runs("recovery")) await bench.RunAsync("recovery", bench.RecoveryAsync);
     results.Write(output, new { mode = "partial", sizes = size });
-    await bench.RunAsync("log", bench.LogAsync);
+    if (Runs("log")) await bench.RunAsync("log", bench.LogAsync);
 }
 try { Directory.Delete(root, recursive: true); } catch (IOException) { }
 
@@ -52,6 +52,8 @@ results.Write(output, context);
 System.Console.WriteLine($"Wrote {Path.GetFullPath(output)}");
 return results.Errors.Count == 0 ? 0 : 1;
 
+// --only live,recovery,log: some parts only (live = scenarios 1 to 4 on one app).
+bool Runs(string part) => Option("--only") is not { } only || only.Split(',').Contains(part);
 string? Option(string name) => args.SkipWhile(a => a != name).Skip(1).FirstOrDefault();
 int? Number(string name) => Option(name) is { } v ? int.Parse(v) : null;
 

@@ -7,6 +7,8 @@ using System.Net;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
 namespace Centrali.Console.Bench;
@@ -63,6 +65,8 @@ public sealed class Receiver : IAsyncDisposable
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseKestrel(k => k.Listen(IPAddress.Loopback, 0));
         builder.Logging.ClearProviders();
+        // No console lifetime: Ctrl+C and SIGTERM end the bench as they would any console program.
+        builder.Services.AddSingleton<IHostLifetime, NoLifetime>();
         var app = builder.Build();
         var receiver = new Receiver(app);
         app.Run(receiver.HandleAsync);
@@ -97,4 +101,10 @@ public sealed class Receiver : IAsyncDisposable
     }
 
     public async ValueTask DisposeAsync() => await app.DisposeAsync();
+
+    sealed class NoLifetime : IHostLifetime
+    {
+        public Task WaitForStartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    }
 }
