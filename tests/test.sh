@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The one test command: every test of the solution (integration, bUnit, Playwright in Debian's Chromium).
+# The one test command: every test of the solution (integration, bUnit, Playwright in Debian's Chromium), then the benchmark's --quick smoke.
 # Works from any directory on a fresh machine: installs chromium when it is missing, restores, builds, tests.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -24,6 +24,10 @@ dotnet test Centrali.Console.sln -c Release --no-build --results-directory artif
 passed=$( (grep -oE 'Passed: +[0-9]+' "$log" || true) | awk '{s+=$2} END {print s+0}')
 failed=$( (grep -oE 'Failed: +[0-9]+' "$log" || true) | awk '{s+=$2} END {print s+0}')
 rm -f "$log"
+# Benchmark smoke (issue 7): the small version of every measurement runs and writes its JSON; its figures are not judged here.
+bench=0
+dotnet run -c Release --no-build --project tests/Centrali.Console.Bench -- --quick --out artifacts/bench-results.json || bench=$?
+if [ "$bench" -ne 0 ]; then echo "Benchmark --quick failed (exit $bench)"; status=1; fi
 echo "Wall time $(( $(date +%s) - start )) s. Screenshots: artifacts/screenshots/"
 echo "${passed} passed, ${failed} failed"
 if [ "$status" -ne 0 ] || [ "$failed" -ne 0 ] || [ "$passed" -eq 0 ]; then exit 1; fi

@@ -1,0 +1,304 @@
+using System.Diagnostics;
+
+namespace Centrali.Console.Bench;
+
+public sealed record Sizes(
+    double RawSeconds, int SustainedRecords, int SustainedWarmup, int LatencySeconds, int FanoutSubscriptions, int FanoutRounds,
+    int RecoveryDeliveries, int LogDeliveries)
+{
+    public static readonly Sizes Full = new(10, 20_000, 1_000, 30, 1_000, 3, 100_000, 1_000_000);
+    // Quick: CI smoke, about a minute on an idle machine; recovery rows kept low because today's engine drains them at tens per second.
+    public static readonly Sizes Quick = new(1, 500, 50, 10, 100, 1, 2_000, 20_000);
+    /// <summary>Concurrent API clients creating records (issue 3).</summary>
+    public int Clients => 8;
+    /// <summary>The app's Hangfire worker count (max(20, cores × 10)): the concurrency it can send with, so the raw loop's too.</summary>
+    public int SendConcurrency => Math.Max(20, Environment.ProcessorCount * 10);
+    public int LatencyRate => 50;
+}
+
+/// <summary>The six measurements of issue 7, against the app as a child process and one shared receiver.</summary>
+public sealed class Bench(Results results, Receiver receiver, Sizes size, string root)
+{
+    static readonly TimeSpan Stall = TimeSpan.FromSeconds(30);
+
+    /// <summary>Every figure the table has, with its target from issue 7: a failed scenario still leaves its rows, empty.</summary>
+    static readonly (string Key, string Name, string Unit, string Target, Func<double, bool>? Met)[] Catalog =
+    [
+        ("raw.requestsPerSecond", "1. raw limit: HttpClient → receiver", "req/s", "—", null),
+        ("sustained.deliveriesPerSecond", "2. sustained deliveries", "/s", "≥ 2,000/s", v => v >= 2000),
+        ("sustained.ratioToRaw", "2. sustained ÷ raw limit", "%", "≥ 50%", v => v >= 50),
+        ("sustained.createsPerSecond", "2. creates (8 clients)", "/s", "—", null),
+        ("sustained.createP50Ms", "2. create p50", "ms", "—", null),
+        ("sustained.createP99Ms", "2. create p99", "ms", "—", null),
+        ("sustained.appCpuPercent", "2. app CPU while sustained", "% of 1 core", "—", null),
+        ("sustained.appCpuMsPerRecord", "2. app CPU per record (create + delivery)", "ms", "—", null),
+        ("sustained.benchCpuPercent", "2. bench CPU while sustained", "% of 1 core", "—", null),
+        ("latency.p50Ms", "3. write → receipt p50 (50/s)", "ms", "≤ 20 ms", v => v <= 20),
+        ("latency.p95Ms", "3. write → receipt p95", "ms", "—", null),
+        ("latency.p99Ms", "3. write → receipt p99", "ms", "≤ 100 ms", v => v <= 100),
+        ("fanout.answerMs", "4. fan-out: API answer", "ms", "≤ 50 ms", v => v <= 50),
+        ("fanout.lastReceiptMs", "4. fan-out: last receipt", "ms", "≤ 2,000 ms", v => v <= 2000),
+        ("recovery.readySeconds", "5. recovery: process start → /healthz", "s", "—", null),
+        ("recovery.sweepDoneSeconds", "5. recovery: start → all scheduled (sweep done)", "s", "≤ 5 s", v => v <= 5),
+        ("recovery.allReceivedSeconds", "5. recovery: start → all received", "s", "—", null),
+        ("recovery.peakRssMb", "5. recovery: app peak RSS (VmHWM)", "MB", "≤ 400 MB", v => v <= 400),
+        ("log.firstPageMs", "6. log: first page (median of 20)", "ms", "≤ 50 ms", v => v <= 50),
+        ("log.failedPageMs", "6. log: status=failed page (median)", "ms", "—", null),
+        ("log.subscriptionPageMs", "6. log: subscriptionId= page (median)", "ms", "—", null),
+    ];
+
+    void Add(string key, double value, string? note = null)
+    {
+        var c = Catalog.Single(c => c.Key == key);
+        results.Add(key, c.Name, value, c.Unit, c.Target, c.Met, note);
+    }
+
+    public async Task RunAsync(string scenario, Func<Task> run)
+    {
+        var started = Stopwatch.GetTimestamp();
+        try { await run(); }
+        catch (Exception e)
+        {
+            results.Errors[scenario] = e.Message;
+            System.Console.WriteLine($"[{scenario}] failed: {e}");
+        }
+        System.Console.WriteLine($"[{scenario}] {Stopwatch.GetElapsedTime(started).TotalSeconds:0.0} s");
+        // Rows of a scenario that failed stay in the table, empty, so the JSON always has every figure.
+        foreach (var c in Catalog)
+            if (results.Figures.All(f => f.Key != c.Key) && Owner(c.Key) == scenario)
+                results.Missing(c.Key, c.Name, c.Unit, c.Target);
+    }
+
+    static string Owner(string key) => key.Split('.')[0] switch { "recovery" => "recovery", "log" => "log", _ => "live" };
+
+    void Say(string what) => System.Console.WriteLine($"  {DateTime.Now:HH:mm:ss} {what}");
+
+    /// <summary>Scenarios 1 to 4 on one running app.</summary>
+    public async Task LiveAsync()
+    {
+        await using var app = await AppProcess.StartAsync(Path.Combine(root, "live"));
+        using var api = new Api(app);
+        var raw = await RawLimitAsync();
+        await SustainedAsync(app, api, raw);
+        await LatencyAsync(api);
+        await FanoutAsync(api);
+    }
+
+    /// <summary>1. What a plain HttpClient gets out of the same receiver, same body size, same concurrency.</summary>
+    async Task<double> RawLimitAsync()
+    {
+        var body = Api.WireBody("sustained");
+        using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = int.MaxValue, UseCookies = false });
+        var url = receiver.UrlOf("raw");
+        async Task<int> Loop(TimeSpan duration)
+        {
+            var count = 0;
+            var until = Stopwatch.GetTimestamp() + (long)(duration.TotalSeconds * Stopwatch.Frequency);
+            await Task.WhenAll(Enumerable.Range(0, size.SendConcurrency).Select(async _ =>
+            {
+                while (Stopwatch.GetTimestamp() < until)
+                {
+                    using var content = new ByteArrayContent(body);
+                    content.Headers.ContentType = new("application/json");
+                    using var r = await http.PostAsync(url, content);
+                    r.EnsureSuccessStatusCode();
+                    Interlocked.Increment(ref count);
+                }
+            }));
+            return count;
+        }
+        await Loop(TimeSpan.FromSeconds(1));
+        var started = Stopwatch.GetTimestamp();
+        var sent = await Loop(TimeSpan.FromSeconds(size.RawSeconds));
+        var rate = sent / Stopwatch.GetElapsedTime(started).TotalSeconds;
+        Add("raw.requestsPerSecond", rate, $"{size.SendConcurrency} concurrent, {body.Length} B body");
+        Say($"raw limit {rate:N0} req/s");
+        return rate;
+    }
+
+    /// <summary>Creates <paramref name="count"/> records with <see cref="Sizes.Clients"/> concurrent clients; answers each call's ms.</summary>
+    async Task<List<double>> CreateAsync(Api api, string collection, int count)
+    {
+        var next = -1;
+        var durations = new List<double>[size.Clients];
+        await Task.WhenAll(Enumerable.Range(0, size.Clients).Select(async c =>
+        {
+            var mine = durations[c] = [];
+            int n;
+            while ((n = Interlocked.Increment(ref next)) < count) mine.Add(await api.CreateRecordAsync(collection, n));
+        }));
+        return durations.SelectMany(d => d).ToList();
+    }
+
+    async Task<Sink> CollectionWithSubscriberAsync(Api api, string collection)
+    {
+        await api.CreateCollectionAsync(collection);
+        await api.SubscribeAsync(collection, receiver.UrlOf(collection), collection);
+        return receiver[collection];
+    }
+
+    /// <summary>2. N records through the API, one subscription: deliveries/s from the first create to the last receipt.</summary>
+    async Task SustainedAsync(AppProcess app, Api api, double raw)
+    {
+        var warm = await CollectionWithSubscriberAsync(api, "sustained-warmup");
+        await CreateAsync(api, "sustained-warmup", size.SustainedWarmup);
+        await warm.WaitForAsync(size.SustainedWarmup, Stall);
+
+        var sink = await CollectionWithSubscriberAsync(api, "sustained");
+        var n = size.SustainedRecords;
+        var appCpu = app.CpuTime();
+        var benchCpu = Process.GetCurrentProcess().TotalProcessorTime;
+        var started = Stopwatch.GetTimestamp();
+        var creates = await CreateAsync(api, "sustained", n);
+        var createSeconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
+        Say($"{n} creates in {createSeconds:0.0} s; waiting for receipts ({sink.Count} so far)");
+        var all = await sink.WaitForAsync(n, Stall);
+        var seconds = Stopwatch.GetElapsedTime(started, sink.Last).TotalSeconds;
+        var wall = Stopwatch.GetElapsedTime(started).TotalSeconds;
+        var received = sink.Count;
+        var rate = received / seconds;
+        var note = all ? $"{n:N0} records" : $"only {received:N0} of {n:N0} received";
+        Add("sustained.deliveriesPerSecond", rate, note);
+        Add("sustained.ratioToRaw", rate / raw * 100);
+        Add("sustained.createsPerSecond", n / createSeconds);
+        var sorted = creates.Order().ToList();
+        Add("sustained.createP50Ms", Results.Percentile(sorted, 50));
+        Add("sustained.createP99Ms", Results.Percentile(sorted, 99));
+        var appCpuSeconds = (app.CpuTime() - appCpu).TotalSeconds;
+        Add("sustained.appCpuPercent", appCpuSeconds / wall * 100, $"of {Environment.ProcessorCount * 100}% on this machine");
+        // Less sensitive to other load on the machine than a rate: what one record costs the app end to end.
+        Add("sustained.appCpuMsPerRecord", appCpuSeconds * 1000 / n);
+        Add("sustained.benchCpuPercent", (Process.GetCurrentProcess().TotalProcessorTime - benchCpu).TotalSeconds / wall * 100, "load client + receiver");
+        Say($"sustained {rate:N0} deliveries/s, {n / createSeconds:N0} creates/s");
+        if (!all) throw new TimeoutException($"Sustained: {received} of {n} deliveries arrived (nothing new for {Stall.TotalSeconds} s).");
+    }
+
+    /// <summary>3. A steady 50 creates/s: write → receipt percentiles (open loop: a slow answer does not slow the sender).</summary>
+    async Task LatencyAsync(Api api)
+    {
+        async Task<Sink> Steady(string collection, int seconds)
+        {
+            var sink = await CollectionWithSubscriberAsync(api, collection);
+            var count = seconds * size.LatencyRate;
+            var interval = 1.0 / size.LatencyRate;
+            var started = Stopwatch.GetTimestamp();
+            var calls = new List<Task>(count);
+            for (var i = 0; i < count; i++)
+            {
+                var due = TimeSpan.FromSeconds(i * interval) - Stopwatch.GetElapsedTime(started);
+                if (due > TimeSpan.Zero) await Task.Delay(due);
+                calls.Add(api.CreateRecordAsync(collection, i));
+            }
+            await Task.WhenAll(calls);
+            if (!await sink.WaitForAsync(count, Stall)) throw new TimeoutException($"Latency: {sink.Count} of {count} deliveries arrived.");
+            return sink;
+        }
+        await Steady("latency-warmup", 3);
+        var sink = await Steady("latency", size.LatencySeconds);
+        var sorted = sink.LatenciesMs.Order().ToList();
+        var note = $"{sorted.Count:N0} records in {size.LatencySeconds} s";
+        Add("latency.p50Ms", Results.Percentile(sorted, 50), note);
+        Add("latency.p95Ms", Results.Percentile(sorted, 95));
+        Add("latency.p99Ms", Results.Percentile(sorted, 99), $"max {sorted[^1]:0} ms");
+        Say($"latency p50 {Results.Percentile(sorted, 50):0.0} ms, p99 {Results.Percentile(sorted, 99):0.0} ms");
+    }
+
+    /// <summary>4. One record to many subscriptions: how long the create answers, and when the last delivery lands.</summary>
+    async Task FanoutAsync(Api api)
+    {
+        const string collection = "fanout";
+        await api.CreateCollectionAsync(collection);
+        var next = -1;
+        await Task.WhenAll(Enumerable.Range(0, size.Clients).Select(async _ =>
+        {
+            while (Interlocked.Increment(ref next) < size.FanoutSubscriptions)
+                await api.SubscribeAsync($"fanout-{next}", receiver.UrlOf(collection), collection);
+        }));
+        var sink = receiver[collection];
+        var answers = new List<double>();
+        var lasts = new List<double>();
+        // Round 0 is the warm-up.
+        for (var round = 0; round <= size.FanoutRounds; round++)
+        {
+            var expected = sink.Count + size.FanoutSubscriptions;
+            var started = Stopwatch.GetTimestamp();
+            var answer = await api.CreateRecordAsync(collection, round);
+            if (!await sink.WaitForAsync(expected, Stall)) throw new TimeoutException($"Fan-out: {sink.Count} of {expected} deliveries arrived.");
+            var last = Stopwatch.GetElapsedTime(started, sink.Last).TotalMilliseconds;
+            if (round == 0) continue;
+            answers.Add(answer);
+            lasts.Add(last);
+            Say($"fan-out round {round}: answer {answer:0} ms, last receipt {last:0} ms");
+        }
+        var note = $"{size.FanoutSubscriptions:N0} subscriptions, median of {size.FanoutRounds}";
+        Add("fanout.answerMs", Results.Median(answers), note);
+        Add("fanout.lastReceiptMs", Results.Median(lasts), note);
+    }
+
+    /// <summary>5. A restart on a database holding many due pending deliveries.</summary>
+    public async Task RecoveryAsync()
+    {
+        const string collection = "recovery";
+        var folder = Path.Combine(root, "recovery");
+        Guid subscription;
+        await using (var setup = await AppProcess.StartAsync(folder))
+        {
+            using var api = new Api(setup);
+            await api.CreateCollectionAsync(collection);
+            subscription = await api.SubscribeAsync(collection, receiver.UrlOf(collection), collection);
+        }
+        var n = size.RecoveryDeliveries;
+        var seeding = Stopwatch.StartNew();
+        await Seed.DeliveriesAsync(Path.Combine(folder, "centrali.db"),
+            new Seed.Spec(n, 1, [subscription], collection, _ => "pending", DateTime.UtcNow.AddMinutes(-1)));
+        Say($"seeded {n:N0} pending deliveries in {seeding.Elapsed.TotalSeconds:0.0} s");
+
+        var sink = receiver[collection];
+        await using var app = await AppProcess.StartAsync(folder);
+        var all = await sink.WaitForAsync(n, Stall);
+        var received = Stopwatch.GetElapsedTime(app.StartedAt, sink.Last).TotalSeconds;
+        var sweep = app.Output.FirstOrDefault(o => o.Line.Contains("Recovery handed"));
+        Add("recovery.readySeconds", app.ReadySeconds);
+        if (sweep.Line is not null) Add("recovery.sweepDoneSeconds", Stopwatch.GetElapsedTime(app.StartedAt, sweep.At).TotalSeconds, sweep.Line[(sweep.Line.IndexOf("Recovery handed"))..]);
+        Add("recovery.allReceivedSeconds", received, all ? $"{n:N0} deliveries" : $"only {sink.Count:N0} of {n:N0}");
+        Add("recovery.peakRssMb", app.PeakRssMb(), $"{n:N0} deliveries");
+        Say($"recovery: all received after {received:0.0} s, peak RSS {app.PeakRssMb():0} MB");
+        if (!all) throw new TimeoutException($"Recovery: {sink.Count} of {n} deliveries arrived.");
+    }
+
+    /// <summary>6. The delivery log's pages with many deliveries stored.</summary>
+    public async Task LogAsync()
+    {
+        const string collection = "log";
+        var folder = Path.Combine(root, "log");
+        Guid busy, quiet;
+        await using (var setup = await AppProcess.StartAsync(folder))
+        {
+            using var api = new Api(setup);
+            await api.CreateCollectionAsync(collection);
+            busy = await api.SubscribeAsync("busy", receiver.UrlOf(collection), collection);
+            quiet = await api.SubscribeAsync("quiet", receiver.UrlOf(collection), collection);
+        }
+        var n = size.LogDeliveries;
+        var seeding = Stopwatch.StartNew();
+        // Nine in ten to one subscription, one in a hundred failed: the filters select a small part, as in real logs.
+        Guid[] subscriptions = [.. Enumerable.Repeat(busy, 9), quiet];
+        await Seed.DeliveriesAsync(Path.Combine(folder, "centrali.db"),
+            new Seed.Spec(n, 10, subscriptions, collection, i => i % 100 == 7 ? "failed" : "succeeded", DateTime.UtcNow));
+        Say($"seeded {n:N0} deliveries in {seeding.Elapsed.TotalSeconds:0.0} s");
+
+        await using var app = await AppProcess.StartAsync(folder);
+        using var log = new Api(app);
+        async Task<double> Median(string query)
+        {
+            for (var i = 0; i < 3; i++) await log.DeliveryLogAsync(query);
+            var times = new List<double>();
+            for (var i = 0; i < 20; i++) times.Add(await log.DeliveryLogAsync(query));
+            return Results.Median(times);
+        }
+        var note = $"{n:N0} deliveries stored";
+        Add("log.firstPageMs", await Median(""), note);
+        Add("log.failedPageMs", await Median("?status=failed"), "1% failed");
+        Add("log.subscriptionPageMs", await Median($"?subscriptionId={quiet}"), "10% of the rows");
+    }
+}

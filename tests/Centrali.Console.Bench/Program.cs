@@ -1,0 +1,60 @@
+using System.Diagnostics;
+using Centrali.Console.Bench;
+
+// Issue 7: the product against the physical limit, side by side in one run. `--quick`: a small version for CI smoke.
+var quick = args.Contains("--quick");
+var output = Option("--out") ?? "bench-results.json";
+var size = quick ? Sizes.Quick : Sizes.Full;
+// Smaller or larger runs by hand, e.g. on a busy machine: --records 5000 --subscriptions 500 --recovery-rows 20000 --log-rows 200000.
+size = size with
+{
+    SustainedRecords = Number("--records") ?? size.SustainedRecords,
+    FanoutSubscriptions = Number("--subscriptions") ?? size.FanoutSubscriptions,
+    RecoveryDeliveries = Number("--recovery-rows") ?? size.RecoveryDeliveries,
+    LogDeliveries = Number("--log-rows") ?? size.LogDeliveries,
+};
+
+var load = LoadAverage();
+System.Console.WriteLine($"Centrali bench ({(quick ? "quick" : "full")}), app {AppProcess.AppDll} ({AppProcess.AppConfiguration}), " +
+                         $"{Environment.ProcessorCount} cores, load average {load}");
+if (AppProcess.AppConfiguration != "Release") System.Console.WriteLine("Note: not a Release build; figures are not comparable.");
+
+var results = new Results();
+var root = Path.Combine(Path.GetTempPath(), "centrali-bench", Guid.NewGuid().ToString("N"));
+var total = Stopwatch.StartNew();
+await using (var receiver = await Receiver.StartAsync())
+{
+    var bench = new Bench(results, receiver, size, root);
+    // Written after each part too, so a run stopped by hand keeps what it measured.
+    if (Runs("live")) await bench.RunAsync("live", bench.LiveAsync);
+    results.Write(output, new { mode = "partial", sizes = size });
+    if (Runs("recovery")) await bench.RunAsync("recovery", bench.RecoveryAsync);
+    results.Write(output, new { mode = "partial", sizes = size });
+    if (Runs("log")) await bench.RunAsync("log", bench.LogAsync);
+}
+try { Directory.Delete(root, recursive: true); } catch (IOException) { }
+
+var context = new
+{
+    mode = quick ? "quick" : "full",
+    at = DateTime.UtcNow,
+    cores = Environment.ProcessorCount,
+    loadAverageAtStart = load,
+    loadAverageAtEnd = LoadAverage(),
+    appBuild = AppProcess.AppConfiguration,
+    wallSeconds = Math.Round(total.Elapsed.TotalSeconds, 1),
+    sizes = size,
+};
+System.Console.WriteLine();
+results.Print(System.Console.Out);
+System.Console.WriteLine($"Load average at start {context.loadAverageAtStart}, at end {context.loadAverageAtEnd}; wall time {context.wallSeconds} s.");
+results.Write(output, context);
+System.Console.WriteLine($"Wrote {Path.GetFullPath(output)}");
+return results.Errors.Count == 0 ? 0 : 1;
+
+// --only live,recovery,log: some parts only (live = scenarios 1 to 4 on one app).
+bool Runs(string part) => Option("--only") is not { } only || only.Split(',').Contains(part);
+string? Option(string name) => args.SkipWhile(a => a != name).Skip(1).FirstOrDefault();
+int? Number(string name) => Option(name) is { } v ? int.Parse(v) : null;
+
+static string LoadAverage() => File.Exists("/proc/loadavg") ? string.Join(" ", File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "n/a";

@@ -1,0 +1,119 @@
+using System.Globalization;
+using Microsoft.Data.Sqlite;
+
+namespace Centrali.Console.Bench;
+
+/// <summary>
+/// Bulk rows written straight into the app's SQLite file while the app is stopped, in the formats EF Core
+/// uses there (GUIDs as upper-case TEXT, times as "yyyy-MM-dd HH:mm:ss.FFFFFFF").
+/// </summary>
+public static class Seed
+{
+    const int RowsPerTransaction = 20_000;
+
+    public sealed record Spec(int Deliveries, int DeliveriesPerEvent, Guid[] Subscriptions, string Collection,
+        Func<int, string> StatusOf, DateTime NextAttemptAt);
+
+    public static async Task DeliveriesAsync(string databasePath, Spec spec)
+    {
+        await using var db = new SqliteConnection($"Data Source={databasePath};Pooling=False");
+        await db.OpenAsync();
+        await Exec(db, "PRAGMA synchronous = OFF; PRAGMA foreign_keys = ON;");
+        var workspaceId = Guid.Parse((string)(await Scalar(db, $"SELECT Id FROM Workspaces WHERE Slug = '{AppProcess.Workspace}'"))!);
+
+        await using var addEvent = db.CreateCommand();
+        addEvent.CommandText = "INSERT INTO Events (Id, WorkspaceId, Type, RecordSlug, RecordId, Body, CreatedAt) VALUES ($id, $ws, 'record_created', $slug, $rid, $body, $at)";
+        var eId = addEvent.Parameters.Add("$id", SqliteType.Text);
+        addEvent.Parameters.AddWithValue("$ws", Text(workspaceId));
+        addEvent.Parameters.AddWithValue("$slug", spec.Collection);
+        var eRecord = addEvent.Parameters.Add("$rid", SqliteType.Text);
+        var eBody = addEvent.Parameters.Add("$body", SqliteType.Blob);
+        var eAt = addEvent.Parameters.Add("$at", SqliteType.Text);
+
+        await using var addDelivery = db.CreateCommand();
+        addDelivery.CommandText = """
+            INSERT INTO Deliveries (Id, WorkspaceId, SubscriptionId, EventId, EventType, RecordSlug, RecordId, Status, AttemptCount, MaxAttempts,
+                NextAttemptAt, LeaseUntil, LastStatusCode, LastError, ReplayedFrom, CreatedAt, CompletedAt)
+            VALUES ($id, $ws, $sub, $event, 'record_created', $slug, $rid, $status, $attempts, 5, $next, NULL, $code, $error, NULL, $at, $done)
+            """;
+        var dId = addDelivery.Parameters.Add("$id", SqliteType.Text);
+        addDelivery.Parameters.AddWithValue("$ws", Text(workspaceId));
+        var dSub = addDelivery.Parameters.Add("$sub", SqliteType.Text);
+        var dEvent = addDelivery.Parameters.Add("$event", SqliteType.Text);
+        addDelivery.Parameters.AddWithValue("$slug", spec.Collection);
+        var dRecord = addDelivery.Parameters.Add("$rid", SqliteType.Text);
+        var dStatus = addDelivery.Parameters.Add("$status", SqliteType.Text);
+        var dAttempts = addDelivery.Parameters.Add("$attempts", SqliteType.Integer);
+        var dNext = addDelivery.Parameters.Add("$next", SqliteType.Text);
+        var dCode = addDelivery.Parameters.Add("$code", SqliteType.Integer);
+        var dError = addDelivery.Parameters.Add("$error", SqliteType.Text);
+        var dAt = addDelivery.Parameters.Add("$at", SqliteType.Text);
+        var dDone = addDelivery.Parameters.Add("$done", SqliteType.Text);
+
+        // Created over the last hours, oldest first, so version-7 ids sort like real ones.
+        var first = DateTime.UtcNow - TimeSpan.FromMilliseconds(spec.Deliveries * 10.0) - TimeSpan.FromMinutes(1);
+        SqliteTransaction? tx = null;
+        Guid eventId = default, recordId = default;
+        for (var i = 0; i < spec.Deliveries; i++)
+        {
+            if (i % RowsPerTransaction == 0)
+            {
+                if (tx is not null) await tx.CommitAsync();
+                tx = db.BeginTransaction();
+                addEvent.Transaction = tx;
+                addDelivery.Transaction = tx;
+            }
+            var at = first + TimeSpan.FromMilliseconds(i * 10.0);
+            if (i % spec.DeliveriesPerEvent == 0)
+            {
+                eventId = Guid.CreateVersion7(at);
+                recordId = Guid.CreateVersion7(at);
+                eId.Value = Text(eventId);
+                eRecord.Value = Text(recordId);
+                eBody.Value = Api.WireBody(spec.Collection);
+                eAt.Value = Time(at);
+                await addEvent.ExecuteNonQueryAsync();
+            }
+            var status = spec.StatusOf(i);
+            dId.Value = Text(Guid.CreateVersion7(at));
+            dSub.Value = Text(spec.Subscriptions[i % spec.Subscriptions.Length]);
+            dEvent.Value = Text(eventId);
+            dRecord.Value = Text(recordId);
+            dStatus.Value = status;
+            dAt.Value = Time(at);
+            switch (status)
+            {
+                case "pending":
+                    dAttempts.Value = 0; dNext.Value = Time(spec.NextAttemptAt); dCode.Value = DBNull.Value; dError.Value = DBNull.Value; dDone.Value = DBNull.Value;
+                    break;
+                case "succeeded":
+                    dAttempts.Value = 1; dNext.Value = DBNull.Value; dCode.Value = 200; dError.Value = DBNull.Value; dDone.Value = Time(at.AddMilliseconds(5));
+                    break;
+                default:
+                    dAttempts.Value = 5; dNext.Value = DBNull.Value; dCode.Value = 500; dError.Value = "The receiver answered 500."; dDone.Value = Time(at.AddMinutes(45));
+                    break;
+            }
+            await addDelivery.ExecuteNonQueryAsync();
+        }
+        if (tx is not null) await tx.CommitAsync();
+        await Exec(db, "PRAGMA wal_checkpoint(TRUNCATE);");
+    }
+
+    static string Text(Guid id) => id.ToString().ToUpperInvariant();
+
+    static string Time(DateTime t) => t.ToString("yyyy-MM-dd HH:mm:ss.FFFFFFF", CultureInfo.InvariantCulture);
+
+    static async Task Exec(SqliteConnection db, string sql)
+    {
+        await using var cmd = db.CreateCommand();
+        cmd.CommandText = sql;
+        await cmd.ExecuteNonQueryAsync();
+    }
+
+    static async Task<object?> Scalar(SqliteConnection db, string sql)
+    {
+        await using var cmd = db.CreateCommand();
+        cmd.CommandText = sql;
+        return await cmd.ExecuteScalarAsync();
+    }
+}
