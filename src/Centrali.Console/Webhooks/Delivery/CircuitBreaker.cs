@@ -11,8 +11,11 @@ public sealed record CircuitView(string State, DateTime? OpenUntil)
     public const string HalfOpen = "half-open";
 }
 
-/// <summary>What the breaker says about sending to a URL now: go, go as the single trial, or wait until a time.</summary>
-public sealed record CircuitGate(bool Go, bool Trial, DateTime? WaitUntil);
+/// <summary>
+/// What the breaker says about sending to a URL now: go, go as the single trial, or wait until a time.
+/// Clean: no failures on record, so a success has nothing to reset.
+/// </summary>
+public sealed record CircuitGate(bool Go, bool Trial, DateTime? WaitUntil, bool Clean = false);
 
 /// <summary>Per-URL circuit breaker; its state lives in the database so every instance shares it.</summary>
 public sealed class CircuitBreaker(IDbContextFactory<AppDbContext> dbs, TimeProvider time, IOptions<WebhookOptions> options)
@@ -46,7 +49,7 @@ public sealed class CircuitBreaker(IDbContextFactory<AppDbContext> dbs, TimeProv
     {
         var now = time.GetUtcNow().UtcDateTime;
         var circuit = await db.Circuits.AsNoTracking().FirstOrDefaultAsync(c => c.Url == url, ct);
-        if (circuit?.OpenUntil is not { } openUntil) return new CircuitGate(true, false, null);
+        if (circuit?.OpenUntil is not { } openUntil) return new CircuitGate(true, false, null, Clean: circuit is null || circuit.ConsecutiveFailures == 0);
         if (openUntil > now) return new CircuitGate(false, false, openUntil);
         // Half-open: exactly one attempt may test the URL; the conditional update decides who.
         var trialUntil = now + options.Value.Timeout + TrialMargin;

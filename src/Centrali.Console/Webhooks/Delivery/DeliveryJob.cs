@@ -1,15 +1,13 @@
-using System.ComponentModel;
 using Centrali.Console.Data;
 using Centrali.Console.Realtime;
 using Centrali.Console.Webhooks.Subscriptions;
-using Hangfire;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 
 namespace Centrali.Console.Webhooks.Delivery;
 
 /// <summary>
-/// One attempt of one delivery, run by Hangfire: claim (lease), sign and send, record the attempt and
+/// One attempt of one delivery, run by the dispatcher: claim (lease), sign and send, record the attempt and
 /// the delivery's new state in one transaction, then schedule the next attempt or finish.
 /// </summary>
 public sealed class DeliveryJob(
@@ -25,18 +23,14 @@ public sealed class DeliveryJob(
     ILogger<DeliveryJob> log)
 {
     public static readonly TimeSpan LeaseMargin = TimeSpan.FromSeconds(5);
-    static readonly TimeSpan EarlyWakeTolerance = TimeSpan.FromSeconds(2);
 
-    // Our own retry schedule decides what happens next, never Hangfire's automatic retry.
-    [AutomaticRetry(Attempts = 0)]
-    [DisplayName("Delivery {0}, attempt {1}")]
     public async Task AttemptAsync(Guid deliveryId, int attempt)
     {
         var now = time.GetUtcNow().UtcDateTime;
         var leaseUntil = now + options.Value.Timeout + LeaseMargin;
         await using var db = await dbs.CreateDbContextAsync();
 
-        if (!await ClaimAsync(db, deliveryId, now, leaseUntil)) return;
+        if (!await ClaimAsync(db, deliveryId, attempt, now, leaseUntil)) return;
 
         var delivery = await db.Deliveries.Include(d => d.Event).FirstAsync(d => d.Id == deliveryId);
         var subscription = await db.Subscriptions.AsNoTracking().FirstOrDefaultAsync(s => s.Id == delivery.SubscriptionId);
@@ -70,25 +64,21 @@ public sealed class DeliveryJob(
             delivery.Event!.Body, new SignatureScheme(subscription.SignatureHeader, subscription.Algorithm, subscription.Encoding, subscription.SignaturePrefix),
             secret, previousSecret));
 
-        await RecordAsync(db, delivery, subscription, result);
+        await RecordAsync(db, delivery, subscription, result, gate);
     }
 
-    async Task<bool> ClaimAsync(AppDbContext db, Guid deliveryId, DateTime now, DateTime leaseUntil)
+    async Task<bool> ClaimAsync(AppDbContext db, Guid deliveryId, int attempt, DateTime now, DateTime leaseUntil)
     {
         if (await TryLeaseAsync(db, deliveryId, now, leaseUntil)) return true;
 
-        // Hangfire keeps schedules to the whole second, so a job can wake a little before its delivery is due.
+        // Hangfire keeps schedules to the whole second, so a retry can arrive a little before its delivery is due: put it back for then.
         var early = await db.Deliveries.AsNoTracking()
             .Where(d => d.Id == deliveryId && d.Status == DeliveryStatus.Pending && d.NextAttemptAt > now && (d.LeaseUntil == null || d.LeaseUntil < now))
             .Select(d => new { d.NextAttemptAt, d.AttemptCount }).FirstOrDefaultAsync();
-        if (early?.NextAttemptAt is not { } due) return false;
-        if (due - now > EarlyWakeTolerance)
-        {
-            queue.Schedule(deliveryId, early.AttemptCount + 1, due);
-            return false;
-        }
-        await Task.Delay(due - now, time);
-        return await TryLeaseAsync(db, deliveryId, time.GetUtcNow().UtcDateTime, leaseUntil);
+        // Only the hand-off for the delivery's next attempt reschedules; a stale duplicate just ends.
+        if (early?.NextAttemptAt is not { } due || early.AttemptCount + 1 != attempt) return false;
+        queue.Schedule(deliveryId, early.AttemptCount + 1, due);
+        return false;
     }
 
     /// <summary>The conditional update of ARCHITECTURE.md: zero rows means another worker has it or it is not due.</summary>
@@ -98,7 +88,7 @@ public sealed class DeliveryJob(
                         && (d.LeaseUntil == null || d.LeaseUntil < now))
             .ExecuteUpdateAsync(s => s.SetProperty(d => d.LeaseUntil, leaseUntil)) == 1;
 
-    async Task RecordAsync(AppDbContext db, Delivery delivery, Subscription subscription, SendResult result)
+    async Task RecordAsync(AppDbContext db, Delivery delivery, Subscription subscription, SendResult result, CircuitGate gate)
     {
         var number = delivery.AttemptCount + 1;
         var gone = result.StatusCode == 410;
@@ -136,7 +126,7 @@ public sealed class DeliveryJob(
                     .SetProperty(x => x.DisabledReason, $"The receiver answered 410 Gone on {now:u}.")
                     .SetProperty(x => x.UpdatedAt, now));
             }
-            await circuits.RecordAsync(db, subscription.Url, result.Succeeded);
+            if (!(result.Succeeded && gate.Clean)) await circuits.RecordAsync(db, subscription.Url, result.Succeeded);
             await db.SaveChangesAsync();
             await tx.CommitAsync();
         }
@@ -172,20 +162,6 @@ public sealed class DeliveryJob(
         d.Status = status;
         d.NextAttemptAt = null;
         d.CompletedAt = now;
-    }
-}
-
-/// <summary>Hands attempts to Hangfire: now, or at a time.</summary>
-public sealed class DeliveryQueue(IBackgroundJobClient jobs, TimeProvider time)
-{
-    public void Enqueue(Guid deliveryId, int attempt = 1) =>
-        jobs.Enqueue<DeliveryJob>(j => j.AttemptAsync(deliveryId, attempt));
-
-    public void Schedule(Guid deliveryId, int attempt, DateTime at)
-    {
-        var delay = at - time.GetUtcNow().UtcDateTime;
-        if (delay <= TimeSpan.Zero) Enqueue(deliveryId, attempt);
-        else jobs.Schedule<DeliveryJob>(j => j.AttemptAsync(deliveryId, attempt), delay);
     }
 }
 

@@ -7,7 +7,7 @@ namespace Centrali.Console.Webhooks.Delivery;
 
 /// <summary>
 /// The database is the queue of record: at start-up and every minute, due pending deliveries whose lease
-/// has expired are handed to Hangfire again, so jobs lost with an in-memory store (or a crash) are not lost work.
+/// has expired are handed to the dispatcher again, so schedules lost with an in-memory store (or a crash) are not lost work.
 /// </summary>
 public sealed class DeliveryRecovery(IDbContextFactory<AppDbContext> dbs, DeliveryQueue queue, IBackgroundJobClient jobs, TimeProvider time, ILogger<DeliveryRecovery> log)
 {
@@ -30,9 +30,13 @@ public sealed class DeliveryRecovery(IDbContextFactory<AppDbContext> dbs, Delive
         return total;
     }
 
-    /// <summary>Deliveries a scheduled job should have started over a second ago; the watcher hands them on.</summary>
+    /// <summary>
+    /// Deliveries a lost or late schedule should have started over a second ago. Only while the dispatcher has no
+    /// backlog: a backlog is work already handed on, not lost.
+    /// </summary>
     public Task<int> SweepLateAsync()
     {
+        if (queue.Backlog > 0) return Task.FromResult(0);
         var now = time.GetUtcNow().UtcDateTime;
         return EnqueueDueAsync(now - TimeSpan.FromSeconds(1), now);
     }

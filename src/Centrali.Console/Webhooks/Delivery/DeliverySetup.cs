@@ -21,6 +21,8 @@ public static class DeliverySetup
         services.AddScoped<DeliveryRecovery>();
         services.AddHostedService<DeliveryRecoveryStart>();
         services.AddHostedService<LateDeliveryWatcher>();
+        services.AddHostedService<DeliveryDispatcher>();
+        services.AddTransient<DeliveryDue>();
         return services;
     }
 }

@@ -11,6 +11,8 @@ public sealed class WebhookOptions
     public double JitterFraction { get; set; } = 0.1;
     public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(30);
     public int MaxResponseBodyBytes { get; set; } = 4096;
+    /// <summary>Attempts in flight at once in this process.</summary>
+    public int Concurrency { get; set; } = 64;
     public bool? AllowPrivateNetworks { get; set; }
     public CircuitBreakerOptions CircuitBreaker { get; set; } = new();
 
