@@ -24,6 +24,7 @@ public sealed class DeliveryLogFacts
         ui.Services.AddSingleton(scope.ServiceProvider.GetRequiredService<DeliveryService>());
         ui.Services.AddSingleton(app.Service<DeliveryNotifier>());
         ui.Services.AddSingleton(app.Service<CircuitBreaker>());
+        ui.Services.AddSingleton(scope.ServiceProvider.GetRequiredService<Webhooks.Subscriptions.SubscriptionService>());
         return (ui, workspace);
     }
 
