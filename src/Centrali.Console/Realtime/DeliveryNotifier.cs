@@ -9,6 +9,9 @@ public sealed class DeliveryNotifier(ILogger<DeliveryNotifier> log)
 {
     public event Func<DeliveryChanged, Task>? Changed;
 
+    /// <summary>How many listeners are subscribed: a closed page must leave none behind.</summary>
+    public int ListenerCount => Changed?.GetInvocationList().Length ?? 0;
+
     public async Task PublishAsync(DeliveryChanged change)
     {
         if (Changed is not { } handlers) return;

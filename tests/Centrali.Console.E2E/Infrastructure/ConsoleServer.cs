@@ -36,10 +36,12 @@ public sealed class ConsoleServer : WebApplicationFactory<Program>
             ["Bootstrap:AdminPassword"] = AdminPassword,
             ["Bootstrap:ApiToken"] = Token,
             ["Webhooks:AllowPrivateNetworks"] = "true",
-            ["Webhooks:RetryDelays:0"] = "00:00:01",
-            ["Webhooks:RetryDelays:1"] = "00:00:01",
-            ["Webhooks:RetryDelays:2"] = "00:00:01",
-            ["Webhooks:RetryDelays:3"] = "00:00:01",
+            // Five attempts, 3 s apart: long enough to watch a countdown tick, short enough to fail within seconds.
+            ["Webhooks:RetryDelays:0"] = "00:00:03",
+            ["Webhooks:RetryDelays:1"] = "00:00:03",
+            ["Webhooks:RetryDelays:2"] = "00:00:03",
+            ["Webhooks:RetryDelays:3"] = "00:00:03",
+            ["Webhooks:CircuitBreaker:FailureThreshold"] = "50",
             ["Hangfire:SchedulePollingInterval"] = "00:00:00.200",
         };
         foreach (var (k, v) in settings) builder.UseSetting(k, v);

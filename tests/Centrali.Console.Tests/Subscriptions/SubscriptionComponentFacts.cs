@@ -22,6 +22,9 @@ public sealed class SubscriptionComponentFacts
         ui.Services.AddMudServices();
         ui.Services.AddSingleton(TimeProvider.System);
         ui.Services.AddSingleton(scope.ServiceProvider.GetRequiredService<SubscriptionService>());
+        // The detail page also shows the subscription's live deliveries.
+        ui.Services.AddSingleton(scope.ServiceProvider.GetRequiredService<Webhooks.Delivery.DeliveryService>());
+        ui.Services.AddSingleton(app.Service<Centrali.Console.Realtime.DeliveryNotifier>());
         return (ui, workspace);
     }
 

@@ -102,6 +102,10 @@ public sealed class DeliveryService(IDbContextFactory<AppDbContext> dbs, EventOu
         return new RecoverResult(replays.Count);
     }
 
+    /// <summary>Recover by the days a date picker gives: from the start of the first day through the end of the last (or until now).</summary>
+    public Task<RecoverResult> RecoverDaysAsync(Guid workspaceId, Guid subscriptionId, DateTime? firstDay, DateTime? lastDay, CancellationToken ct = default) =>
+        RecoverAsync(workspaceId, subscriptionId, firstDay?.Date, lastDay?.Date.AddDays(1), ct);
+
     /// <summary>One webhook_test delivery with a small sample body, whatever the subscription's filters.</summary>
     public async Task<DeliveryView> SendTestAsync(Guid workspaceId, string workspaceSlug, Guid subscriptionId, CancellationToken ct = default)
     {
