@@ -60,12 +60,15 @@ public sealed record SubscriptionInput
     public string? Secret { get; init; }
 }
 
+/// <summary>The answer of "try it": whether the filter matched, or why it could not be tried; the body it was tried on.</summary>
+public sealed record FilterTrial(bool Matched, string? Problem, Guid? RecordId, string? Body);
+
 /// <summary>The newest delivery of a subscription, for the list's "last delivery" column.</summary>
 public sealed record LastDelivery(string Status, int? LastStatusCode, string? LastError, DateTime CreatedAt);
 
 public sealed partial class SubscriptionService(
     IDbContextFactory<AppDbContext> dbs, TimeProvider time, SubscriptionSecrets secrets, CircuitBreaker circuits, UrlGuard guard,
-    Idempotency idempotency, IBackgroundJobClient jobs)
+    Idempotency idempotency, IBackgroundJobClient jobs, RecordService records)
 {
     public static readonly string[] Algorithms = ["sha256", "sha1", "sha512"];
     public static readonly string[] Encodings = ["base64", "hex"];
@@ -163,6 +166,10 @@ public sealed partial class SubscriptionService(
         var deleted = await db.Subscriptions.Where(s => s.WorkspaceId == workspaceId && s.Id == id).ExecuteDeleteAsync(ct);
         if (deleted == 0) throw ServiceException.NotFound("Subscription");
     }
+
+    /// <summary>The overlaps the console's rotate dialog offers.</summary>
+    public static readonly (string Label, TimeSpan Overlap)[] OverlapChoices =
+        [("None: the current secret stops at once", TimeSpan.Zero), ("1 hour", TimeSpan.FromHours(1)), ("24 hours", TimeSpan.FromHours(24)), ("7 days", TimeSpan.FromDays(7))];
 
     /// <summary>The longest rotation overlap: a week is enough to roll a secret out to every receiver.</summary>
     public static readonly TimeSpan MaxOverlap = TimeSpan.FromDays(7);
@@ -374,6 +381,21 @@ public sealed partial class SubscriptionService(
         if (header is not null) s.SignatureHeader = header;
         if (input.SignaturePrefix is not null) s.SignaturePrefix = input.SignaturePrefix;
         if (input.HasFilter) s.Filter = filter;
+    }
+
+    /// <summary>
+    /// The console's "try it": builds the event body a change of the collection's most recently updated record would send,
+    /// and evaluates <paramref name="filter"/> against it exactly as fan-out does.
+    /// </summary>
+    public async Task<FilterTrial> TryFilterAsync(Guid workspaceId, string workspaceSlug, string? filter, string collectionSlug,
+        string eventType = EventTypes.RecordUpdated, CancellationToken ct = default)
+    {
+        if (CheckFilter(filter) is { } problem) return new FilterTrial(false, problem, null, null);
+        var latest = (await records.QueryAsync(workspaceId, collectionSlug, new RecordQuery(0, 1, RecordSort.Updated), ct)).Items.FirstOrDefault();
+        if (latest is null) return new FilterTrial(false, $"The collection '{collectionSlug}' has no records yet.", null, null);
+        var body = EventOutbox.Body(eventType, workspaceSlug, collectionSlug, latest.Id, latest.Data.GetRawText(), time.GetUtcNow().UtcDateTime);
+        var matched = string.IsNullOrWhiteSpace(filter) || SubscriptionFilter.Compile(filter).Matches(body);
+        return new FilterTrial(matched, null, latest.Id, System.Text.Encoding.UTF8.GetString(body));
     }
 
     /// <summary>The problem of a filter text as "at position N: …", or null when it compiles (or is empty: no filter).</summary>
