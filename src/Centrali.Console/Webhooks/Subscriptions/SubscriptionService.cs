@@ -212,9 +212,12 @@ public sealed partial class SubscriptionService(
         TimeSpan value;
         try
         {
-            value = text.StartsWith('P') || text.StartsWith("-P", StringComparison.Ordinal)
-                ? System.Xml.XmlConvert.ToTimeSpan(text)
-                : TimeSpan.Parse(text, System.Globalization.CultureInfo.InvariantCulture);
+            value = text.StartsWith('P') || text.StartsWith("-P", StringComparison.Ordinal) ? System.Xml.XmlConvert.ToTimeSpan(text)
+                // TimeSpan.Parse refuses "24:00:00" (hours above 23), which people write for a day.
+                : HoursMinutes().Match(text) is { Success: true } m
+                    ? new TimeSpan(int.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture), int.Parse(m.Groups[2].Value, System.Globalization.CultureInfo.InvariantCulture),
+                        m.Groups[3].Success ? int.Parse(m.Groups[3].Value, System.Globalization.CultureInfo.InvariantCulture) : 0)
+                    : TimeSpan.Parse(text, System.Globalization.CultureInfo.InvariantCulture);
         }
         catch (Exception e) when (e is FormatException or OverflowException)
         {
@@ -428,6 +431,9 @@ public sealed partial class SubscriptionService(
         if (prefix.Any(c => c is < '!' or > '~')) return "The signature prefix may only hold printable ASCII without spaces, e.g. sha256=.";
         return null;
     }
+
+    [GeneratedRegex("^([0-9]{1,4}):([0-5][0-9])(?::([0-5][0-9]))?$")]
+    private static partial Regex HoursMinutes();
 
     // RFC 7230 tchar.
     [GeneratedRegex("^[!#$%&'*+\\-.^_`|~0-9A-Za-z]+$")]
