@@ -66,20 +66,37 @@ public sealed class SubscriptionFilter
 
     // ---- evaluation ----
 
-    /// <summary>A value during evaluation: a JSON element from the body, a literal, or "missing".</summary>
-    readonly record struct Value(JsonValueKind Kind, JsonElement Element, string? String, double Number, decimal? Exact, Value[]? List)
+    /// <summary>
+    /// A value during evaluation: an element of the body (read lazily, so a string is compared without allocating),
+    /// a literal, or "missing".
+    /// </summary>
+    readonly record struct Value(JsonValueKind Kind, JsonElement Element, bool FromBody, string? Literal, double LiteralNumber, Value[]? List, byte[]? Utf8 = null)
     {
-        public static readonly Value Missing = new(JsonValueKind.Undefined, default, null, 0, null, null);
+        public static readonly Value Missing = default;
         public bool IsMissing => Kind == JsonValueKind.Undefined;
         public bool IsNull => Kind == JsonValueKind.Null;
         public bool IsBool => Kind is JsonValueKind.True or JsonValueKind.False;
+        public string? String => FromBody ? Element.GetString() : Literal;
+        public double Number => FromBody ? (Element.TryGetDouble(out var d) ? d : double.NaN) : LiteralNumber;
+        public decimal? Exact => FromBody
+            ? (Element.TryGetDecimal(out var m) ? m : null)
+            : decimal.TryParse(Literal, NumberStyles.Float, CultureInfo.InvariantCulture, out var l) ? l : null;
 
-        public static Value Of(JsonElement e) => e.ValueKind switch
-        {
-            JsonValueKind.String => new(e.ValueKind, e, e.GetString(), 0, null, null),
-            JsonValueKind.Number => new(e.ValueKind, e, null, e.TryGetDouble(out var d) ? d : double.NaN, e.TryGetDecimal(out var m) ? m : null, null),
-            _ => new(e.ValueKind, e, null, 0, null, null),
-        };
+        public static Value Of(JsonElement e) => new(e.ValueKind, e, true, null, 0, null);
+        public static Value OfString(string s) => new(JsonValueKind.String, default, false, s, 0, null, Encoding.UTF8.GetBytes(s));
+        /// <summary>A number literal keeps its text, so a huge integer can still be compared exactly.</summary>
+        public static Value OfNumber(double d, string text) => new(JsonValueKind.Number, default, false, text, d, null);
+    }
+
+    // Beyond 2^53 doubles lose integers; equal doubles there are re-compared as decimals.
+    const double ExactLimit = 9007199254740992d;
+
+    static int? CompareNumbers(in Value a, in Value b)
+    {
+        double x = a.Number, y = b.Number;
+        if (double.IsNaN(x) || double.IsNaN(y)) return null;
+        if (x != y || Math.Abs(x) < ExactLimit) return x.CompareTo(y);
+        return a.Exact is { } p && b.Exact is { } q ? p.CompareTo(q) : 0;
     }
 
     static bool SameValue(in Value a, in Value b)
@@ -90,8 +107,10 @@ public sealed class SubscriptionFilter
         return a.Kind switch
         {
             JsonValueKind.Null => true,
-            JsonValueKind.String => string.Equals(a.String, b.String, StringComparison.Ordinal),
-            JsonValueKind.Number => a.Exact is { } x && b.Exact is { } y ? x == y : a.Number.Equals(b.Number),
+            JsonValueKind.String => a.FromBody && !b.FromBody ? a.Element.ValueEquals(b.Utf8)
+                : b.FromBody && !a.FromBody ? b.Element.ValueEquals(a.Utf8)
+                : string.Equals(a.String, b.String, StringComparison.Ordinal),
+            JsonValueKind.Number => CompareNumbers(a, b) == 0,
             // Objects and arrays are not compared by value: equality over them is false.
             _ => false,
         };
@@ -102,11 +121,7 @@ public sealed class SubscriptionFilter
     {
         if (a.Kind != b.Kind) return null;
         if (a.Kind == JsonValueKind.String) return Math.Sign(string.CompareOrdinal(a.String, b.String));
-        if (a.Kind == JsonValueKind.Number)
-        {
-            if (a.Exact is { } x && b.Exact is { } y) return x.CompareTo(y);
-            return double.IsNaN(a.Number) || double.IsNaN(b.Number) ? null : a.Number.CompareTo(b.Number);
-        }
+        if (a.Kind == JsonValueKind.Number) return CompareNumbers(a, b);
         return null;
     }
 
@@ -187,24 +202,23 @@ public sealed class SubscriptionFilter
         public override Value Evaluate(JsonElement body) => value;
     }
 
-    /// <summary>A dotted path into the body; a string segment is a property, an int segment an array index.</summary>
-    sealed class FieldPath(object[] segments) : Operand
+    /// <summary>One step of a path: a property name (pre-encoded as UTF-8, as the body is) or an array index.</summary>
+    readonly record struct Segment(byte[]? Name, int Index);
+
+    /// <summary>A dotted path into the body.</summary>
+    sealed class FieldPath(Segment[] segments) : Operand
     {
         public override Value Evaluate(JsonElement body)
         {
             var current = body;
             foreach (var segment in segments)
             {
-                if (segment is string name)
+                if (segment.Name is { } name)
                 {
                     if (current.ValueKind != JsonValueKind.Object || !current.TryGetProperty(name, out current)) return Value.Missing;
                 }
-                else
-                {
-                    var index = (int)segment;
-                    if (current.ValueKind != JsonValueKind.Array || index >= current.GetArrayLength()) return Value.Missing;
-                    current = current[index];
-                }
+                else if (current.ValueKind != JsonValueKind.Array || segment.Index >= current.GetArrayLength()) return Value.Missing;
+                else current = current[segment.Index];
             }
             return Value.Of(current);
         }
@@ -306,12 +320,12 @@ public sealed class SubscriptionFilter
             {
                 case "true": return new Literal(Bool(true));
                 case "false": return new Literal(Bool(false));
-                case "null": return new Literal(new Value(JsonValueKind.Null, default, null, 0, null, null));
+                case "null": return new Literal(new Value(JsonValueKind.Null, default, false, null, 0, null));
             }
             SkipSpace();
             if (Peek('(')) throw Error(start, $"unknown function '{word}'; filters have no functions");
             if (!Roots.Contains(word)) throw Error(start, $"unknown field '{word}'; a path starts with one of {string.Join(", ", Roots)}");
-            var segments = new List<object> { word };
+            var segments = new List<Segment> { Name(word) };
             while (true)
             {
                 if (Peek('.'))
@@ -319,7 +333,7 @@ public sealed class SubscriptionFilter
                     pos++;
                     if (pos >= text.Length || !(char.IsAsciiLetterOrDigit(text[pos]) || text[pos] is '_' or '-' or '$'))
                         throw Error(pos, "expected a field name after '.'");
-                    segments.Add(Word(allowDigitsFirst: true));
+                    segments.Add(Name(Word(allowDigitsFirst: true)));
                 }
                 else if (Peek('['))
                 {
@@ -327,7 +341,7 @@ public sealed class SubscriptionFilter
                     var digits = pos;
                     while (pos < text.Length && char.IsAsciiDigit(text[pos])) pos++;
                     if (pos == digits || pos - digits > 6 || !Peek(']')) throw Error(open + 1, "expected an index such as [0]");
-                    segments.Add(int.Parse(text.AsSpan(digits, pos - digits), CultureInfo.InvariantCulture));
+                    segments.Add(new Segment(null, int.Parse(text.AsSpan(digits, pos - digits), CultureInfo.InvariantCulture)));
                     pos++;
                 }
                 else break;
@@ -335,6 +349,8 @@ public sealed class SubscriptionFilter
             }
             return new FieldPath([.. segments]);
         }
+
+        static Segment Name(string word) => new(Encoding.UTF8.GetBytes(word), 0);
 
         string Word(bool allowDigitsFirst = false)
         {
@@ -371,7 +387,7 @@ public sealed class SubscriptionFilter
                 else s.Append(c);
                 if (s.Length > MaxStringLength) throw Error(start, $"a string is at most {MaxStringLength} characters");
             }
-            return new Value(JsonValueKind.String, default, s.ToString(), 0, null, null);
+            return Value.OfString(s.ToString());
         }
 
         Value ParseNumber()
@@ -385,8 +401,7 @@ public sealed class SubscriptionFilter
             if (!double.TryParse(literal, NumberStyles.AllowLeadingSign | NumberStyles.AllowDecimalPoint | NumberStyles.AllowExponent,
                     CultureInfo.InvariantCulture, out var d) || !double.IsFinite(d))
                 throw Error(start, $"'{literal}' is not a number");
-            decimal? exact = decimal.TryParse(literal, NumberStyles.Float, CultureInfo.InvariantCulture, out var m) ? m : null;
-            return new Value(JsonValueKind.Number, default, null, d, exact, null);
+            return Value.OfNumber(d, literal.ToString());
         }
 
         Value ParseList()
@@ -412,10 +427,10 @@ public sealed class SubscriptionFilter
             }
             pos++;
             depth--;
-            return new Value(JsonValueKind.Array, default, null, 0, null, [.. items]);
+            return new Value(JsonValueKind.Array, default, false, null, 0, [.. items]);
         }
 
-        static Value Bool(bool b) => new(b ? JsonValueKind.True : JsonValueKind.False, default, null, 0, null, null);
+        static Value Bool(bool b) => new(b ? JsonValueKind.True : JsonValueKind.False, default, false, null, 0, null);
 
         // Bounds recursion so a hostile "((((…" is a 400, not a stack overflow.
         void Enter()
@@ -460,18 +475,20 @@ public sealed class SubscriptionFilter
 public sealed class SubscriptionFilters
 {
     const int Capacity = 10_000;
-    readonly ConcurrentDictionary<(Guid, string), SubscriptionFilter?> cache = new();
+    // Keyed by id with the text kept beside it: a lookup hashes a Guid, not the filter text, and an edit replaces the entry.
+    readonly ConcurrentDictionary<Guid, (string Text, SubscriptionFilter? Filter)> cache = new();
 
     /// <summary>The compiled filter, or null when the text does not compile (a row written around the API): such a filter matches nothing.</summary>
     public SubscriptionFilter? For(Guid subscriptionId, string text)
     {
-        if (cache.TryGetValue((subscriptionId, text), out var hit)) return hit;
-        // Stale entries (edited filters) are dropped wholesale rather than tracked: recompiling is cheap.
+        if (cache.TryGetValue(subscriptionId, out var hit) && string.Equals(hit.Text, text, StringComparison.Ordinal)) return hit.Filter;
+        // Deleted subscriptions' entries are dropped wholesale rather than tracked: recompiling is cheap.
         if (cache.Count >= Capacity) cache.Clear();
         SubscriptionFilter? compiled;
         try { compiled = SubscriptionFilter.Compile(text); }
         catch (FilterSyntaxException) { compiled = null; }
-        return cache[(subscriptionId, text)] = compiled;
+        cache[subscriptionId] = (text, compiled);
+        return compiled;
     }
 
     /// <summary>Whether an event body passes the subscription's filter; no filter passes everything.</summary>
