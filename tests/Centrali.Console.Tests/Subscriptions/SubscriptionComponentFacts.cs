@@ -22,6 +22,7 @@ public sealed class SubscriptionComponentFacts
         ui.Services.AddMudServices();
         ui.Services.AddSingleton(TimeProvider.System);
         ui.Services.AddSingleton(scope.ServiceProvider.GetRequiredService<SubscriptionService>());
+        ui.Services.AddSingleton(scope.ServiceProvider.GetRequiredService<Centrali.Console.Collections.CollectionService>());
         return (ui, workspace);
     }
 
