@@ -32,6 +32,7 @@ public static class Features
         // The same Webhooks:AllowPrivateNetworks the sender obeys at connect time (default: true only in Development).
         services.AddSingleton(sp => new UrlGuard(sp.GetRequiredService<IOptions<WebhookOptions>>().Value.AllowPrivateNetworks == true));
         services.AddScoped<SubscriptionService>();
+        services.AddHostedService<PreviousSecretErasure>();
         return services;
     }
 

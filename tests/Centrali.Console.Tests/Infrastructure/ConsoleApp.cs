@@ -21,8 +21,12 @@ public sealed class ConsoleApp : WebApplicationFactory<Program>
     /// <summary>Leave the database behind at dispose, for a test that restarts on it.</summary>
     public bool KeepFolder { get; set; }
 
-    public ConsoleApp(IDictionary<string, string?>? settings = null, string? folder = null)
+    readonly Action<IServiceCollection>? services;
+
+    /// <param name="services">Replacements after the app's own registrations, e.g. a FakeTimeProvider for TimeProvider.</param>
+    public ConsoleApp(IDictionary<string, string?>? settings = null, string? folder = null, Action<IServiceCollection>? services = null)
     {
+        this.services = services;
         Folder = folder ?? Path.Combine(Path.GetTempPath(), "centrali-tests", Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(Folder);
         this.settings = new Dictionary<string, string?>
@@ -47,6 +51,7 @@ public sealed class ConsoleApp : WebApplicationFactory<Program>
         builder.UseEnvironment("Testing");
         foreach (var (k, v) in settings) builder.UseSetting(k, v);
         builder.ConfigureLogging(l => l.AddProvider(new CapturingLoggerProvider(Logs)));
+        if (services is not null) builder.ConfigureServices(services);
     }
 
     /// <summary>An HTTP client carrying a bearer token (the bootstrap one by default).</summary>

@@ -25,6 +25,7 @@ public sealed class SubscriptionComponentFacts
         // The detail page also shows the subscription's live deliveries.
         ui.Services.AddSingleton(scope.ServiceProvider.GetRequiredService<Webhooks.Delivery.DeliveryService>());
         ui.Services.AddSingleton(app.Service<Centrali.Console.Realtime.DeliveryNotifier>());
+        ui.Services.AddSingleton(scope.ServiceProvider.GetRequiredService<Centrali.Console.Collections.CollectionService>());
         return (ui, workspace);
     }
 

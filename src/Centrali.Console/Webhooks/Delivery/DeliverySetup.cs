@@ -16,6 +16,7 @@ public static class DeliverySetup
         services.AddSingleton<DeliveryNotifier>();
         services.AddSingleton<EventOutbox>();
         services.AddSingleton<SubscriptionSecrets>();
+        services.AddSingleton<SubscriptionFilters>();
         services.AddScoped<DeliveryService>();
         services.AddScoped<DeliveryJob>();
         services.AddScoped<DeliveryRecovery>();

@@ -12,7 +12,7 @@ namespace Centrali.Console.Webhooks.Delivery;
 /// The outbox: a record change adds its event, and one delivery per matching active subscription,
 /// inside the change's own transaction — so if the write commits, its deliveries exist, crash or not.
 /// </summary>
-public sealed class EventOutbox(TimeProvider time, IOptions<WebhookOptions> options, DeliveryQueue queue, DeliveryNotifier notifier)
+public sealed class EventOutbox(TimeProvider time, IOptions<WebhookOptions> options, DeliveryQueue queue, DeliveryNotifier notifier, SubscriptionFilters filters)
 {
     readonly ConditionalWeakTable<WebhookEvent, List<Delivery>> fannedOut = new();
 
@@ -26,9 +26,8 @@ public sealed class EventOutbox(TimeProvider time, IOptions<WebhookOptions> opti
         var e = NewEvent(workspaceId, workspaceSlug, type, recordSlug, recordId, dataJson);
         db.Events.Add(e);
         var deliveries = new List<Delivery>();
-        foreach (var subscription in await ActiveAsync(db, workspaceId, ct))
-            if (Matches(subscription, type, recordSlug))
-                deliveries.Add(NewDelivery(e, subscription.Id));
+        foreach (var subscription in Matching(await ActiveAsync(db, workspaceId, ct), type, recordSlug, e.Body))
+            deliveries.Add(NewDelivery(e, subscription.Id));
         db.Deliveries.AddRange(deliveries);
         fannedOut.AddOrUpdate(e, deliveries);
         return e;
@@ -85,6 +84,19 @@ public sealed class EventOutbox(TimeProvider time, IOptions<WebhookOptions> opti
     static Task<List<Subscription>> ActiveAsync(AppDbContext db, Guid workspaceId, CancellationToken ct) =>
         db.Subscriptions.AsNoTracking()
             .Where(s => s.WorkspaceId == workspaceId && s.Status == SubscriptionStatus.Active).ToListAsync(ct);
+
+    /// <summary>
+    /// The subscriptions an event goes to: its type, its collection, then the filter over the wire body
+    /// (compiled once per subscription and filter text). Public so the benchmark can time fan-out on its own.
+    /// </summary>
+    public IEnumerable<Subscription> Matching(IEnumerable<Subscription> subscriptions, string type, string recordSlug, byte[] body)
+    {
+        var candidates = subscriptions.Where(s => Matches(s, type, recordSlug)).ToList();
+        if (!candidates.Any(s => !string.IsNullOrEmpty(s.Filter))) return candidates;
+        // The body is parsed once per event, not once per subscription.
+        using var document = JsonDocument.Parse(body);
+        return candidates.Where(s => filters.Passes(s.Id, s.Filter, document.RootElement)).ToList();
+    }
 
     static bool Matches(Subscription s, string type, string recordSlug) =>
         s.Events.Split(',').Contains(type)

@@ -12,6 +12,8 @@ public sealed class SubscriptionForm
     public string Algorithm { get; set; } = SubscriptionService.Algorithms[0];
     public string Encoding { get; set; } = SubscriptionService.Encodings[0];
     public string SignaturePrefix { get; set; } = "";
+    /// <summary>The filter as typed; empty means every event.</summary>
+    public string Filter { get; set; } = "";
 
     public static SubscriptionForm From(SubscriptionView s) => new()
     {
@@ -23,6 +25,7 @@ public sealed class SubscriptionForm
         Algorithm = s.Algorithm,
         Encoding = s.Encoding,
         SignaturePrefix = s.SignaturePrefix,
+        Filter = s.Filter ?? "",
     };
 
     public SubscriptionInput ToInput() => new()
@@ -35,5 +38,6 @@ public sealed class SubscriptionForm
         Algorithm = Algorithm,
         Encoding = Encoding,
         SignaturePrefix = SignaturePrefix ?? "",
+        Filter = Filter ?? "",
     };
 }

@@ -6,6 +6,7 @@ using Centrali.Console.Api;
 using Centrali.Console.Data;
 using Centrali.Console.Records;
 using Centrali.Console.Webhooks.Delivery;
+using Hangfire;
 using Microsoft.EntityFrameworkCore;
 
 namespace Centrali.Console.Webhooks.Subscriptions;
@@ -24,7 +25,7 @@ public sealed record SubscriptionView(
     string SignaturePrefix,
     string SecretHint,
     DateTime? PreviousSecretExpiresAt,
-    JsonNode? Filter,
+    string? Filter,
     string Circuit,
     DateTime? CircuitOpenUntil,
     DateTime CreatedAt,
@@ -49,16 +50,25 @@ public sealed record SubscriptionInput
     public string? Algorithm { get; init; }
     public string? Encoding { get; init; }
     public string? SignaturePrefix { get; init; }
+
+    readonly string? filter;
+    /// <summary>Present (even as null or "") means "set the filter"; null or "" clears it.</summary>
+    public string? Filter { get => filter; init { filter = value; HasFilter = true; } }
+    /// <summary>Whether the body carried <c>filter</c> at all: absent leaves it as it is, null clears it.</summary>
+    [JsonIgnore] public bool HasFilter { get; private init; }
     /// <summary>Never accepted: only here so that a body carrying it is refused rather than silently ignored.</summary>
     public string? Secret { get; init; }
 }
+
+/// <summary>The answer of "try it": whether the filter matched, or why it could not be tried; the body it was tried on.</summary>
+public sealed record FilterTrial(bool Matched, string? Problem, Guid? RecordId, string? Body);
 
 /// <summary>The newest delivery of a subscription, for the list's "last delivery" column.</summary>
 public sealed record LastDelivery(string Status, int? LastStatusCode, string? LastError, DateTime CreatedAt);
 
 public sealed partial class SubscriptionService(
     IDbContextFactory<AppDbContext> dbs, TimeProvider time, SubscriptionSecrets secrets, CircuitBreaker circuits, UrlGuard guard,
-    Idempotency idempotency)
+    Idempotency idempotency, IBackgroundJobClient jobs, RecordService records)
 {
     public static readonly string[] Algorithms = ["sha256", "sha1", "sha512"];
     public static readonly string[] Encodings = ["base64", "hex"];
@@ -82,6 +92,7 @@ public sealed partial class SubscriptionService(
         var query = db.Subscriptions.AsNoTracking().Where(s => s.WorkspaceId == workspaceId);
         if (after is { } c) query = query.Where(s => s.Id < c);
         var rows = await query.OrderByDescending(s => s.Id).Take(take + 1).ToListAsync(ct);
+        await EraseEndedOverlapsAsync(db, rows, time.GetUtcNow().UtcDateTime, ct);
         var states = await circuits.StatesAsync(rows.Select(r => r.Url), ct);
         return Paging.ToPage(rows, take, r => r.Id, r => ToView(r, states[r.Url]));
     }
@@ -90,6 +101,7 @@ public sealed partial class SubscriptionService(
     {
         await using var db = await dbs.CreateDbContextAsync(ct);
         var subscription = await FindAsync(db, workspaceId, id, ct);
+        await EraseEndedOverlapsAsync(db, [subscription], time.GetUtcNow().UtcDateTime, ct);
         return ToView(subscription, await circuits.StateAsync(subscription.Url, ct));
     }
 
@@ -139,6 +151,7 @@ public sealed partial class SubscriptionService(
         var subscription = await FindAsync(db, workspaceId, id, ct);
         await ApplyAsync(subscription, input, ct);
         subscription.UpdatedAt = time.GetUtcNow().UtcDateTime;
+        if (subscription.PreviousSecretExpiresAt <= subscription.UpdatedAt) (subscription.PreviousSecretCipher, subscription.PreviousSecretExpiresAt) = (null, null);
         await db.SaveChangesAsync(ct);
         return ToView(subscription, await circuits.StateAsync(subscription.Url, ct));
     }
@@ -154,24 +167,99 @@ public sealed partial class SubscriptionService(
         if (deleted == 0) throw ServiceException.NotFound("Subscription");
     }
 
-    /// <summary>A new secret, answered once; the old one is overwritten, past deliveries stay as they were.</summary>
-    public async Task<SubscriptionView> RotateSecretAsync(Guid workspaceId, Guid id, CancellationToken ct = default) =>
-        (await RotateSecretAsync(workspaceId, id, null, ct)).Value!;
+    /// <summary>The overlaps the console's rotate dialog offers.</summary>
+    public static readonly (string Label, TimeSpan Overlap)[] OverlapChoices =
+        [("None: the current secret stops at once", TimeSpan.Zero), ("1 hour", TimeSpan.FromHours(1)), ("24 hours", TimeSpan.FromHours(24)), ("7 days", TimeSpan.FromDays(7))];
+
+    /// <summary>The longest rotation overlap: a week is enough to roll a secret out to every receiver.</summary>
+    public static readonly TimeSpan MaxOverlap = TimeSpan.FromDays(7);
+
+    /// <summary>
+    /// A new secret, answered once. With an <paramref name="overlap"/> the old secret keeps signing (a second
+    /// <c>v1,</c> signature in <c>webhook-signature</c>) until the overlap ends, and is then erased; without one it is overwritten.
+    /// </summary>
+    public async Task<SubscriptionView> RotateSecretAsync(Guid workspaceId, Guid id, TimeSpan overlap = default, CancellationToken ct = default) =>
+        (await RotateSecretAsync(workspaceId, id, overlap, null, ct)).Value!;
 
     /// <summary>A rotation; a repeated Idempotency-Key answers the first rotation's secret instead of rotating again.</summary>
-    public async Task<Creation<SubscriptionView>> RotateSecretAsync(Guid workspaceId, Guid id, IdempotencyKey? key, CancellationToken ct = default)
+    public async Task<Creation<SubscriptionView>> RotateSecretAsync(Guid workspaceId, Guid id, TimeSpan overlap, IdempotencyKey? key, CancellationToken ct = default)
     {
+        if (CheckOverlap(overlap) is { } problem) throw ServiceException.Invalid("overlap", problem);
         await using var db = await dbs.CreateDbContextAsync(ct);
         if (await ReplayAsync(db, workspaceId, key, ct) is { } replay) return new(null, replay);
         var subscription = await FindAsync(db, workspaceId, id, ct);
+        var now = time.GetUtcNow().UtcDateTime;
         var secret = SubscriptionSecrets.Generate();
+        // Only the secret being replaced overlaps; one still overlapping from an earlier rotation is dropped now.
+        subscription.PreviousSecretCipher = overlap > TimeSpan.Zero ? subscription.SecretCipher : null;
+        subscription.PreviousSecretExpiresAt = overlap > TimeSpan.Zero ? now + overlap : null;
         subscription.SecretCipher = secrets.Protect(secret);
         subscription.SecretHint = SubscriptionSecrets.Hint(secret);
-        subscription.PreviousSecretCipher = null;
-        subscription.PreviousSecretExpiresAt = null;
-        subscription.UpdatedAt = time.GetUtcNow().UtcDateTime;
+        subscription.UpdatedAt = now;
         var view = ToView(subscription, await circuits.StateAsync(subscription.Url, ct)) with { Secret = secret };
-        return await SaveOnceAsync(db, workspaceId, key, view, StatusCodes.Status200OK, null, ct);
+        var answer = await SaveOnceAsync(db, workspaceId, key, view, StatusCodes.Status200OK, null, ct);
+        // Erased on time by this job; the minutely sweep and erase-on-read cover a restart that lost it.
+        if (answer.Value is not null && overlap > TimeSpan.Zero)
+            jobs.Schedule<SubscriptionService>(s => s.ErasePreviousSecretsAsync(CancellationToken.None), overlap + TimeSpan.FromSeconds(1));
+        return answer;
+    }
+
+    /// <summary>Reads an overlap as an ISO 8601 duration ("PT24H", "P7D") or a time span ("24:00:00"); null or "" is none.</summary>
+    public static TimeSpan ParseOverlap(string? overlap)
+    {
+        if (string.IsNullOrWhiteSpace(overlap)) return TimeSpan.Zero;
+        var text = overlap.Trim();
+        TimeSpan value;
+        try
+        {
+            value = text.StartsWith('P') || text.StartsWith("-P", StringComparison.Ordinal) ? System.Xml.XmlConvert.ToTimeSpan(text)
+                // TimeSpan.Parse refuses "24:00:00" (hours above 23), which people write for a day.
+                : HoursMinutes().Match(text) is { Success: true } m
+                    ? new TimeSpan(int.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture), int.Parse(m.Groups[2].Value, System.Globalization.CultureInfo.InvariantCulture),
+                        m.Groups[3].Success ? int.Parse(m.Groups[3].Value, System.Globalization.CultureInfo.InvariantCulture) : 0)
+                    : TimeSpan.Parse(text, System.Globalization.CultureInfo.InvariantCulture);
+        }
+        catch (Exception e) when (e is FormatException or OverflowException)
+        {
+            throw ServiceException.Invalid("overlap", $"'{text}' is not a duration; use ISO 8601 such as PT24H or P7D, or 24:00:00.");
+        }
+        return CheckOverlap(value) is { } problem ? throw ServiceException.Invalid("overlap", problem) : value;
+    }
+
+    public static string? CheckOverlap(TimeSpan overlap) =>
+        overlap < TimeSpan.Zero ? "The overlap cannot be negative."
+        : overlap > MaxOverlap ? $"The overlap is at most 7 days (P7D)."
+        : null;
+
+    /// <summary>
+    /// Erases every previous secret whose overlap has ended (cipher and expiry set to null in the table, not just hidden).
+    /// Run by a job at the end of each overlap and by a minutely sweep.
+    /// </summary>
+    [AutomaticRetry(Attempts = 0)]
+    [System.ComponentModel.DisplayName("Erase expired previous secrets")]
+    public async Task<int> ErasePreviousSecretsAsync(CancellationToken ct = default)
+    {
+        var now = time.GetUtcNow().UtcDateTime;
+        await using var db = await dbs.CreateDbContextAsync(ct);
+        return await ErasePreviousSecretsAsync(db, now, null, ct);
+    }
+
+    static Task<int> ErasePreviousSecretsAsync(AppDbContext db, DateTime now, IReadOnlyCollection<Guid>? ids, CancellationToken ct)
+    {
+        var expired = db.Subscriptions.Where(s => s.PreviousSecretExpiresAt != null && s.PreviousSecretExpiresAt <= now);
+        if (ids is not null) expired = expired.Where(s => ids.Contains(s.Id));
+        return expired.ExecuteUpdateAsync(u => u
+            .SetProperty(s => s.PreviousSecretCipher, (string?)null)
+            .SetProperty(s => s.PreviousSecretExpiresAt, (DateTime?)null), ct);
+    }
+
+    /// <summary>Erase-on-read: a read that meets an ended overlap erases the old secret before answering.</summary>
+    async Task EraseEndedOverlapsAsync(AppDbContext db, IReadOnlyCollection<Subscription> rows, DateTime now, CancellationToken ct)
+    {
+        var ended = rows.Where(r => r.PreviousSecretExpiresAt is { } until && until <= now).ToList();
+        if (ended.Count == 0) return;
+        await ErasePreviousSecretsAsync(db, now, [.. ended.Select(r => r.Id)], ct);
+        foreach (var r in ended) (r.PreviousSecretCipher, r.PreviousSecretExpiresAt) = (null, null);
     }
 
     async Task<StoredAnswer?> ReplayAsync(AppDbContext db, Guid workspaceId, IdempotencyKey? key, CancellationToken ct) =>
@@ -277,6 +365,8 @@ public sealed partial class SubscriptionService(
         var header = input.SignatureHeader?.Trim();
         if (header is not null && CheckHeader(header) is { } headerProblem) Error("signatureHeader", headerProblem);
         if (input.SignaturePrefix is not null && CheckPrefix(input.SignaturePrefix) is { } prefixProblem) Error("signaturePrefix", prefixProblem);
+        var filter = string.IsNullOrWhiteSpace(input.Filter) ? null : input.Filter.Trim();
+        if (input.HasFilter && CheckFilter(input.Filter) is { } filterProblem) Error("filter", filterProblem);
 
         if (errors.Count > 0) throw ServiceException.Invalid(errors);
 
@@ -293,7 +383,28 @@ public sealed partial class SubscriptionService(
         if (input.Encoding is not null) s.Encoding = input.Encoding;
         if (header is not null) s.SignatureHeader = header;
         if (input.SignaturePrefix is not null) s.SignaturePrefix = input.SignaturePrefix;
+        if (input.HasFilter) s.Filter = filter;
     }
+
+    /// <summary>
+    /// The console's "try it": builds the event body a change of the collection's most recently updated record would send,
+    /// and evaluates <paramref name="filter"/> against it exactly as fan-out does.
+    /// </summary>
+    public async Task<FilterTrial> TryFilterAsync(Guid workspaceId, string workspaceSlug, string? filter, string collectionSlug,
+        string eventType = EventTypes.RecordUpdated, CancellationToken ct = default)
+    {
+        if (CheckFilter(filter) is { } problem) return new FilterTrial(false, problem, null, null);
+        var latest = (await records.QueryAsync(workspaceId, collectionSlug, new RecordQuery(0, 1, RecordSort.Updated), ct)).Items.FirstOrDefault();
+        if (latest is null) return new FilterTrial(false, $"The collection '{collectionSlug}' has no records yet.", null, null);
+        var body = EventOutbox.Body(eventType, workspaceSlug, collectionSlug, latest.Id, latest.Data.GetRawText(), time.GetUtcNow().UtcDateTime);
+        var matched = string.IsNullOrWhiteSpace(filter) || SubscriptionFilter.Compile(filter).Matches(body);
+        return new FilterTrial(matched, null, latest.Id, System.Text.Encoding.UTF8.GetString(body));
+    }
+
+    /// <summary>The problem of a filter text as "at position N: …", or null when it compiles (or is empty: no filter).</summary>
+    public static string? CheckFilter(string? filter) =>
+        // Positions count in the text as typed, so it is checked untrimmed (the parser skips spaces anyway).
+        string.IsNullOrWhiteSpace(filter) ? null : SubscriptionFilter.Check(filter);
 
     /// <summary>The shape rules of a webhook URL (the network rules are <see cref="UrlGuard"/>'s).</summary>
     public static string? CheckUrl(string url)
@@ -321,6 +432,9 @@ public sealed partial class SubscriptionService(
         return null;
     }
 
+    [GeneratedRegex("^([0-9]{1,4}):([0-5][0-9])(?::([0-5][0-9]))?$")]
+    private static partial Regex HoursMinutes();
+
     // RFC 7230 tchar.
     [GeneratedRegex("^[!#$%&'*+\\-.^_`|~0-9A-Za-z]+$")]
     private static partial Regex HeaderToken();
@@ -330,7 +444,7 @@ public sealed partial class SubscriptionService(
         Split(s.Events), Split(s.RecordSlugs),
         s.Status, s.SignatureHeader, s.Algorithm, s.Encoding, s.SignaturePrefix, s.SecretHint,
         s.PreviousSecretExpiresAt,
-        s.Filter is null ? null : JsonNode.Parse(s.Filter),
+        s.Filter,
         circuit.State, circuit.OpenUntil,
         s.CreatedAt, s.UpdatedAt);
 

@@ -2,6 +2,8 @@ using Centrali.Console.Api;
 using Centrali.Console.Collections;
 using Centrali.Console.Records;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.ModelBinding;
 
 namespace Centrali.Console.Webhooks.Subscriptions;
 
@@ -37,9 +39,11 @@ public static class SubscriptionsApi
         });
 
         group.MapPost("/{id:guid}/rotate-secret", async Task<Results<Ok<One<SubscriptionView>>, StoredAnswerResult>> (
-            HttpContext http, SubscriptionService subscriptions, Guid id, CancellationToken ct) =>
+            HttpContext http, SubscriptionService subscriptions, Guid id,
+            [FromBody(EmptyBodyBehavior = EmptyBodyBehavior.Allow)] RotateInput? body, CancellationToken ct) =>
         {
-            var rotated = await subscriptions.RotateSecretAsync(http.WorkspaceId(), id, IdempotencyKey.From(http.Request), ct);
+            var overlap = SubscriptionService.ParseOverlap(body?.Overlap);
+            var rotated = await subscriptions.RotateSecretAsync(http.WorkspaceId(), id, overlap, IdempotencyKey.From(http.Request), ct);
             if (rotated.Replay is { } replay) return new StoredAnswerResult(replay);
             return TypedResults.Ok(new One<SubscriptionView>(rotated.Value!));
         });
@@ -47,3 +51,6 @@ public static class SubscriptionsApi
         return group;
     }
 }
+
+/// <summary>The optional body of rotate-secret: how long the old secret keeps signing beside the new one.</summary>
+public sealed record RotateInput(string? Overlap);
