@@ -79,7 +79,8 @@ public sealed class CrashFacts
         start.Environment["Bootstrap__ApiToken"] = Token;
         start.Environment["Webhooks__AllowPrivateNetworks"] = "true";
         start.Environment["Webhooks__Timeout"] = "00:00:02";
-        start.Environment["Hangfire__WorkerCount"] = "4";
+        // Few attempts in flight, so the kill lands while most deliveries are still to be sent.
+        start.Environment["Webhooks__Concurrency"] = "2";
         var process = Process.Start(start)!;
         process.OutputDataReceived += (_, _) => { };
         process.ErrorDataReceived += (_, _) => { };

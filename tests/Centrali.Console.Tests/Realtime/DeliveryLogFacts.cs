@@ -13,21 +13,6 @@ namespace Centrali.Console.Tests.Realtime;
 /// <summary>bUnit on the real app's services and database: the live delivery log follows the notifier, and lets go of it.</summary>
 public sealed class DeliveryLogFacts
 {
-    internal static async Task<(BunitContext Ui, Workspace Workspace)> UiAsync(ConsoleApp app)
-    {
-        var scope = app.Scope();
-        var workspace = await scope.ServiceProvider.GetRequiredService<WorkspaceService>().EnsureAsync("default");
-        var ui = new BunitContext();
-        ui.JSInterop.Mode = JSRuntimeMode.Loose;
-        ui.Services.AddMudServices();
-        ui.Services.AddSingleton(TimeProvider.System);
-        ui.Services.AddSingleton(scope.ServiceProvider.GetRequiredService<DeliveryService>());
-        ui.Services.AddSingleton(app.Service<DeliveryNotifier>());
-        ui.Services.AddSingleton(app.Service<CircuitBreaker>());
-        ui.Services.AddSingleton(scope.ServiceProvider.GetRequiredService<Webhooks.Subscriptions.SubscriptionService>());
-        return (ui, workspace);
-    }
-
     static IRenderedComponent<CascadingValue<Workspace>> Log(BunitContext ui, Workspace workspace, DeliveryFilter? filter = null) =>
         ui.Render<CascadingValue<Workspace>>(p => p
             .Add(x => x.Value, workspace)
@@ -46,7 +31,7 @@ public sealed class DeliveryLogFacts
         var subscription = await app.SubscribeAsync(receiver.Url + "/hook");
         await app.RecordEventAsync();
         var delivered = (await app.WaitForDeliveriesAsync(all => all is [{ Status: DeliveryStatus.Succeeded }])).Single();
-        var (ui, workspace) = await UiAsync(app);
+        var (ui, workspace) = await app.PageContextAsync();
         await using var _ = ui;
         var notifier = app.Service<DeliveryNotifier>();
         var before = notifier.ListenerCount;
@@ -92,7 +77,7 @@ public sealed class DeliveryLogFacts
         await using var app = new ConsoleApp();
         await using var receiver = await Receiver.StartAsync();
         var mine = await app.SubscribeAsync(receiver.Url + "/mine");
-        var (ui, workspace) = await UiAsync(app);
+        var (ui, workspace) = await app.PageContextAsync();
         await using var _ = ui;
 
         var cut = Log(ui, workspace, new DeliveryFilter(SubscriptionId: mine.Id));

@@ -13,21 +13,6 @@ namespace Centrali.Console.Tests.Subscriptions;
 /// <summary>bUnit on the real service and database: the create form's validation, the one-time secret, the masked display.</summary>
 public sealed class SubscriptionComponentFacts
 {
-    static async Task<(BunitContext Ui, Workspace Workspace)> UiAsync(ConsoleApp app)
-    {
-        var scope = app.Scope();
-        var workspace = await scope.ServiceProvider.GetRequiredService<WorkspaceService>().EnsureAsync("default");
-        var ui = new BunitContext();
-        ui.JSInterop.Mode = JSRuntimeMode.Loose;
-        ui.Services.AddMudServices();
-        ui.Services.AddSingleton(TimeProvider.System);
-        ui.Services.AddSingleton(scope.ServiceProvider.GetRequiredService<SubscriptionService>());
-        // The detail page also shows the subscription's live deliveries.
-        ui.Services.AddSingleton(scope.ServiceProvider.GetRequiredService<Webhooks.Delivery.DeliveryService>());
-        ui.Services.AddSingleton(app.Service<Centrali.Console.Realtime.DeliveryNotifier>());
-        ui.Services.AddSingleton(scope.ServiceProvider.GetRequiredService<Centrali.Console.Collections.CollectionService>());
-        return (ui, workspace);
-    }
 
     /// <summary>The input element behind a data-testid (Mud puts the attribute on the input or on its wrapper).</summary>
     static IElement InputOf<T>(IRenderedComponent<T> cut, string testId) where T : IComponent
@@ -45,7 +30,7 @@ public sealed class SubscriptionComponentFacts
     public async Task CreateForm_ShowsEachFieldsError_AndCreatesNothing()
     {
         await using var app = new ConsoleApp();
-        var (ui, workspace) = await UiAsync(app);
+        var (ui, workspace) = await app.PageContextAsync();
         await using var _ = ui;
         var cut = Editor(ui, workspace);
 
@@ -82,7 +67,7 @@ public sealed class SubscriptionComponentFacts
     public async Task CreateForm_EndsOnTheOneTimeSecret_WithCopyAndWarning_ThenForgetsIt()
     {
         await using var app = new ConsoleApp();
-        var (ui, workspace) = await UiAsync(app);
+        var (ui, workspace) = await app.PageContextAsync();
         await using var _ = ui;
         SubscriptionView? saved = null;
         var cut = Editor(ui, workspace, v => saved = v);
@@ -116,7 +101,7 @@ public sealed class SubscriptionComponentFacts
     public async Task EditForm_ChangesTheSubscription_AndKeepsItsSecret()
     {
         await using var app = new ConsoleApp();
-        var (ui, workspace) = await UiAsync(app);
+        var (ui, workspace) = await app.PageContextAsync();
         await using var _ = ui;
         var service = app.Service<SubscriptionService>();
         var existing = await service.CreateAsync(workspace.Id, new SubscriptionInput
@@ -149,7 +134,7 @@ public sealed class SubscriptionComponentFacts
     public async Task DetailPage_ShowsTheMaskedSecretOnly_AndRotationShowsTheNewOneOnce()
     {
         await using var app = new ConsoleApp();
-        var (ui, workspace) = await UiAsync(app);
+        var (ui, workspace) = await app.PageContextAsync();
         await using var _ = ui;
         var created = await app.Service<SubscriptionService>().CreateAsync(workspace.Id, new SubscriptionInput
         {

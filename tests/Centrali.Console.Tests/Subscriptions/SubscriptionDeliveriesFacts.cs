@@ -39,7 +39,7 @@ public sealed class SubscriptionDeliveriesFacts
         await using var app = new ConsoleApp();
         await using var receiver = await Receiver.StartAsync();
         var subscription = await app.SubscribeAsync(receiver.Url + "/hook");
-        var (ui, workspace) = await DeliveryLogFacts.UiAsync(app);
+        var (ui, workspace) = await app.PageContextAsync();
         await using var _ = ui;
         var cut = Page(ui, workspace, subscription.Id);
         cut.WaitForElement("[data-testid='subscription-deliveries'] [data-testid='empty-state']");
@@ -70,7 +70,7 @@ public sealed class SubscriptionDeliveriesFacts
         await app.RecordEventAsync();
         var failed = (await app.WaitForDeliveriesAsync(all => all is [{ Status: DeliveryStatus.Failed }])).Single();
         receiver.Respond = (_, http) => http.Response.WriteAsync("ok");
-        var (ui, workspace) = await DeliveryLogFacts.UiAsync(app);
+        var (ui, workspace) = await app.PageContextAsync();
         await using var _ = ui;
         var cut = Page(ui, workspace, subscription.Id);
         cut.WaitForElement($"[data-testid='row-{failed.Id}']");

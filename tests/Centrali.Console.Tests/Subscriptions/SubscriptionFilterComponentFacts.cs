@@ -13,19 +13,6 @@ namespace Centrali.Console.Tests.Subscriptions;
 /// <summary>bUnit on the real service: the filter field's live validation and the detail page's "try it".</summary>
 public sealed class SubscriptionFilterComponentFacts
 {
-    static async Task<(BunitContext Ui, Workspace Workspace)> UiAsync(ConsoleApp app)
-    {
-        var scope = app.Scope();
-        var workspace = await scope.ServiceProvider.GetRequiredService<WorkspaceService>().EnsureAsync("default");
-        var ui = new BunitContext();
-        ui.JSInterop.Mode = JSRuntimeMode.Loose;
-        ui.Services.AddMudServices();
-        ui.Services.AddSingleton(TimeProvider.System);
-        ui.Services.AddSingleton(scope.ServiceProvider.GetRequiredService<SubscriptionService>());
-        ui.Services.AddSingleton(scope.ServiceProvider.GetRequiredService<CollectionService>());
-        return (ui, workspace);
-    }
-
     static IElement FilterBox<T>(IRenderedComponent<T> cut) where T : Microsoft.AspNetCore.Components.IComponent =>
         cut.Find("[data-testid='subscription-filter']") is { TagName: "TEXTAREA" } e ? e : cut.Find("[data-testid='subscription-filter'] textarea, textarea[data-testid='subscription-filter']");
 
@@ -33,7 +20,7 @@ public sealed class SubscriptionFilterComponentFacts
     public async Task FilterField_ShowsThePositionErrorAsYouType_AndSavesAValidFilter()
     {
         await using var app = new ConsoleApp();
-        var (ui, workspace) = await UiAsync(app);
+        var (ui, workspace) = await app.PageContextAsync();
         await using var _ = ui;
         SubscriptionView? saved = null;
         var cut = ui.Render<SubscriptionEditor>(p => p.Add(x => x.WorkspaceId, workspace.Id).Add(x => x.OnSaved, (SubscriptionView v) => saved = v));
@@ -54,7 +41,7 @@ public sealed class SubscriptionFilterComponentFacts
     public async Task TryIt_EvaluatesTheFilterOnTheLatestRecord()
     {
         await using var app = new ConsoleApp();
-        var (ui, workspace) = await UiAsync(app);
+        var (ui, workspace) = await app.PageContextAsync();
         await using var _ = ui;
         await using var scope = app.Scope();
         await scope.ServiceProvider.GetRequiredService<CollectionService>().CreateAsync(workspace.Id, new CollectionInput("Orders", "orders", null));
@@ -78,14 +65,8 @@ public sealed class RotateOverlapComponentFacts
     public async Task RotateDialog_OffersAnOverlap_AndTheDetailPageShowsWhenTheOldSecretStopsSigning()
     {
         await using var app = new ConsoleApp();
-        var scope = app.Scope();
-        var workspace = await scope.ServiceProvider.GetRequiredService<WorkspaceService>().EnsureAsync("default");
-        await using var ui = new BunitContext();
-        ui.JSInterop.Mode = JSRuntimeMode.Loose;
-        ui.Services.AddMudServices();
-        ui.Services.AddSingleton(TimeProvider.System);
-        ui.Services.AddSingleton(scope.ServiceProvider.GetRequiredService<SubscriptionService>());
-        ui.Services.AddSingleton(scope.ServiceProvider.GetRequiredService<CollectionService>());
+        var (ui, workspace) = await app.PageContextAsync();
+        await using var _ = ui;
         var created = await app.Service<SubscriptionService>().CreateAsync(workspace.Id, new SubscriptionInput
         {
             Name = "acme", Url = "https://customer.example.com/hook", Events = ["record_created"],

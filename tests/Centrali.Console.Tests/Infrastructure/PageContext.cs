@@ -1,0 +1,31 @@
+using Bunit;
+using Centrali.Console.Collections;
+using Centrali.Console.Realtime;
+using Centrali.Console.Records;
+using Centrali.Console.Webhooks.Delivery;
+using Centrali.Console.Webhooks.Subscriptions;
+using Centrali.Console.Workspaces;
+using MudBlazor.Services;
+
+namespace Centrali.Console.Tests.Infrastructure;
+
+public static class PageContext
+{
+    /// <summary>A bUnit context whose pages use the real app's services (real SQLite), in the default workspace.</summary>
+    public static async Task<(BunitContext Ui, Workspace Workspace)> PageContextAsync(this ConsoleApp app)
+    {
+        var scope = app.Scope();
+        var workspace = await scope.ServiceProvider.GetRequiredService<WorkspaceService>().EnsureAsync("default");
+        var ui = new BunitContext();
+        ui.JSInterop.Mode = JSRuntimeMode.Loose;
+        ui.Services.AddMudServices();
+        ui.Services.AddSingleton(TimeProvider.System);
+        ui.Services.AddSingleton(scope.ServiceProvider.GetRequiredService<SubscriptionService>());
+        ui.Services.AddSingleton(scope.ServiceProvider.GetRequiredService<DeliveryService>());
+        ui.Services.AddSingleton(scope.ServiceProvider.GetRequiredService<CollectionService>());
+        ui.Services.AddSingleton(scope.ServiceProvider.GetRequiredService<RecordService>());
+        ui.Services.AddSingleton(app.Service<DeliveryNotifier>());
+        ui.Services.AddSingleton(app.Service<CircuitBreaker>());
+        return (ui, workspace);
+    }
+}
