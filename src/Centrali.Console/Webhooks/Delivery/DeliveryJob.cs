@@ -32,8 +32,7 @@ public sealed class DeliveryJob(
 
         if (!await ClaimAsync(db, deliveryId, attempt, now, leaseUntil)) return;
 
-        var delivery = await db.Deliveries.Include(d => d.Event).FirstAsync(d => d.Id == deliveryId);
-        var subscription = await db.Subscriptions.AsNoTracking().FirstOrDefaultAsync(s => s.Id == delivery.SubscriptionId);
+        var (delivery, subscription) = await LoadClaimed(db, deliveryId);
         if (subscription is null || subscription.Status != SubscriptionStatus.Active)
         {
             await FinishWithoutSendingAsync(db, delivery, subscription is null ? "The subscription was deleted." : "The subscription is inactive.");
@@ -80,6 +79,16 @@ public sealed class DeliveryJob(
         queue.Schedule(deliveryId, early.AttemptCount + 1, due);
         return false;
     }
+
+    // One compiled read for the delivery, its event and its subscription (null once deleted).
+    static readonly Func<AppDbContext, Guid, Task<Claimed>> LoadClaimed = EF.CompileAsyncQuery((AppDbContext db, Guid deliveryId) =>
+        (from d in db.Deliveries.Include(d => d.Event)
+         where d.Id == deliveryId
+         join s in db.Subscriptions on d.SubscriptionId equals s.Id into subscriptions
+         from s in subscriptions.DefaultIfEmpty()
+         select new Claimed(d, s)).First());
+
+    sealed record Claimed(Delivery Delivery, Subscription? Subscription);
 
     /// <summary>The conditional update of ARCHITECTURE.md: zero rows means another worker has it or it is not due.</summary>
     static async Task<bool> TryLeaseAsync(AppDbContext db, Guid deliveryId, DateTime now, DateTime leaseUntil) =>

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using Microsoft.AspNetCore.DataProtection;
 
@@ -12,7 +13,12 @@ public sealed class SubscriptionSecrets(IDataProtectionProvider protection)
     public const string Prefix = "whsec_";
     const string Purpose = "Centrali.SubscriptionSecret";
 
+    // Sized for every active subscription; past that it starts over rather than grow without bound.
+    const int CachedSecrets = 10_000;
+
     readonly IDataProtector protector = protection.CreateProtector(Purpose);
+    // Decrypting costs a key derivation per call: each attempt would pay it twice. A rotated secret has a new cipher, so a new entry.
+    readonly ConcurrentDictionary<string, string> plain = new();
 
     /// <summary>API.md: "whsec_" + base64 of 32 random bytes.</summary>
     public static string Generate() => Prefix + Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
@@ -22,7 +28,14 @@ public sealed class SubscriptionSecrets(IDataProtectionProvider protection)
 
     public string Protect(string secret) => protector.Protect(secret);
 
-    public string Unprotect(string cipher) => protector.Unprotect(cipher);
+    public string Unprotect(string cipher)
+    {
+        if (plain.TryGetValue(cipher, out var secret)) return secret;
+        secret = protector.Unprotect(cipher);
+        if (plain.Count >= CachedSecrets) plain.Clear();
+        plain[cipher] = secret;
+        return secret;
+    }
 
     /// <summary>The plain secret that signs this subscription's deliveries.</summary>
     public string SigningSecret(Subscription subscription) => Unprotect(subscription.SecretCipher);
