@@ -60,7 +60,7 @@ public sealed class DeliveryDue(DeliveryQueue queue)
 /// Runs attempts from the queue with bounded parallelism on async I/O, so a thousand due deliveries cost
 /// neither a thousand Hangfire jobs nor a blocked thread each (ARCHITECTURE: one job carries many deliveries).
 /// </summary>
-internal sealed class DeliveryDispatcher(DeliveryQueue queue, IServiceScopeFactory scopes, IOptions<WebhookOptions> options, ILogger<DeliveryDispatcher> log)
+internal sealed class DeliveryDispatcher(DeliveryQueue queue, DeliveryJob job, IOptions<WebhookOptions> options, ILogger<DeliveryDispatcher> log)
     : BackgroundService
 {
     protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
@@ -71,8 +71,7 @@ internal sealed class DeliveryDispatcher(DeliveryQueue queue, IServiceScopeFacto
                 queue.Taken(item.Id);
                 try
                 {
-                    await using var scope = scopes.CreateAsyncScope();
-                    await scope.ServiceProvider.GetRequiredService<DeliveryJob>().AttemptAsync(item.Id, item.Attempt);
+                    await job.AttemptAsync(item.Id, item.Attempt);
                 }
                 catch (Exception e)
                 {

@@ -18,7 +18,8 @@ public static class DeliverySetup
         services.AddSingleton<SubscriptionSecrets>();
         services.AddSingleton<SubscriptionFilters>();
         services.AddScoped<DeliveryService>();
-        services.AddScoped<DeliveryJob>();
+        // Stateless over singletons: one for all attempts, no scope per attempt.
+        services.AddSingleton<DeliveryJob>();
         services.AddScoped<DeliveryRecovery>();
         services.AddHostedService<DeliveryRecoveryStart>();
         services.AddHostedService<LateDeliveryWatcher>();
