@@ -11,8 +11,8 @@ public sealed record Sizes(
     public static readonly Sizes Quick = new(1, 500, 50, 10, 100, 1, 2_000, 20_000);
     /// <summary>Concurrent API clients creating records (issue 3).</summary>
     public int Clients => 8;
-    /// <summary>The app's Hangfire worker count (max(20, cores × 10)): the concurrency it can send with, so the raw loop's too.</summary>
-    public int SendConcurrency => Math.Max(20, Environment.ProcessorCount * 10);
+    /// <summary>The app's dispatcher parallelism (Webhooks:Concurrency, default 64): the concurrency it sends with, so the raw loop's too.</summary>
+    public int SendConcurrency => 64;
     public int LatencyRate => 50;
 }
 
