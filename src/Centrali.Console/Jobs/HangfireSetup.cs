@@ -2,7 +2,10 @@ using Centrali.Console.Auth;
 using Hangfire;
 using Hangfire.AspNetCore;
 using Hangfire.Dashboard;
+using Centrali.Console.Data;
 using Hangfire.InMemory;
+using Hangfire.PostgreSql;
+using Hangfire.PostgreSql.Factories;
 using Microsoft.AspNetCore.Authentication;
 
 namespace Centrali.Console.Jobs;
@@ -13,11 +16,14 @@ public static class HangfireSetup
     {
         // Storage and activator are this app's own, not Hangfire's process-wide statics,
         // so two apps in one process (tests, benchmark) never run each other's jobs.
+        var postgres = DatabaseSetup.IsPostgres(config);
         services.AddSingleton<JobStorage>(sp =>
         {
             // Applies this app's Hangfire configuration (its log provider among it) before the storage logs anything.
             sp.GetRequiredService<IGlobalConfiguration>();
-            return new InMemoryStorage(new InMemoryStorageOptions { MaxExpirationTime = TimeSpan.FromHours(1) });
+            return postgres
+                ? PostgresStorage(DatabaseSetup.PostgresConnectionString(config), config)
+                : new InMemoryStorage(new InMemoryStorageOptions { MaxExpirationTime = TimeSpan.FromHours(1) });
         });
         services.AddSingleton<JobActivator>(sp => new AspNetCoreJobActivator(sp.GetRequiredService<IServiceScopeFactory>()));
         services.AddHangfire(c => c
@@ -32,6 +38,19 @@ public static class HangfireSetup
             o.ServerName = $"centrali-{Environment.MachineName}-{Environment.ProcessId}";
         });
         return services;
+    }
+
+    /// <summary>Scale-out: every instance's Hangfire server shares the jobs in the app's database, in a schema of its own.</summary>
+    static PostgreSqlStorage PostgresStorage(string connectionString, IConfiguration config)
+    {
+        var options = new PostgreSqlStorageOptions
+        {
+            SchemaName = "hangfire",
+            PrepareSchemaIfNecessary = true,
+            // Workers poll the queue for due retries; the default 15 s would make a 1 s retry 15 s late.
+            QueuePollInterval = config.GetValue("Hangfire:QueuePollInterval", TimeSpan.FromMilliseconds(200)),
+        };
+        return new PostgreSqlStorage(new NpgsqlConnectionFactory(connectionString, options), options);
     }
 
     /// <summary>The dashboard, for console admins only: anonymous users go to the login page, members get 403.</summary>
