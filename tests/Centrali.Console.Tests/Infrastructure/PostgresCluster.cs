@@ -3,17 +3,19 @@ using System.Net;
 using System.Net.Sockets;
 using Npgsql;
 
+// Shared with the bench (linked there); the test-only part is in PostgresCollection.cs.
 namespace Centrali.Console.Tests.Infrastructure;
 
 /// <summary>
 /// A throwaway PostgreSQL cluster on 127.0.0.1 for the Postgres test category: initdb + pg_ctl in a temp folder,
 /// started once for the tests that share it and stopped at the end (also when they fail). Root cannot run the
-/// server, so as root the commands run as the postgres user. Durability is off: nothing here outlives the run.
+/// server, so as root the commands run as the postgres user. For tests durability is off (nothing outlives the run);
+/// the bench keeps PostgreSQL's durable defaults, as a production server would.
 /// </summary>
-public sealed class PostgresCluster : IAsyncLifetime
+public sealed partial class PostgresCluster
 {
-    /// <summary>Set around a test to run its ConsoleApps on a fresh database of this cluster (the integration core on Postgres).</summary>
-    public static readonly AsyncLocal<PostgresCluster?> Current = new();
+    /// <summary>PostgreSQL's defaults (fsync, synchronous commit) instead of the fast, throwaway settings.</summary>
+    public bool Durable { get; init; }
 
     static readonly bool IsRoot = Environment.UserName == "root";
 
@@ -33,7 +35,8 @@ public sealed class PostgresCluster : IAsyncLifetime
         if (IsRoot) await RunAsync("chown", ["postgres", folder]);
         Port = FreePort();
         await AsServerUserAsync($"'{bin}/initdb' -D '{DataFolder}' -A trust -U postgres -E UTF8 --no-sync > '{folder}/initdb.log' 2>&1");
-        var options = $"-p {Port} -k '{folder}' -c listen_addresses=127.0.0.1 -c max_connections=400 -c fsync=off -c synchronous_commit=off -c full_page_writes=off";
+        var options = $"-p {Port} -k '{folder}' -c listen_addresses=127.0.0.1 -c max_connections=400"
+                      + (Durable ? "" : " -c fsync=off -c synchronous_commit=off -c full_page_writes=off");
         await AsServerUserAsync($"'{bin}/pg_ctl' -D '{DataFolder}' -o \"{options}\" -l '{folder}/server.log' -w -t 60 start > /dev/null");
     }
 
@@ -97,11 +100,4 @@ public sealed class PostgresCluster : IAsyncLifetime
         listener.Start();
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
-}
-
-/// <summary>Tests that share one cluster; they run one at a time, like the rest of the suite.</summary>
-[CollectionDefinition(Name)]
-public sealed class PostgresCollection : ICollectionFixture<PostgresCluster>
-{
-    public const string Name = "Postgres";
 }
