@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The one test command: every test of the solution (integration, bUnit, Playwright in Debian's Chromium), then the benchmark's --quick smoke.
-# Works from any directory on a fresh machine: installs chromium when it is missing, restores, builds, tests.
+# The one test command: every test of the solution (integration, bUnit, Playwright in Debian's Chromium, and the Postgres
+# category on a throwaway PostgreSQL cluster the tests start and stop themselves), then the benchmark's --quick smoke.
+# Works from any directory on a fresh machine: installs chromium and postgresql when missing, restores, builds, tests.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -11,6 +12,26 @@ if ! command -v chromium >/dev/null 2>&1; then
     $sudo apt-get update -qq
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium >/dev/null
 fi
+
+# The Postgres test category starts its own throwaway cluster with initdb/pg_ctl (on PATH or Debian's /usr/lib/postgresql/<version>/bin).
+if ! command -v initdb >/dev/null 2>&1 && ! compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null; then
+    echo "PostgreSQL's initdb is missing: installing Debian's package"
+    sudo=""
+    if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq postgresql >/dev/null
+fi
+# Clusters live under one folder the server's user can reach; whatever a crashed run leaves running there is stopped on exit.
+export CENTRALI_PG_ROOT
+CENTRALI_PG_ROOT=$(mktemp -d -t centrali-pg.XXXXXX)
+chmod 755 "$CENTRALI_PG_ROOT"
+stop_clusters() {
+    for pidfile in "$CENTRALI_PG_ROOT"/*/data/postmaster.pid; do
+        [ -f "$pidfile" ] && kill -QUIT "$(head -1 "$pidfile")" 2>/dev/null || true
+    done
+    rm -rf "$CENTRALI_PG_ROOT"
+}
+trap stop_clusters EXIT
 
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 start=$(date +%s)

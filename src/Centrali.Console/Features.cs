@@ -24,7 +24,7 @@ public static class Features
         // Keys live in the database: a restarted or moved container with the same database still decrypts secrets.
         services.AddDataProtection().PersistKeysToDbContext<AppDbContext>().SetApplicationName("Centrali.Console");
         services.AddDeliveries(config, env);
-        services.AddRealtime();
+        services.AddRealtime(config);
         services.Configure<RecordOptions>(config.GetSection("Records"));
         services.AddSingleton<Idempotency>();
         services.AddScoped<CollectionService>();

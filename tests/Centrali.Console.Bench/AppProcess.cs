@@ -7,7 +7,7 @@ using System.Runtime.InteropServices;
 
 namespace Centrali.Console.Bench;
 
-/// <summary>The real app, Release build, as a child process on its own SQLite file: its RSS and CPU are its own.</summary>
+/// <summary>The real app, Release build, as a child process on its own SQLite file (or a PostgreSQL database): its RSS and CPU are its own.</summary>
 public sealed class AppProcess : IAsyncDisposable
 {
     public const string Token = "cct_bench_default_token_0123456789";
@@ -35,7 +35,8 @@ public sealed class AppProcess : IAsyncDisposable
 
     static string Metadata(string key) => typeof(AppProcess).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().First(a => a.Key == key).Value!;
 
-    public static async Task<AppProcess> StartAsync(string folder)
+    /// <param name="settings">Overrides, e.g. Database:Provider=Postgres and its connection string (scale-out runs).</param>
+    public static async Task<AppProcess> StartAsync(string folder, IDictionary<string, string>? settings = null)
     {
         if (!File.Exists(AppDll)) throw new FileNotFoundException($"Build the app first ({AppDll} is missing).");
         Directory.CreateDirectory(folder);
@@ -61,6 +62,7 @@ public sealed class AppProcess : IAsyncDisposable
         env["Logging__LogLevel__Centrali.Console.Webhooks.Delivery.DeliveryRecovery"] = "Information";
         env["Logging__Console__FormatterOptions__SingleLine"] = "true";
         env["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
+        foreach (var (k, v) in settings ?? new Dictionary<string, string>()) env[k.Replace(":", "__")] = v;
 
         var startedAt = Stopwatch.GetTimestamp();
         var process = Process.Start(start) ?? throw new InvalidOperationException("dotnet did not start.");

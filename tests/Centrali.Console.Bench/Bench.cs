@@ -42,6 +42,11 @@ public sealed class Bench(Results results, Receiver receiver, Sizes size, string
         ("recovery.sweepDoneSeconds", "5. recovery: start → all scheduled (sweep done)", "s", "≤ 5 s", v => v <= 5),
         ("recovery.allReceivedSeconds", "5. recovery: start → all received", "s", "—", null),
         ("recovery.peakRssMb", "5. recovery: app peak RSS (VmHWM)", "MB", "≤ 400 MB", v => v <= 400),
+        ("postgres.deliveriesPerSecond", "P. sustained deliveries on PostgreSQL", "/s", "—", null),
+        ("postgres.createsPerSecond", "P. creates (8 clients, round-robin over the instances)", "/s", "—", null),
+        ("postgres.appCpuPercent", "P. app CPU, all instances", "% of 1 core", "—", null),
+        ("postgres.serverCpuPercent", "P. PostgreSQL server CPU", "% of 1 core", "—", null),
+        ("postgres.machineBusyPercent", "P. machine busy (all cores)", "%", "—", null),
         ("log.firstPageMs", "6. log: first page (median of 20)", "ms", "≤ 50 ms", v => v <= 50),
         ("log.failedPageMs", "6. log: status=failed page (median)", "ms", "—", null),
         ("log.subscriptionPageMs", "6. log: subscriptionId= page (median)", "ms", "—", null),
@@ -69,7 +74,7 @@ public sealed class Bench(Results results, Receiver receiver, Sizes size, string
                 results.Missing(c.Key, c.Name, c.Unit, c.Target);
     }
 
-    static string Owner(string key) => key.Split('.')[0] switch { "recovery" => "recovery", "log" => "log", _ => "live" };
+    static string Owner(string key) => key.Split('.')[0] switch { "recovery" => "recovery", "log" => "log", "postgres" => "postgres", _ => "live" };
 
     void Say(string what) => System.Console.WriteLine($"  {DateTime.Now:HH:mm:ss} {what}");
 
@@ -117,7 +122,10 @@ public sealed class Bench(Results results, Receiver receiver, Sizes size, string
     }
 
     /// <summary>Creates <paramref name="count"/> records with <see cref="Sizes.Clients"/> concurrent clients; answers each call's ms.</summary>
-    async Task<List<double>> CreateAsync(Api api, string collection, int count)
+    Task<List<double>> CreateAsync(Api api, string collection, int count) => CreateAsync([api], collection, count);
+
+    /// <summary>Several instances: record n goes to instance n mod count, as a round-robin load balancer would send it.</summary>
+    async Task<List<double>> CreateAsync(IReadOnlyList<Api> apis, string collection, int count)
     {
         var next = -1;
         var durations = new List<double>[size.Clients];
@@ -125,7 +133,7 @@ public sealed class Bench(Results results, Receiver receiver, Sizes size, string
         {
             var mine = durations[c] = [];
             int n;
-            while ((n = Interlocked.Increment(ref next)) < count) mine.Add(await api.CreateRecordAsync(collection, n));
+            while ((n = Interlocked.Increment(ref next)) < count) mine.Add(await apis[n % apis.Count].CreateRecordAsync(collection, n));
         }));
         return durations.SelectMany(d => d).ToList();
     }
@@ -171,6 +179,88 @@ public sealed class Bench(Results results, Receiver receiver, Sizes size, string
         Add("sustained.benchCpuPercent", (Process.GetCurrentProcess().TotalProcessorTime - benchCpu).TotalSeconds / wall * 100, "load client + receiver");
         Say($"sustained {rate:N0} deliveries/s, {n / createSeconds:N0} creates/s");
         if (!all) throw new TimeoutException($"Sustained: {received} of {n} deliveries arrived (nothing new for {Stall.TotalSeconds} s).");
+    }
+
+    /// <summary>
+    /// Scale-out: scenario 2 on PostgreSQL (its own throwaway cluster, durable defaults) with <paramref name="instances"/>
+    /// app processes on one database; the creates are spread over them round-robin, each instance delivers what it writes.
+    /// </summary>
+    public async Task PostgresSustainedAsync(int instances, int records)
+    {
+        var cluster = new Centrali.Console.Tests.Infrastructure.PostgresCluster { Durable = true };
+        await cluster.InitializeAsync();
+        var apps = new List<AppProcess>();
+        try
+        {
+            var settings = new Dictionary<string, string>
+            {
+                ["Database:Provider"] = "Postgres",
+                ["ConnectionStrings:Centrali"] = await cluster.CreateDatabaseAsync("centrali"),
+            };
+            // The first one migrates and makes the key ring; the others join a ready database.
+            for (var i = 0; i < instances; i++) apps.Add(await AppProcess.StartAsync(Path.Combine(root, $"postgres-{i}"), settings));
+            var apis = apps.Select(a => new Api(a)).ToList();
+            Say($"PostgreSQL 127.0.0.1:{cluster.Port}, {instances} instance(s) ready");
+
+            var warm = await CollectionWithSubscriberAsync(apis[0], "pg-warmup");
+            await CreateAsync(apis, "pg-warmup", Math.Min(size.SustainedWarmup, 200));
+            await warm.WaitForAsync(Math.Min(size.SustainedWarmup, 200), Stall);
+
+            var sink = await CollectionWithSubscriberAsync(apis[0], "pg-sustained");
+            var appCpu = apps.Select(a => a.CpuTime()).ToList();
+            var serverCpu = ServerCpuSeconds(cluster);
+            var machine = MachineTicks();
+            var started = Stopwatch.GetTimestamp();
+            await CreateAsync(apis, "pg-sustained", records);
+            var createSeconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
+            Say($"{records} creates in {createSeconds:0.0} s; waiting for receipts ({sink.Count} so far)");
+            var all = await sink.WaitForAsync(records, Stall);
+            var seconds = Stopwatch.GetElapsedTime(started, sink.Last).TotalSeconds;
+            var wall = Stopwatch.GetElapsedTime(started).TotalSeconds;
+            var rate = sink.Count / seconds;
+            var note = $"{instances} instance(s), {records:N0} records" + (all ? "" : $", only {sink.Count:N0} received");
+            Add("postgres.deliveriesPerSecond", rate, note);
+            Add("postgres.createsPerSecond", records / createSeconds, note);
+            Add("postgres.appCpuPercent", apps.Select((a, i) => (a.CpuTime() - appCpu[i]).TotalSeconds).Sum() / wall * 100, $"{instances} process(es)");
+            Add("postgres.serverCpuPercent", (ServerCpuSeconds(cluster) - serverCpu) / wall * 100, "postmaster's children");
+            var (busy, total) = MachineTicks();
+            Add("postgres.machineBusyPercent", (busy - machine.Busy) * 100.0 / (total - machine.Total), $"{Environment.ProcessorCount} cores, other processes included");
+            Say($"postgres, {instances} instance(s): {rate:N0} deliveries/s, {records / createSeconds:N0} creates/s");
+            if (!all) throw new TimeoutException($"PostgreSQL sustained: {sink.Count} of {records} deliveries arrived.");
+        }
+        finally
+        {
+            foreach (var app in apps) await app.DisposeAsync();
+            await cluster.DisposeAsync();
+        }
+    }
+
+    /// <summary>CPU seconds used so far by the cluster's server processes (children of its postmaster).</summary>
+    static double ServerCpuSeconds(Centrali.Console.Tests.Infrastructure.PostgresCluster cluster)
+    {
+        var postmaster = File.ReadLines(Path.Combine(cluster.DataFolder, "postmaster.pid")).First().Trim();
+        var ticks = 0L;
+        foreach (var dir in Directory.GetDirectories("/proc"))
+        {
+            try
+            {
+                var stat = File.ReadAllText(Path.Combine(dir, "stat"));
+                var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+                // After the name: state, ppid, …; utime and stime are the 14th and 15th fields of the whole line.
+                if (fields[1] == postmaster || Path.GetFileName(dir) == postmaster) ticks += long.Parse(fields[11]) + long.Parse(fields[12]);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException or IndexOutOfRangeException) { }
+        }
+        return ticks / 100.0;
+    }
+
+    /// <summary>Busy and total jiffies of all cores (/proc/stat).</summary>
+    static (long Busy, long Total) MachineTicks()
+    {
+        var cpu = File.ReadLines("/proc/stat").First().Split(' ', StringSplitOptions.RemoveEmptyEntries).Skip(1).Select(long.Parse).ToArray();
+        var idle = cpu[3] + cpu[4];
+        var total = cpu.Take(8).Sum();
+        return (total - idle, total);
     }
 
     /// <summary>3. A steady 50 creates/s: write → receipt percentiles (open loop: a slow answer does not slow the sender).</summary>

@@ -19,18 +19,23 @@ System.Console.WriteLine($"Centrali bench ({(quick ? "quick" : "full")}), app {A
                          $"{Environment.ProcessorCount} cores, load average {load}");
 if (AppProcess.AppConfiguration != "Release") System.Console.WriteLine("Note: not a Release build; figures are not comparable.");
 
+// --postgres [--instances N]: scale-out, the sustained measurement on PostgreSQL (its own throwaway cluster) with N app instances.
+var postgres = args.Contains("--postgres");
+var instances = Number("--instances") ?? 1;
+
 var results = new Results();
 var root = Path.Combine(Path.GetTempPath(), "centrali-bench", Guid.NewGuid().ToString("N"));
 var total = Stopwatch.StartNew();
 await using (var receiver = await Receiver.StartAsync())
 {
     var bench = new Bench(results, receiver, size, root);
+    if (postgres) await bench.RunAsync("postgres", () => bench.PostgresSustainedAsync(instances, Number("--records") ?? 2_000));
     // Written after each part too, so a run stopped by hand keeps what it measured.
-    if (Runs("live")) await bench.RunAsync("live", bench.LiveAsync);
+    if (!postgres && Runs("live")) await bench.RunAsync("live", bench.LiveAsync);
     results.Write(output, new { mode = "partial", sizes = size });
-    if (Runs("recovery")) await bench.RunAsync("recovery", bench.RecoveryAsync);
+    if (!postgres && Runs("recovery")) await bench.RunAsync("recovery", bench.RecoveryAsync);
     results.Write(output, new { mode = "partial", sizes = size });
-    if (Runs("log")) await bench.RunAsync("log", bench.LogAsync);
+    if (!postgres && Runs("log")) await bench.RunAsync("log", bench.LogAsync);
 }
 try { Directory.Delete(root, recursive: true); } catch (IOException) { }
 

@@ -10,9 +10,14 @@ using Microsoft.EntityFrameworkCore;
 
 namespace Centrali.Console.Data;
 
-public sealed class AppDbContext : IdentityDbContext<ConsoleUser>, IDataProtectionKeyContext
+/// <summary>The app's data on SQLite (this class, Migrations/) or PostgreSQL (<see cref="PostgresAppDbContext"/>, Migrations/Postgres/).</summary>
+public class AppDbContext : IdentityDbContext<ConsoleUser>, IDataProtectionKeyContext
 {
-    public AppDbContext(DbContextOptions<AppDbContext> options) : base(options)
+    public AppDbContext(DbContextOptions<AppDbContext> options) : this((DbContextOptions)options)
+    {
+    }
+
+    protected AppDbContext(DbContextOptions options) : base(options)
     {
         // Every SaveChanges in a transaction, so SQLite's write gate sees each write from BEGIN to COMMIT.
         Database.AutoTransactionBehavior = AutoTransactionBehavior.Always;

@@ -8,8 +8,26 @@ namespace Centrali.Console.Data;
 
 public static class DatabaseSetup
 {
+    public const string Sqlite = "Sqlite";
+    public const string Postgres = "Postgres";
+
+    /// <summary>Only for generating migrations: building the model needs no server.</summary>
+    internal const string DesignTimePostgres = "Host=127.0.0.1;Database=centrali";
+
+    /// <summary>Database:Provider: Sqlite (embedded, the default) or Postgres (scale-out).</summary>
+    public static string Provider(IConfiguration config) => config["Database:Provider"] switch
+    {
+        null or "" => Sqlite,
+        var p when p.Equals(Sqlite, StringComparison.OrdinalIgnoreCase) => Sqlite,
+        var p when p.Equals(Postgres, StringComparison.OrdinalIgnoreCase) || p.Equals("PostgreSQL", StringComparison.OrdinalIgnoreCase) => Postgres,
+        var p => throw new InvalidOperationException($"Database:Provider '{p}' is not known; use Sqlite or Postgres."),
+    };
+
+    public static bool IsPostgres(IConfiguration config) => Provider(config) == Postgres;
+
     public static IServiceCollection AddDatabase(this IServiceCollection services, IConfiguration config)
     {
+        if (IsPostgres(config)) return services.AddPostgres(PostgresConnectionString(config));
         var connectionString = SqliteConnectionString(config.GetConnectionString("Centrali") ?? "Data Source=data/centrali.db");
         services.AddSingleton<SqlitePragmas>();
         services.AddSingleton<SqliteWriteGate>();
@@ -19,6 +37,28 @@ public static class DatabaseSetup
             .AddInterceptors(sp.GetRequiredService<SqlitePragmas>(), sp.GetRequiredService<SqliteWriteGate>()));
         services.AddScoped(sp => sp.GetRequiredService<IDbContextFactory<AppDbContext>>().CreateDbContext());
         return services;
+    }
+
+    static IServiceCollection AddPostgres(this IServiceCollection services, string connectionString)
+    {
+        services.AddDbContextFactory<PostgresAppDbContext>(options => options.UseNpgsql(connectionString));
+        // Every feature asks for AppDbContext; on PostgreSQL that is the Postgres-typed context with its own migrations.
+        services.AddSingleton<IDbContextFactory<AppDbContext>, PostgresContexts>();
+        services.AddScoped<AppDbContext>(sp => sp.GetRequiredService<IDbContextFactory<PostgresAppDbContext>>().CreateDbContext());
+        return services;
+    }
+
+    /// <summary>ConnectionStrings:Centrali for PostgreSQL; the SQLite default makes no sense there, so it must be set.</summary>
+    public static string PostgresConnectionString(IConfiguration config) =>
+        config.GetConnectionString("Centrali") is { Length: > 0 } cs && !cs.StartsWith("Data Source=", StringComparison.OrdinalIgnoreCase)
+            ? cs
+            : throw new InvalidOperationException("Database:Provider is Postgres: set ConnectionStrings:Centrali to a PostgreSQL connection string (Host=…;Database=…;Username=…;Password=…).");
+
+    sealed class PostgresContexts(IDbContextFactory<PostgresAppDbContext> postgres) : IDbContextFactory<AppDbContext>
+    {
+        public AppDbContext CreateDbContext() => postgres.CreateDbContext();
+        public async Task<AppDbContext> CreateDbContextAsync(CancellationToken cancellationToken = default) =>
+            await postgres.CreateDbContextAsync(cancellationToken);
     }
 
     /// <summary>Makes the folder of the SQLite file exist, so a first start needs no set-up.</summary>

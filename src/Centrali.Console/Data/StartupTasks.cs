@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using Centrali.Console.Auth;
 using Centrali.Console.Workspaces;
+using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
 
@@ -18,6 +19,8 @@ public static class StartupTasks
         await db.Database.MigrateAsync();
         if (db.Database.IsSqlite())
             await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode = WAL;");
+        else
+            await EnsureSharedKeyRingAsync(db, sp);
 
         var config = app.Configuration;
         var workspaceSlug = config["Bootstrap:Workspace"] is { Length: > 0 } s ? s : "default";
@@ -27,6 +30,27 @@ public static class StartupTasks
             await sp.GetRequiredService<TokenService>().EnsureAsync(workspace.Id, token, "bootstrap");
 
         await EnsureRolesAndAdminAsync(sp, config, workspace, log);
+    }
+
+    /// <summary>
+    /// Scale-out: instances starting together on a new database would each create a Data Protection key of their own and
+    /// could not read each other's secrets. One at a time (an advisory lock), the first creates the key and the others load it.
+    /// </summary>
+    static async Task EnsureSharedKeyRingAsync(AppDbContext db, IServiceProvider sp)
+    {
+        const long keyRingLock = 0x43656e7472616c69; // "Centrali"
+        await db.Database.OpenConnectionAsync();
+        try
+        {
+            await db.Database.ExecuteSqlAsync($"SELECT pg_advisory_lock({keyRingLock})");
+            // The first protect loads the key ring from the database, creating and storing the first key if there is none.
+            sp.GetRequiredService<IDataProtectionProvider>().CreateProtector("Centrali.Startup").Protect("key ring");
+            await db.Database.ExecuteSqlAsync($"SELECT pg_advisory_unlock({keyRingLock})");
+        }
+        finally
+        {
+            await db.Database.CloseConnectionAsync();
+        }
     }
 
     static async Task EnsureRolesAndAdminAsync(IServiceProvider sp, IConfiguration config, Workspace workspace, ILogger log)

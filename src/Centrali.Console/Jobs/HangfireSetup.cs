@@ -2,7 +2,10 @@ using Centrali.Console.Auth;
 using Hangfire;
 using Hangfire.AspNetCore;
 using Hangfire.Dashboard;
+using Centrali.Console.Data;
 using Hangfire.InMemory;
+using Hangfire.PostgreSql;
+using Hangfire.PostgreSql.Factories;
 using Microsoft.AspNetCore.Authentication;
 
 namespace Centrali.Console.Jobs;
@@ -13,11 +16,14 @@ public static class HangfireSetup
     {
         // Storage and activator are this app's own, not Hangfire's process-wide statics,
         // so two apps in one process (tests, benchmark) never run each other's jobs.
+        var postgres = DatabaseSetup.IsPostgres(config);
         services.AddSingleton<JobStorage>(sp =>
         {
             // Applies this app's Hangfire configuration (its log provider among it) before the storage logs anything.
             sp.GetRequiredService<IGlobalConfiguration>();
-            return new InMemoryStorage(new InMemoryStorageOptions { MaxExpirationTime = TimeSpan.FromHours(1) });
+            return postgres
+                ? PostgresStorage(DatabaseSetup.PostgresConnectionString(config), config)
+                : new InMemoryStorage(new InMemoryStorageOptions { MaxExpirationTime = TimeSpan.FromHours(1) });
         });
         services.AddSingleton<JobActivator>(sp => new AspNetCoreJobActivator(sp.GetRequiredService<IServiceScopeFactory>()));
         services.AddHangfire(c => c
@@ -26,12 +32,28 @@ public static class HangfireSetup
             .UseRecommendedSerializerSettings());
         services.AddHangfireServer((sp, o) =>
         {
-            o.WorkerCount = config.GetValue("Hangfire:WorkerCount", Math.Max(20, Environment.ProcessorCount * 10));
+            // On PostgreSQL each worker holds a connection while it waits; its jobs are only hand-offs and sweeps, so a few do.
+            o.WorkerCount = config.GetValue("Hangfire:WorkerCount", postgres ? 5 : Math.Max(20, Environment.ProcessorCount * 10));
             // Retries are Hangfire-scheduled: poll often so a 1 s delay is not served 15 s late.
             o.SchedulePollingInterval = config.GetValue("Hangfire:SchedulePollingInterval", TimeSpan.FromSeconds(1));
             o.ServerName = $"centrali-{Environment.MachineName}-{Environment.ProcessId}";
         });
         return services;
+    }
+
+    /// <summary>Scale-out: every instance's Hangfire server shares the jobs in the app's database, in a schema of its own.</summary>
+    static PostgreSqlStorage PostgresStorage(string connectionString, IConfiguration config)
+    {
+        var options = new PostgreSqlStorageOptions
+        {
+            SchemaName = "hangfire",
+            PrepareSchemaIfNecessary = true,
+            // Idle workers wait on LISTEN/NOTIFY for a new job instead of polling the queue table (which costs an idle
+            // instance and the server a tenth of a core each at 20 workers × 5 polls/s); the poll remains as a fallback.
+            EnableLongPolling = true,
+            QueuePollInterval = config.GetValue("Hangfire:QueuePollInterval", TimeSpan.FromSeconds(1)),
+        };
+        return new PostgreSqlStorage(new NpgsqlConnectionFactory(connectionString, options), options);
     }
 
     /// <summary>The dashboard, for console admins only: anonymous users go to the login page, members get 403.</summary>

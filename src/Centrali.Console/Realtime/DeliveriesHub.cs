@@ -66,10 +66,13 @@ internal sealed class DeliveriesHubRelay(DeliveryNotifier notifier, IHubContext<
 
 public static class RealtimeSetup
 {
-    public static IServiceCollection AddRealtime(this IServiceCollection services)
+    public static IServiceCollection AddRealtime(this IServiceCollection services, IConfiguration config)
     {
         services.AddSignalR();
         services.AddHostedService<DeliveriesHubRelay>();
+        // Scale-out: pages and hub clients on every instance see the changes any instance makes.
+        if (Data.DatabaseSetup.IsPostgres(config))
+            services.AddHostedService(sp => ActivatorUtilities.CreateInstance<PostgresChangeFeed>(sp, Data.DatabaseSetup.PostgresConnectionString(config)));
         return services;
     }
 

@@ -12,7 +12,20 @@ public sealed class DeliveryNotifier(ILogger<DeliveryNotifier> log)
     /// <summary>How many listeners are subscribed: a closed page must leave none behind.</summary>
     public int ListenerCount => Changed?.GetInvocationList().Length ?? 0;
 
-    public async Task PublishAsync(DeliveryChanged change)
+    /// <summary>Scale-out: set by <see cref="PostgresChangeFeed"/> to pass each change made here to the other instances.</summary>
+    internal Action<DeliveryChanged>? MadeHere { get; set; }
+
+    /// <summary>A change made on this instance: to the listeners here, and (scale-out) to the other instances.</summary>
+    public Task PublishAsync(DeliveryChanged change)
+    {
+        MadeHere?.Invoke(change);
+        return ToListenersAsync(change);
+    }
+
+    /// <summary>A change another instance made: to the listeners here only.</summary>
+    internal Task ReceivedAsync(DeliveryChanged change) => ToListenersAsync(change);
+
+    async Task ToListenersAsync(DeliveryChanged change)
     {
         if (Changed is not { } handlers) return;
         foreach (var handler in handlers.GetInvocationList().Cast<Func<DeliveryChanged, Task>>())

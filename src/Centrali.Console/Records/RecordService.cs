@@ -45,7 +45,10 @@ public sealed class RecordService(IDbContextFactory<AppDbContext> dbs, TimeProvi
         if (!string.IsNullOrWhiteSpace(q.Search))
         {
             var pattern = "%" + q.Search.Trim().Replace("\\", "\\\\").Replace("%", "\\%").Replace("_", "\\_") + "%";
-            query = query.Where(r => EF.Functions.Like(r.Data, pattern, "\\"));
+            // SQLite's LIKE ignores ASCII case; PostgreSQL's does not, so there the same search is ILIKE.
+            query = db.Database.IsNpgsql()
+                ? query.Where(r => EF.Functions.ILike(r.Data, pattern, "\\"))
+                : query.Where(r => EF.Functions.Like(r.Data, pattern, "\\"));
         }
         var total = await query.CountAsync(ct);
         query = (q.Sort, q.Descending) switch

@@ -275,8 +275,9 @@ public sealed class DeliveryFacts
             await scope.ServiceProvider.GetRequiredService<DeliveryJob>().AttemptAsync(id, 1);
         }));
 
+        // The app's own start-up sweep may be the fifth racer and win: wait for whoever won to record its attempt.
+        var delivery = (await app.WaitForDeliveriesAsync(d => d.Single().Status != DeliveryStatus.Pending)).Single();
         Assert.Single(receiver.Requests);
-        var delivery = (await app.DeliveriesAsync()).Single();
         Assert.Equal(1, delivery.AttemptCount);
         Assert.Equal(DeliveryStatus.Succeeded, delivery.Status);
     }

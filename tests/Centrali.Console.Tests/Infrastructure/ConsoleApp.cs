@@ -7,7 +7,10 @@ using Microsoft.Extensions.Logging;
 
 namespace Centrali.Console.Tests.Infrastructure;
 
-/// <summary>The real app on a real SQLite file of its own, with a bootstrap admin and token.</summary>
+/// <summary>
+/// The real app on a real SQLite file of its own, with a bootstrap admin and token; or, inside a Postgres test
+/// (<see cref="PostgresCluster.Current"/>), on a PostgreSQL database of its own named after its folder.
+/// </summary>
 public sealed class ConsoleApp : WebApplicationFactory<Program>
 {
     public const string AdminEmail = "admin@example.com";
@@ -43,8 +46,20 @@ public sealed class ConsoleApp : WebApplicationFactory<Program>
             ["Webhooks:Timeout"] = "00:00:05",
             ["Hangfire:SchedulePollingInterval"] = "00:00:00.200",
         };
+        if (PostgresCluster.Current.Value is { } postgres)
+        {
+            Postgres = postgres;
+            // The same folder (a restart on the same data) means the same database.
+            DatabaseName = "t_" + Path.GetFileName(Folder).ToLowerInvariant();
+            this.settings["Database:Provider"] = "Postgres";
+            this.settings["ConnectionStrings:Centrali"] = postgres.CreateDatabaseAsync(DatabaseName).GetAwaiter().GetResult();
+        }
         foreach (var (k, v) in settings ?? new Dictionary<string, string?>()) this.settings[k] = v;
     }
+
+    /// <summary>Set when the app runs on PostgreSQL.</summary>
+    public PostgresCluster? Postgres { get; }
+    public string? DatabaseName { get; }
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
@@ -78,6 +93,12 @@ public sealed class ConsoleApp : WebApplicationFactory<Program>
     {
         await base.DisposeAsync();
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        if (Postgres is not null)
+        {
+            // Pools are per connection string and outlive the app: a suite of apps would otherwise fill max_connections.
+            Npgsql.NpgsqlConnection.ClearAllPools();
+            if (!KeepFolder) await Postgres.DropDatabaseAsync(DatabaseName!);
+        }
         if (!KeepFolder) try { Directory.Delete(Folder, recursive: true); } catch (IOException) { }
     }
 }

@@ -6,7 +6,8 @@ using Microsoft.Extensions.Logging;
 
 namespace Centrali.Console.Tests.Infrastructure;
 
-public sealed record ReceivedRequest(DateTime At, string Path, IReadOnlyDictionary<string, string> Headers, byte[] Body)
+/// <param name="RemotePort">The sender's TCP port: tells which process sent it (<see cref="AppInstance.OwnsPort"/>).</param>
+public sealed record ReceivedRequest(DateTime At, string Path, IReadOnlyDictionary<string, string> Headers, byte[] Body, int RemotePort = 0)
 {
     public string Header(string name) => Headers.TryGetValue(name.ToLowerInvariant(), out var v) ? v : "";
     public string Text => System.Text.Encoding.UTF8.GetString(Body);
@@ -35,7 +36,7 @@ public sealed class Receiver : IAsyncDisposable
             using var ms = new MemoryStream();
             await http.Request.Body.CopyToAsync(ms);
             var headers = http.Request.Headers.ToDictionary(h => h.Key.ToLowerInvariant(), h => h.Value.ToString());
-            var request = new ReceivedRequest(DateTime.UtcNow, http.Request.Path, headers, ms.ToArray());
+            var request = new ReceivedRequest(DateTime.UtcNow, http.Request.Path, headers, ms.ToArray(), http.Connection.RemotePort);
             self!.Requests.Enqueue(request);
             await self.Respond(request, http);
         });

@@ -1,0 +1,24 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Design;
+
+namespace Centrali.Console.Data;
+
+/// <summary>
+/// The same model on PostgreSQL (Database:Provider=Postgres). A type of its own so that its migrations
+/// (Migrations/Postgres) are kept apart from SQLite's; everything else asks for <see cref="AppDbContext"/>.
+/// </summary>
+public sealed class PostgresAppDbContext : AppDbContext
+{
+    public PostgresAppDbContext(DbContextOptions<PostgresAppDbContext> options) : base(options)
+    {
+        // No write gate to feed here: PostgreSQL wraps a single statement in its own transaction.
+        Database.AutoTransactionBehavior = AutoTransactionBehavior.WhenNeeded;
+    }
+}
+
+/// <summary>For `dotnet ef migrations add … --context PostgresAppDbContext`: the model needs no server.</summary>
+internal sealed class PostgresDesignTimeFactory : IDesignTimeDbContextFactory<PostgresAppDbContext>
+{
+    public PostgresAppDbContext CreateDbContext(string[] args) =>
+        new(new DbContextOptionsBuilder<PostgresAppDbContext>().UseNpgsql(DatabaseSetup.DesignTimePostgres).Options);
+}

@@ -1,0 +1,151 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Sockets;
+using System.Reflection;
+
+namespace Centrali.Console.Tests.Infrastructure;
+
+/// <summary>
+/// One instance of the real app as a process of its own on a PostgreSQL database (scale-out tests): several of them
+/// share one database as they would behind a load balancer, and one can be killed outright.
+/// </summary>
+public sealed class AppInstance : IAsyncDisposable
+{
+    public const string Token = "cct_scaleout_default_token_0123456789";
+
+    static string AppDll => typeof(AppInstance).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().First(a => a.Key == "AppDll").Value!;
+
+    readonly Process process;
+    public string Name { get; }
+    public string BaseUrl { get; }
+    public ConcurrentQueue<string> Output { get; } = new();
+
+    AppInstance(Process process, string name, string baseUrl)
+    {
+        this.process = process;
+        Name = name;
+        BaseUrl = baseUrl;
+    }
+
+    public static async Task<AppInstance> StartAsync(string name, string connectionString, IDictionary<string, string>? settings = null)
+    {
+        if (!File.Exists(AppDll)) throw new FileNotFoundException($"Build the app first ({AppDll} is missing).");
+        var port = FreePort();
+        var start = new ProcessStartInfo("dotnet")
+        {
+            ArgumentList = { AppDll },
+            WorkingDirectory = Path.GetDirectoryName(AppDll)!,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        var env = start.Environment;
+        env["ASPNETCORE_ENVIRONMENT"] = "Production";
+        env["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}";
+        env["Database__Provider"] = "Postgres";
+        env["ConnectionStrings__Centrali"] = connectionString;
+        env["Bootstrap__AdminEmail"] = ConsoleApp.AdminEmail;
+        env["Bootstrap__AdminPassword"] = ConsoleApp.AdminPassword;
+        env["Bootstrap__ApiToken"] = Token;
+        env["Webhooks__AllowPrivateNetworks"] = "true";
+        env["Hangfire__SchedulePollingInterval"] = "00:00:00.200";
+        env["Logging__LogLevel__Default"] = "Warning";
+        env["Logging__Console__FormatterOptions__SingleLine"] = "true";
+        env["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
+        foreach (var (k, v) in settings ?? new Dictionary<string, string>()) env[k.Replace(":", "__")] = v;
+
+        var process = Process.Start(start) ?? throw new InvalidOperationException("dotnet did not start.");
+        // A test run that ends abruptly must not leave instances running.
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => { try { process.Kill(entireProcessTree: true); } catch (InvalidOperationException) { } };
+        var instance = new AppInstance(process, name, $"http://127.0.0.1:{port}");
+        process.OutputDataReceived += (_, e) => { if (e.Data is { } line) instance.Output.Enqueue(line); };
+        process.ErrorDataReceived += (_, e) => { if (e.Data is { } line) instance.Output.Enqueue(line); };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        try { await instance.WaitReadyAsync(TimeSpan.FromSeconds(60)); }
+        catch { await instance.DisposeAsync(); throw; }
+        return instance;
+    }
+
+    /// <summary>Starts instances together (they race through start-up as after a deploy); if one fails, none is left running.</summary>
+    public static async Task<AppInstance[]> StartTogetherAsync(string connectionString, IDictionary<string, string>? settings, params string[] names)
+    {
+        var starts = names.Select(n => StartAsync(n, connectionString, settings)).ToList();
+        try { return await Task.WhenAll(starts); }
+        catch
+        {
+            foreach (var s in starts.Where(s => s.IsCompletedSuccessfully)) await s.Result.DisposeAsync();
+            throw;
+        }
+    }
+
+    async Task WaitReadyAsync(TimeSpan timeout)
+    {
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+        var deadline = DateTime.UtcNow + timeout;
+        while (DateTime.UtcNow < deadline)
+        {
+            if (process.HasExited) throw new InvalidOperationException($"{Name} exited with {process.ExitCode}:\n{string.Join('\n', Output)}");
+            try
+            {
+                using var r = await http.GetAsync($"{BaseUrl}/healthz");
+                if (r.IsSuccessStatusCode) return;
+            }
+            // A busy instance (start-up sweep on a full queue) may answer late: ask again.
+            catch (Exception e) when (e is HttpRequestException or TaskCanceledException) { }
+            await Task.Delay(50);
+        }
+        throw new TimeoutException($"{Name} did not answer /healthz within {timeout}:\n{string.Join('\n', Output)}");
+    }
+
+    /// <summary>A client of the workspace API (bearer token), as a script behind the load balancer would be.</summary>
+    public HttpClient Api() => new()
+    {
+        BaseAddress = new Uri($"{BaseUrl}/data/workspace/default/api/v1/"),
+        DefaultRequestHeaders = { Authorization = new AuthenticationHeaderValue("Bearer", Token) },
+    };
+
+    /// <summary>The local TCP ports of this process's open sockets (Linux /proc): which instance a receiver's connection came from.</summary>
+    public HashSet<int> OwnedPorts()
+    {
+        var inodes = new HashSet<string>();
+        foreach (var fd in Directory.GetFiles($"/proc/{process.Id}/fd"))
+            if (new FileInfo(fd).LinkTarget is { } target && target.StartsWith("socket:["))
+                inodes.Add(target["socket:[".Length..^1]);
+        var ports = new HashSet<int>();
+        foreach (var table in new[] { "/proc/net/tcp", "/proc/net/tcp6" })
+            if (File.Exists(table))
+                foreach (var line in File.ReadLines(table).Skip(1))
+                {
+                    var columns = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+                    if (columns.Length > 9 && inodes.Contains(columns[9]))
+                        ports.Add(Convert.ToInt32(columns[1].Split(':')[1], 16));
+                }
+        return ports;
+    }
+
+    /// <summary>SIGKILL: no shutdown, nothing flushed, leases left behind — a crashed container.</summary>
+    public async Task KillAsync()
+    {
+        if (process.HasExited) return;
+        process.Kill(entireProcessTree: true);
+        await process.WaitForExitAsync();
+    }
+
+    public bool HasExited => process.HasExited;
+
+    public async ValueTask DisposeAsync()
+    {
+        await KillAsync();
+        process.Dispose();
+    }
+
+    static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
