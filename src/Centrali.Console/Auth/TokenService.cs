@@ -56,7 +56,11 @@ public sealed class TokenService(IDbContextFactory<AppDbContext> dbs, TimeProvid
     public async Task<TokenIdentity?> AuthenticateAsync(string value)
     {
         await using var db = await dbs.CreateDbContextAsync();
-        var found = await FindLive(db, Hash(value));
+        var hash = Hash(value);
+        var found = await (from t in db.ApiTokens
+                           join w in db.Workspaces on t.WorkspaceId equals w.Id
+                           where t.Hash == hash && t.RevokedAt == null
+                           select new { t.Id, t.WorkspaceId, w.Slug, t.Hint, t.LastUsedAt }).FirstOrDefaultAsync();
         if (found is null) return null;
         var now = time.GetUtcNow().UtcDateTime;
         // Recording every single use would turn each API read into a write.
@@ -64,15 +68,6 @@ public sealed class TokenService(IDbContextFactory<AppDbContext> dbs, TimeProvid
             await db.ApiTokens.Where(t => t.Id == found.Id).ExecuteUpdateAsync(s => s.SetProperty(t => t.LastUsedAt, now));
         return new TokenIdentity(found.Id, found.WorkspaceId, found.Slug, found.Hint);
     }
-
-    sealed record LiveToken(Guid Id, Guid WorkspaceId, string Slug, string Hint, DateTime? LastUsedAt);
-
-    // Compiled once: this runs on every API request.
-    static readonly Func<AppDbContext, string, Task<LiveToken?>> FindLive = EF.CompileAsyncQuery((AppDbContext db, string hash) =>
-        (from t in db.ApiTokens
-         join w in db.Workspaces on t.WorkspaceId equals w.Id
-         where t.Hash == hash && t.RevokedAt == null
-         select new LiveToken(t.Id, t.WorkspaceId, w.Slug, t.Hint, t.LastUsedAt)).FirstOrDefault());
 
     async Task<ApiToken> InsertAsync(Guid workspaceId, string value, string name)
     {

@@ -45,12 +45,8 @@ public sealed class CollectionService(IDbContextFactory<AppDbContext> dbs, TimeP
 
     /// <summary>The collection's row, for a feature that stores things in it; another workspace's answers 404.</summary>
     public static async Task<Collection> FindAsync(AppDbContext db, Guid workspaceId, string slug, CancellationToken ct = default) =>
-        await FindBySlug(db, workspaceId, slug, ct) ?? throw ServiceException.NotFound("Collection");
-
-    // Compiled once: every record request looks its collection up.
-    static readonly Func<AppDbContext, Guid, string, CancellationToken, Task<Collection?>> FindBySlug = EF.CompileAsyncQuery(
-        (AppDbContext db, Guid workspaceId, string slug, CancellationToken ct) =>
-            db.Collections.FirstOrDefault(c => c.WorkspaceId == workspaceId && c.Slug == slug));
+        await db.Collections.FirstOrDefaultAsync(c => c.WorkspaceId == workspaceId && c.Slug == slug, ct)
+            ?? throw ServiceException.NotFound("Collection");
 
     public async Task<Creation<CollectionView>> CreateAsync(Guid workspaceId, CollectionInput input, IdempotencyKey? key = null, CancellationToken ct = default)
     {

@@ -41,7 +41,7 @@ public static class DatabaseSetup
 
     static IServiceCollection AddPostgres(this IServiceCollection services, string connectionString)
     {
-        services.AddDbContextFactory<PostgresAppDbContext>(options => options.UseNpgsql(connectionString));
+        services.AddPooledDbContextFactory<PostgresAppDbContext>(options => options.UseNpgsql(connectionString));
         // Every feature asks for AppDbContext; on PostgreSQL that is the Postgres-typed context with its own migrations.
         services.AddSingleton<IDbContextFactory<AppDbContext>, PostgresContexts>();
         services.AddScoped<AppDbContext>(sp => sp.GetRequiredService<IDbContextFactory<PostgresAppDbContext>>().CreateDbContext());

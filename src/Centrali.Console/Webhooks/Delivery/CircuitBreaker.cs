@@ -48,7 +48,7 @@ public sealed class CircuitBreaker(IDbContextFactory<AppDbContext> dbs, TimeProv
     public async Task<CircuitGate> EnterAsync(AppDbContext db, string url, CancellationToken ct = default)
     {
         var now = time.GetUtcNow().UtcDateTime;
-        var circuit = await FindCircuit(db, url);
+        var circuit = await db.Circuits.AsNoTracking().FirstOrDefaultAsync(c => c.Url == url, ct);
         if (circuit?.OpenUntil is not { } openUntil) return new CircuitGate(true, false, null, Clean: circuit is null || circuit.ConsecutiveFailures == 0);
         if (openUntil > now) return new CircuitGate(false, false, openUntil);
         // Half-open: exactly one attempt may test the URL; the conditional update decides who.
@@ -58,10 +58,6 @@ public sealed class CircuitBreaker(IDbContextFactory<AppDbContext> dbs, TimeProv
             .ExecuteUpdateAsync(s => s.SetProperty(c => c.TrialUntil, trialUntil), ct);
         return taken == 1 ? new CircuitGate(true, true, null) : new CircuitGate(false, false, circuit.TrialUntil ?? trialUntil);
     }
-
-    // Compiled once: every attempt asks its URL's circuit.
-    static readonly Func<AppDbContext, string, Task<Circuit?>> FindCircuit = EF.CompileAsyncQuery((AppDbContext db, string url) =>
-        db.Circuits.AsNoTracking().FirstOrDefault(c => c.Url == url));
 
     /// <summary>Records an attempt's outcome inside the attempt's own transaction.</summary>
     public async Task RecordAsync(AppDbContext db, string url, bool succeeded, CancellationToken ct = default)

@@ -32,7 +32,13 @@ public sealed class DeliveryJob(
 
         if (!await ClaimAsync(db, deliveryId, attempt, now, leaseUntil)) return;
 
-        var (delivery, subscription) = await LoadClaimed(db, deliveryId);
+        // One read for the delivery, its event and its subscription (null once deleted).
+        var claimed = await (from d in db.Deliveries.Include(d => d.Event)
+                             where d.Id == deliveryId
+                             join s in db.Subscriptions on d.SubscriptionId equals s.Id into subscriptions
+                             from s in subscriptions.DefaultIfEmpty()
+                             select new { Delivery = d, Subscription = (Subscription?)s }).FirstAsync();
+        var (delivery, subscription) = (claimed.Delivery, claimed.Subscription);
         if (subscription is null || subscription.Status != SubscriptionStatus.Active)
         {
             await FinishWithoutSendingAsync(db, delivery, subscription is null ? "The subscription was deleted." : "The subscription is inactive.");
@@ -79,16 +85,6 @@ public sealed class DeliveryJob(
         queue.Schedule(deliveryId, early.AttemptCount + 1, due);
         return false;
     }
-
-    // One compiled read for the delivery, its event and its subscription (null once deleted).
-    static readonly Func<AppDbContext, Guid, Task<Claimed>> LoadClaimed = EF.CompileAsyncQuery((AppDbContext db, Guid deliveryId) =>
-        (from d in db.Deliveries.Include(d => d.Event)
-         where d.Id == deliveryId
-         join s in db.Subscriptions on d.SubscriptionId equals s.Id into subscriptions
-         from s in subscriptions.DefaultIfEmpty()
-         select new Claimed(d, s)).First());
-
-    sealed record Claimed(Delivery Delivery, Subscription? Subscription);
 
     /// <summary>The conditional update of ARCHITECTURE.md: zero rows means another worker has it or it is not due.</summary>
     static async Task<bool> TryLeaseAsync(AppDbContext db, Guid deliveryId, DateTime now, DateTime leaseUntil) =>

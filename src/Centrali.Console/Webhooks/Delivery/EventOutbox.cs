@@ -81,12 +81,9 @@ public sealed class EventOutbox(TimeProvider time, IOptions<WebhookOptions> opti
         };
     }
 
-    static async Task<List<Subscription>> ActiveAsync(AppDbContext db, Guid workspaceId, CancellationToken ct) =>
-        await ActiveQuery(db, workspaceId).ToListAsync(ct);
-
-    // Compiled once: every record change reads its workspace's subscriptions.
-    static readonly Func<AppDbContext, Guid, IAsyncEnumerable<Subscription>> ActiveQuery = EF.CompileAsyncQuery((AppDbContext db, Guid workspaceId) =>
-        db.Subscriptions.AsNoTracking().Where(s => s.WorkspaceId == workspaceId && s.Status == SubscriptionStatus.Active));
+    static Task<List<Subscription>> ActiveAsync(AppDbContext db, Guid workspaceId, CancellationToken ct) =>
+        db.Subscriptions.AsNoTracking()
+            .Where(s => s.WorkspaceId == workspaceId && s.Status == SubscriptionStatus.Active).ToListAsync(ct);
 
     /// <summary>
     /// The subscriptions an event goes to: its type, its collection, then the filter over the wire body
