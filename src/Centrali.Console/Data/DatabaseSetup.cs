@@ -3,6 +3,7 @@ using System.Runtime.CompilerServices;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Diagnostics;
+using Npgsql;
 
 namespace Centrali.Console.Data;
 
@@ -41,7 +42,10 @@ public static class DatabaseSetup
 
     static IServiceCollection AddPostgres(this IServiceCollection services, string connectionString)
     {
-        services.AddPooledDbContextFactory<PostgresAppDbContext>(options => options.UseNpgsql(connectionString));
+        // EF opens and closes a pooled connection around each query: resetting the session every time (DISCARD ALL)
+        // is server work per query, and EF leaves no session state behind to reset.
+        var efConnection = new NpgsqlConnectionStringBuilder(connectionString) { NoResetOnClose = true }.ConnectionString;
+        services.AddPooledDbContextFactory<PostgresAppDbContext>(options => options.UseNpgsql(efConnection));
         // Every feature asks for AppDbContext; on PostgreSQL that is the Postgres-typed context with its own migrations.
         services.AddSingleton<IDbContextFactory<AppDbContext>, PostgresContexts>();
         services.AddScoped<AppDbContext>(sp => sp.GetRequiredService<IDbContextFactory<PostgresAppDbContext>>().CreateDbContext());
