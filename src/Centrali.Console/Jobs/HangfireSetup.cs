@@ -1,8 +1,8 @@
 using Centrali.Console.Auth;
+using Centrali.Console.Data;
 using Hangfire;
 using Hangfire.AspNetCore;
 using Hangfire.Dashboard;
-using Centrali.Console.Data;
 using Hangfire.InMemory;
 using Hangfire.PostgreSql;
 using Hangfire.PostgreSql.Factories;
