@@ -4,11 +4,11 @@ namespace Centrali.Console.Bench;
 
 public sealed record Sizes(
     double RawSeconds, int SustainedRecords, int SustainedWarmup, int LatencySeconds, int FanoutSubscriptions, int FanoutRounds,
-    int RecoveryDeliveries, int LogDeliveries)
+    int RecoveryDeliveries, int LogDeliveries, int FilterEvents = 10_000)
 {
     public static readonly Sizes Full = new(10, 20_000, 1_000, 30, 1_000, 3, 100_000, 1_000_000);
     // Quick: CI smoke, about a minute on an idle machine; recovery rows kept low because today's engine drains them at tens per second.
-    public static readonly Sizes Quick = new(1, 500, 50, 10, 100, 1, 2_000, 20_000);
+    public static readonly Sizes Quick = new(1, 500, 50, 10, 100, 1, 2_000, 20_000, 1_000);
     /// <summary>Concurrent API clients creating records (issue 3).</summary>
     public int Clients => 8;
     /// <summary>The app's dispatcher parallelism (Webhooks:Concurrency, default 64): the concurrency it sends with, so the raw loop's too.</summary>
@@ -50,6 +50,7 @@ public sealed class Bench(Results results, Receiver receiver, Sizes size, string
         ("log.firstPageMs", "6. log: first page (median of 20)", "ms", "≤ 50 ms", v => v <= 50),
         ("log.failedPageMs", "6. log: status=failed page (median)", "ms", "—", null),
         ("log.subscriptionPageMs", "6. log: subscriptionId= page (median)", "ms", "—", null),
+        ("filters.perEventMs", "9. filters: 1,000 subscriptions, one event", "ms", "≪ 1 ms", v => v < 1),
     ];
 
     void Add(string key, double value, string? note = null)
@@ -74,7 +75,7 @@ public sealed class Bench(Results results, Receiver receiver, Sizes size, string
                 results.Missing(c.Key, c.Name, c.Unit, c.Target);
     }
 
-    static string Owner(string key) => key.Split('.')[0] switch { "recovery" => "recovery", "log" => "log", "postgres" => "postgres", _ => "live" };
+    static string Owner(string key) => key.Split('.')[0] switch { "recovery" => "recovery", "log" => "log", "postgres" => "postgres", "filters" => "filters", _ => "live" };
 
     void Say(string what) => System.Console.WriteLine($"  {DateTime.Now:HH:mm:ss} {what}");
 
@@ -357,6 +358,49 @@ public sealed class Bench(Results results, Receiver receiver, Sizes size, string
     }
 
     /// <summary>6. The delivery log's pages with many deliveries stored.</summary>
+    /// <summary>
+    /// Issue 9: the filters of 1,000 subscriptions against one event, the way fan-out runs them (body parsed once,
+    /// each filter compiled once and cached per subscription), in this process: no app, no I/O.
+    /// </summary>
+    public Task FiltersAsync()
+    {
+        string[] shapes =
+        [
+            "data.amount > {0}",
+            "data.status == \"paid\" && data.amount >= {0}",
+            "data.tags contains \"vip\" || data.amount < {0}",
+            "data.customer.country in [\"DE\", \"FR\"] && !(data.amount > {0})",
+            "data.customer.email != null && (data.items > 2 || data.amount > {0})",
+        ];
+        var subscriptions = Enumerable.Range(0, 1_000)
+            .Select(i => (Id: Guid.NewGuid(), Filter: string.Format(System.Globalization.CultureInfo.InvariantCulture, shapes[i % shapes.Length], i)))
+            .ToArray();
+        var body = System.Text.Encoding.UTF8.GetBytes("""
+            {"event":"record_created","workspaceSlug":"default","recordSlug":"orders","recordId":"0197a0c0-0000-7000-8000-000000000000",
+             "data":{"status":"paid","amount":420,"items":3,"tags":["new","vip"],"customer":{"country":"DE","email":"ada@example.com"}},
+             "timestamp":"2026-11-24T10:00:00Z"}
+            """);
+        var filters = new Centrali.Console.Webhooks.Subscriptions.SubscriptionFilters();
+        int Evaluate()
+        {
+            using var document = System.Text.Json.JsonDocument.Parse(body);
+            var passed = 0;
+            foreach (var s in subscriptions)
+                if (filters.Passes(s.Id, s.Filter, document.RootElement)) passed++;
+            return passed;
+        }
+        // Warm-up compiles and caches every filter, and lets the JIT settle.
+        for (var i = 0; i < 200; i++) Evaluate();
+        var events = size.FilterEvents;
+        var started = Stopwatch.GetTimestamp();
+        var matched = 0;
+        for (var i = 0; i < events; i++) matched = Evaluate();
+        var perEvent = Stopwatch.GetElapsedTime(started).TotalMilliseconds / events;
+        Say($"filters: {perEvent:0.000} ms per event over {events:N0} events, {matched} of 1,000 pass");
+        Add("filters.perEventMs", perEvent, $"{matched} of 1,000 pass; 5 shapes of filter");
+        return Task.CompletedTask;
+    }
+
     public async Task LogAsync()
     {
         const string collection = "log";
