@@ -1,9 +1,8 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using System.Reflection;
 using System.Runtime.InteropServices;
+using Centrali.Console.Tests.Infrastructure;
 
 namespace Centrali.Console.Bench;
 
@@ -19,12 +18,13 @@ public sealed class AppProcess : IAsyncDisposable
     public string DatabasePath => Path.Combine(Folder, "centrali.db");
     /// <summary>Stopwatch timestamp taken just before the process was started.</summary>
     public long StartedAt { get; }
-    public ConcurrentQueue<(long At, string Line)> Output { get; } = new();
+    public ConcurrentQueue<(long At, string Line)> Output { get; }
     public int Pid => process.Id;
 
-    AppProcess(Process process, string baseUrl, string folder, long startedAt)
+    AppProcess(Process process, string baseUrl, string folder, long startedAt, ConcurrentQueue<(long At, string Line)> output)
     {
         this.process = process;
+        Output = output;
         BaseUrl = baseUrl;
         Folder = folder;
         StartedAt = startedAt;
@@ -38,41 +38,23 @@ public sealed class AppProcess : IAsyncDisposable
     /// <param name="settings">Overrides, e.g. Database:Provider=Postgres and its connection string (scale-out runs).</param>
     public static async Task<AppProcess> StartAsync(string folder, IDictionary<string, string>? settings = null)
     {
-        if (!File.Exists(AppDll)) throw new FileNotFoundException($"Build the app first ({AppDll} is missing).");
         Directory.CreateDirectory(folder);
-        var port = FreePort();
-        var start = new ProcessStartInfo("dotnet")
+        var port = ChildApp.FreePort();
+        var env = new Dictionary<string, string>
         {
-            ArgumentList = { AppDll },
-            WorkingDirectory = Path.GetDirectoryName(AppDll)!,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
+            ["ConnectionStrings:Centrali"] = $"Data Source={Path.Combine(folder, "centrali.db")}",
+            ["Bootstrap:AdminEmail"] = "admin@example.com",
+            ["Bootstrap:AdminPassword"] = "Passw0rd!",
+            ["Bootstrap:ApiToken"] = Token,
+            // The one Information line we read: the start-up sweep saying it has handed everything to the workers.
+            ["Logging:LogLevel:Centrali.Console.Webhooks.Delivery.DeliveryRecovery"] = "Information",
         };
-        var env = start.Environment;
-        env["ASPNETCORE_ENVIRONMENT"] = "Production";
-        env["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}";
-        env["ConnectionStrings__Centrali"] = $"Data Source={Path.Combine(folder, "centrali.db")}";
-        env["Bootstrap__AdminEmail"] = "admin@example.com";
-        env["Bootstrap__AdminPassword"] = "Passw0rd!";
-        env["Bootstrap__ApiToken"] = Token;
-        env["Webhooks__AllowPrivateNetworks"] = "true";
-        env["Logging__LogLevel__Default"] = "Warning";
-        // The one Information line we read: the start-up sweep saying it has handed everything to the workers.
-        env["Logging__LogLevel__Centrali.Console.Webhooks.Delivery.DeliveryRecovery"] = "Information";
-        env["Logging__Console__FormatterOptions__SingleLine"] = "true";
-        env["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
-        foreach (var (k, v) in settings ?? new Dictionary<string, string>()) env[k.Replace(":", "__")] = v;
+        foreach (var (k, v) in settings ?? new Dictionary<string, string>()) env[k] = v;
 
+        var output = new ConcurrentQueue<(long At, string Line)>();
         var startedAt = Stopwatch.GetTimestamp();
-        var process = Process.Start(start) ?? throw new InvalidOperationException("dotnet did not start.");
-        // Ctrl+C or a kill of the bench must not leave the app running.
-        AppDomain.CurrentDomain.ProcessExit += (_, _) => { try { process.Kill(entireProcessTree: true); } catch (InvalidOperationException) { } };
-        var app = new AppProcess(process, $"http://127.0.0.1:{port}", folder, startedAt);
-        process.OutputDataReceived += (_, e) => { if (e.Data is { } line) app.Output.Enqueue((Stopwatch.GetTimestamp(), line)); };
-        process.ErrorDataReceived += (_, e) => { if (e.Data is { } line) app.Output.Enqueue((Stopwatch.GetTimestamp(), line)); };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
+        var process = ChildApp.Start(AppDll, port, env, line => output.Enqueue((Stopwatch.GetTimestamp(), line)));
+        var app = new AppProcess(process, $"http://127.0.0.1:{port}", folder, startedAt, output);
         await app.WaitReadyAsync(TimeSpan.FromSeconds(90));
         return app;
     }
@@ -136,13 +118,6 @@ public sealed class AppProcess : IAsyncDisposable
     {
         await StopAsync();
         process.Dispose();
-    }
-
-    static int FreePort()
-    {
-        using var l = new TcpListener(IPAddress.Loopback, 0);
-        l.Start();
-        return ((IPEndPoint)l.LocalEndpoint).Port;
     }
 
     [DllImport("libc", EntryPoint = "kill", SetLastError = true)]

@@ -357,7 +357,6 @@ public sealed class Bench(Results results, Receiver receiver, Sizes size, string
         if (!all) throw new TimeoutException($"Recovery: {sink.Count} of {n} deliveries arrived.");
     }
 
-    /// <summary>6. The delivery log's pages with many deliveries stored.</summary>
     /// <summary>
     /// Issue 9: the filters of 1,000 subscriptions against one event, the way fan-out runs them (body parsed once,
     /// each filter compiled once and cached per subscription), in this process: no app, no I/O.
@@ -401,6 +400,7 @@ public sealed class Bench(Results results, Receiver receiver, Sizes size, string
         return Task.CompletedTask;
     }
 
+    /// <summary>6. The delivery log's pages with many deliveries stored.</summary>
     public async Task LogAsync()
     {
         const string collection = "log";

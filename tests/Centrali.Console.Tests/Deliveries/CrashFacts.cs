@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Headers;
-using System.Net.Sockets;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http;
 using Centrali.Console.Tests.Infrastructure;
@@ -22,7 +21,7 @@ public sealed class CrashFacts
         Directory.CreateDirectory(folder);
         try
         {
-            var port = FreePort();
+            var port = ChildApp.FreePort();
             var api = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}/data/workspace/default/api/v1/") };
             api.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", Token);
 
@@ -99,12 +98,5 @@ public sealed class CrashFacts
         }
         process.Kill(entireProcessTree: true);
         throw new TimeoutException("The app did not answer /healthz within 30 s.");
-    }
-
-    static int FreePort()
-    {
-        using var l = new TcpListener(IPAddress.Loopback, 0);
-        l.Start();
-        return ((IPEndPoint)l.LocalEndpoint).Port;
     }
 }

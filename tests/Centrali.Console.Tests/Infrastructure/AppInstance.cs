@@ -1,8 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
-using System.Net;
 using System.Net.Http.Headers;
-using System.Net.Sockets;
 using System.Reflection;
 
 namespace Centrali.Console.Tests.Infrastructure;
@@ -20,50 +18,33 @@ public sealed class AppInstance : IAsyncDisposable
     readonly Process process;
     public string Name { get; }
     public string BaseUrl { get; }
-    public ConcurrentQueue<string> Output { get; } = new();
+    public ConcurrentQueue<string> Output { get; }
 
-    AppInstance(Process process, string name, string baseUrl)
+    AppInstance(Process process, string name, string baseUrl, ConcurrentQueue<string> output)
     {
         this.process = process;
+        Output = output;
         Name = name;
         BaseUrl = baseUrl;
     }
 
     public static async Task<AppInstance> StartAsync(string name, string connectionString, IDictionary<string, string>? settings = null)
     {
-        if (!File.Exists(AppDll)) throw new FileNotFoundException($"Build the app first ({AppDll} is missing).");
-        var port = FreePort();
-        var start = new ProcessStartInfo("dotnet")
+        var port = ChildApp.FreePort();
+        var env = new Dictionary<string, string>
         {
-            ArgumentList = { AppDll },
-            WorkingDirectory = Path.GetDirectoryName(AppDll)!,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
+            ["Database:Provider"] = "Postgres",
+            ["ConnectionStrings:Centrali"] = connectionString,
+            ["Bootstrap:AdminEmail"] = ConsoleApp.AdminEmail,
+            ["Bootstrap:AdminPassword"] = ConsoleApp.AdminPassword,
+            ["Bootstrap:ApiToken"] = Token,
+            ["Hangfire:SchedulePollingInterval"] = "00:00:00.200",
         };
-        var env = start.Environment;
-        env["ASPNETCORE_ENVIRONMENT"] = "Production";
-        env["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}";
-        env["Database__Provider"] = "Postgres";
-        env["ConnectionStrings__Centrali"] = connectionString;
-        env["Bootstrap__AdminEmail"] = ConsoleApp.AdminEmail;
-        env["Bootstrap__AdminPassword"] = ConsoleApp.AdminPassword;
-        env["Bootstrap__ApiToken"] = Token;
-        env["Webhooks__AllowPrivateNetworks"] = "true";
-        env["Hangfire__SchedulePollingInterval"] = "00:00:00.200";
-        env["Logging__LogLevel__Default"] = "Warning";
-        env["Logging__Console__FormatterOptions__SingleLine"] = "true";
-        env["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
-        foreach (var (k, v) in settings ?? new Dictionary<string, string>()) env[k.Replace(":", "__")] = v;
+        foreach (var (k, v) in settings ?? new Dictionary<string, string>()) env[k] = v;
 
-        var process = Process.Start(start) ?? throw new InvalidOperationException("dotnet did not start.");
-        // A test run that ends abruptly must not leave instances running.
-        AppDomain.CurrentDomain.ProcessExit += (_, _) => { try { process.Kill(entireProcessTree: true); } catch (InvalidOperationException) { } };
-        var instance = new AppInstance(process, name, $"http://127.0.0.1:{port}");
-        process.OutputDataReceived += (_, e) => { if (e.Data is { } line) instance.Output.Enqueue(line); };
-        process.ErrorDataReceived += (_, e) => { if (e.Data is { } line) instance.Output.Enqueue(line); };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
+        var output = new ConcurrentQueue<string>();
+        var process = ChildApp.Start(AppDll, port, env, output.Enqueue);
+        var instance = new AppInstance(process, name, $"http://127.0.0.1:{port}", output);
         try { await instance.WaitReadyAsync(TimeSpan.FromSeconds(60)); }
         catch { await instance.DisposeAsync(); throw; }
         return instance;
@@ -140,12 +121,5 @@ public sealed class AppInstance : IAsyncDisposable
     {
         await KillAsync();
         process.Dispose();
-    }
-
-    static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

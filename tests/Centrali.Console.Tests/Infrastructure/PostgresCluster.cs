@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using Npgsql;
 
 // Shared with the bench (linked there); the test-only part is in PostgresCollection.cs.
@@ -33,7 +31,7 @@ public sealed partial class PostgresCluster
         Directory.CreateDirectory(folder);
         // The server runs as postgres: it must own its folder, and every folder above must let it through.
         if (IsRoot) await RunAsync("chown", ["postgres", folder]);
-        Port = FreePort();
+        Port = ChildApp.FreePort();
         await AsServerUserAsync($"'{bin}/initdb' -D '{DataFolder}' -A trust -U postgres -E UTF8 --no-sync > '{folder}/initdb.log' 2>&1");
         var options = $"-p {Port} -k '{folder}' -c listen_addresses=127.0.0.1 -c max_connections=400"
                       + (Durable ? "" : " -c fsync=off -c synchronous_commit=off -c full_page_writes=off");
@@ -92,12 +90,5 @@ public sealed partial class PostgresCluster
         await process.WaitForExitAsync();
         if (process.ExitCode != 0)
             throw new InvalidOperationException($"{file} {string.Join(' ', args)} exited with {process.ExitCode}: {await output}{await error}");
-    }
-
-    static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }
