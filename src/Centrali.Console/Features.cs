@@ -1,4 +1,6 @@
 using Centrali.Console.Api;
+using Centrali.Console.Audit;
+using Centrali.Console.Auth;
 using Centrali.Console.Collections;
 using Centrali.Console.Data;
 using Centrali.Console.Realtime;
@@ -19,7 +21,11 @@ public static class Features
     {
         services.AddSingleton(TimeProvider.System);
         services.AddOpenApi();
+        services.AddHttpContextAccessor();
+        services.AddScoped<AuditLog>();
+        services.AddHostedService<AuditRetention>();
         services.AddScoped<WorkspaceService>();
+        services.AddScoped<MembershipService>();
         services.AddScoped<CurrentWorkspace>();
         // Keys live in the database: a restarted or moved container with the same database still decrypts secrets.
         services.AddDataProtection().PersistKeysToDbContext<AppDbContext>().SetApplicationName("Centrali.Console");
@@ -40,7 +46,10 @@ public static class Features
     {
         var api = app.MapWorkspaceApi();
         api.MapGet("/whoami", (HttpContext http) => TypedResults.Ok(new One<WhoAmI>(new WhoAmI(
-            http.WorkspaceSlug(), http.User.FindFirst(Auth.ApiTokenAuthentication.TokenHintClaim)!.Value))));
+            http.WorkspaceSlug(), http.User.FindFirst(ApiTokenAuthentication.TokenHintClaim)!.Value, http.WorkspaceRoleOf(), http.TokenScopeOf()))));
+        api.MapTokensApi();
+        api.MapMembersApi();
+        api.MapAuditApi();
         api.MapSubscriptionsApi();
         api.MapCollectionsApi();
         api.MapRecordsApi();
@@ -62,4 +71,4 @@ public static class Features
     }
 }
 
-public sealed record WhoAmI(string Workspace, string TokenHint);
+public sealed record WhoAmI(string Workspace, string TokenHint, string Role, string Scope);

@@ -9,7 +9,7 @@ var builder = WebApplication.CreateBuilder(args);
 
 builder.Services.AddConsoleUi();
 builder.Services.AddDatabase(builder.Configuration);
-builder.Services.AddConsoleAuth();
+builder.Services.AddConsoleAuth(builder.Configuration);
 builder.Services.AddApiProblems();
 builder.Services.AddJobs(builder.Configuration);
 builder.Services.AddFeatures(builder.Configuration, builder.Environment);
@@ -21,6 +21,7 @@ await app.PrepareDatabaseAsync();
 app.UseExceptionHandler();
 app.UseStatusCodePages();
 app.UseAuthentication();
+app.UseForcedPasswordChange();
 app.UseAuthorization();
 app.UseAntiforgery();
 app.MapJobsDashboard();

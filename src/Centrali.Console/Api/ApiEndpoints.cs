@@ -1,30 +1,55 @@
 using System.Security.Claims;
 using Centrali.Console.Auth;
+using Centrali.Console.Workspaces;
 using Microsoft.AspNetCore.Diagnostics;
 
 namespace Centrali.Console.Api;
+
+/// <summary>Endpoint metadata: the least workspace role an endpoint needs, when it is not the default for its method.</summary>
+public sealed record RequiresWorkspaceRole(string Role);
 
 public static class ApiEndpoints
 {
     public const string Base = "/data/workspace/{workspace}/api/v1";
 
-    /// <summary>The workspace-scoped API group: bearer token required, and it must be this workspace's token.</summary>
+    /// <summary>API request bodies other than records' are small: a huge list must not cost a core for hours.</summary>
+    public const int MaxBodyBytes = 64 * 1024;
+
+    /// <summary>
+    /// The workspace-scoped API group: bearer token required, and it must be this workspace's token. Every endpoint mapped
+    /// in it is checked here: GET needs the viewer role, any other method developer and a write-scoped token, unless the
+    /// endpoint asks for more with <see cref="RequireWorkspaceRole{T}"/>.
+    /// </summary>
     public static RouteGroupBuilder MapWorkspaceApi(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup(Base)
             .RequireAuthorization(ApiTokenAuthentication.Policy)
+            .WithMetadata(new Microsoft.AspNetCore.Mvc.RequestSizeLimitAttribute(MaxBodyBytes))
             .WithTags("API");
         group.AddEndpointFilter(async (context, next) =>
         {
-            var routeSlug = context.HttpContext.GetRouteValue("workspace") as string;
-            var tokenSlug = context.HttpContext.User.FindFirstValue(ApiTokenAuthentication.WorkspaceSlugClaim);
+            var http = context.HttpContext;
+            var routeSlug = http.GetRouteValue("workspace") as string;
+            var tokenSlug = http.User.FindFirstValue(ApiTokenAuthentication.WorkspaceSlugClaim);
             // Another workspace's route answers as if it did not exist: no 403 that confirms it does.
             if (!string.Equals(routeSlug, tokenSlug, StringComparison.Ordinal))
                 return TypedResults.Problem(statusCode: 404, title: "Workspace was not found.");
+            var reads = HttpMethods.IsGet(http.Request.Method) || HttpMethods.IsHead(http.Request.Method);
+            if (!reads && http.TokenScopeOf() != TokenScope.Write)
+                return TypedResults.Problem(statusCode: 403, title: "This token's scope is read.",
+                    detail: "A read token answers GET requests only; make a token with scope 'write' to change anything.");
+            var needed = http.GetEndpoint()?.Metadata.GetMetadata<RequiresWorkspaceRole>()?.Role ?? (reads ? WorkspaceRole.Viewer : WorkspaceRole.Developer);
+            if (!WorkspaceRole.Allows(http.WorkspaceRoleOf(), needed))
+                return TypedResults.Problem(statusCode: 403, title: $"This needs the {needed} role in the workspace.",
+                    detail: $"The token's owner is {http.WorkspaceRoleOf()} here; an owner of the workspace can change that.");
             return await next(context);
         });
         return group;
     }
+
+    /// <summary>This endpoint needs at least <paramref name="role"/> (e.g. owner), whatever its method.</summary>
+    public static T RequireWorkspaceRole<T>(this T builder, string role) where T : IEndpointConventionBuilder =>
+        builder.WithMetadata(new RequiresWorkspaceRole(role));
 
     /// <summary>The token's workspace id, set by the bearer handler.</summary>
     public static Guid WorkspaceId(this HttpContext http) =>
@@ -32,6 +57,17 @@ public static class ApiEndpoints
 
     public static string WorkspaceSlug(this HttpContext http) =>
         http.User.FindFirstValue(ApiTokenAuthentication.WorkspaceSlugClaim)!;
+
+    /// <summary>The token owner's role in the workspace (owner, developer).</summary>
+    public static string WorkspaceRoleOf(this HttpContext http) =>
+        http.User.FindFirstValue(ApiTokenAuthentication.RoleClaim) ?? "";
+
+    public static string TokenScopeOf(this HttpContext http) =>
+        http.User.FindFirstValue(ApiTokenAuthentication.ScopeClaim) ?? "";
+
+    /// <summary>The console user who owns the calling token.</summary>
+    public static string TokenOwnerId(this HttpContext http) =>
+        http.User.FindFirstValue(ApiTokenAuthentication.OwnerIdClaim)!;
 
     public static IServiceCollection AddApiProblems(this IServiceCollection services)
     {

@@ -8,9 +8,23 @@ public sealed class ApiToken
     /// <summary>SHA-256 of the token value, hex; the value itself is never stored.</summary>
     public required string Hash { get; set; }
     public required string Hint { get; set; }
+    /// <summary>The console user who made it: the token never does more than their role in the workspace allows.</summary>
+    public string? OwnerId { get; set; }
+    /// <summary><see cref="TokenScope.Read"/> or <see cref="TokenScope.Write"/>.</summary>
+    public string Scope { get; set; } = TokenScope.Write;
+    public DateTime? ExpiresAt { get; set; }
     public DateTime CreatedAt { get; set; }
     public DateTime? LastUsedAt { get; set; }
     public DateTime? RevokedAt { get; set; }
+}
+
+/// <summary>What a token may do: read answers only GET; write also changes what its owner's role allows.</summary>
+public static class TokenScope
+{
+    public const string Read = "read";
+    public const string Write = "write";
+
+    public static bool IsKnown(string? scope) => scope is Read or Write;
 }
 
 internal sealed class ApiTokenConfiguration : Microsoft.EntityFrameworkCore.IEntityTypeConfiguration<ApiToken>
@@ -19,6 +33,8 @@ internal sealed class ApiTokenConfiguration : Microsoft.EntityFrameworkCore.IEnt
     {
         b.HasIndex(x => x.Hash).IsUnique();
         b.HasIndex(x => x.WorkspaceId);
+        b.HasIndex(x => x.OwnerId);
         b.Property(x => x.Name).HasMaxLength(200);
+        b.Property(x => x.Scope).HasMaxLength(8);
     }
 }

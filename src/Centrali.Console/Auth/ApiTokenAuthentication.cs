@@ -14,19 +14,27 @@ public sealed class ApiTokenAuthentication(IOptionsMonitor<AuthenticationSchemeO
     public const string WorkspaceIdClaim = "centrali:workspace_id";
     public const string WorkspaceSlugClaim = "centrali:workspace";
     public const string TokenHintClaim = "centrali:token_hint";
+    public const string ScopeClaim = "centrali:scope";
+    public const string RoleClaim = "centrali:role";
+    public const string OwnerIdClaim = "centrali:owner_id";
+    public const string OwnerEmailClaim = "centrali:owner_email";
 
     protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
     {
         var value = BearerValue();
         if (value is null) return AuthenticateResult.NoResult();
         var identity = await tokens.AuthenticateAsync(value);
-        if (identity is null) return AuthenticateResult.Fail("The token is unknown or revoked.");
+        if (identity is null) return AuthenticateResult.Fail("The token is unknown, revoked or expired.");
         var principal = new ClaimsPrincipal(new ClaimsIdentity(
         [
             new Claim(ClaimTypes.NameIdentifier, identity.TokenId.ToString()),
             new Claim(WorkspaceIdClaim, identity.WorkspaceId.ToString()),
             new Claim(WorkspaceSlugClaim, identity.WorkspaceSlug),
             new Claim(TokenHintClaim, identity.Hint),
+            new Claim(ScopeClaim, identity.Scope),
+            new Claim(RoleClaim, identity.Role),
+            new Claim(OwnerIdClaim, identity.OwnerId),
+            new Claim(OwnerEmailClaim, identity.OwnerEmail),
         ], SchemeName));
         return AuthenticateResult.Success(new AuthenticationTicket(principal, SchemeName));
     }

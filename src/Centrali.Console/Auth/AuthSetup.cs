@@ -5,10 +5,17 @@ using Microsoft.AspNetCore.Identity;
 
 namespace Centrali.Console.Auth;
 
+/// <summary>Auth:SessionCheckInterval — how often a signed-in session's security stamp is checked again.</summary>
+public sealed record SessionCheck(TimeSpan Every);
+
 public static class AuthSetup
 {
-    public static IServiceCollection AddConsoleAuth(this IServiceCollection services)
+    public static IServiceCollection AddConsoleAuth(this IServiceCollection services, IConfiguration config)
     {
+        // How soon a password change or "sign out everywhere" ends the other sessions (cookies and open console pages).
+        var sessionCheck = config.GetValue<TimeSpan?>("Auth:SessionCheckInterval") ?? TimeSpan.FromMinutes(1);
+        services.Configure<SecurityStampValidatorOptions>(o => o.ValidationInterval = sessionCheck);
+        services.AddSingleton(new SessionCheck(sessionCheck));
         services.AddCascadingAuthenticationState();
         services.AddScoped<AuthenticationStateProvider, RevalidatingAuthState>();
 
@@ -39,7 +46,8 @@ public static class AuthSetup
             .AddRoles<IdentityRole>()
             .AddEntityFrameworkStores<AppDbContext>()
             .AddSignInManager()
-            .AddDefaultTokenProviders();
+            .AddDefaultTokenProviders()
+            .AddClaimsPrincipalFactory<ConsoleClaimsFactory>();
 
         services.AddAuthorizationBuilder()
             .AddPolicy(ApiTokenAuthentication.Policy, p => p
@@ -49,16 +57,21 @@ public static class AuthSetup
 
         services.AddScoped<TokenService>();
         services.AddScoped<UserService>();
+        services.AddSingleton<RevocableConnections>();
+        services.AddHostedService(sp => sp.GetRequiredService<RevocableConnections>());
         return services;
     }
 
     public static IEndpointRouteBuilder MapAccountEndpoints(this IEndpointRouteBuilder app)
     {
-        app.MapPost("/account/logout", async (SignInManager<ConsoleUser> signIn) =>
+        // Antiforgery-checked: another site's hidden form cannot sign a user out.
+        app.MapPost("/account/logout", async Task<IResult> (HttpContext http, SignInManager<ConsoleUser> signIn, Microsoft.AspNetCore.Antiforgery.IAntiforgery antiforgery) =>
         {
+            if (!await antiforgery.IsRequestValidAsync(http)) return AccountEndpoints.BadForm();
             await signIn.SignOutAsync();
             return TypedResults.LocalRedirect("~/account/login");
         }).ExcludeFromDescription();
+        AccountEndpoints.MapSelfService(app);
         return app;
     }
 }

@@ -6,11 +6,11 @@ using Microsoft.Extensions.Options;
 
 namespace Centrali.Console.Auth;
 
-/// <summary>Re-checks a connected console user every few minutes, so a removed user's open page stops working.</summary>
-internal sealed class RevalidatingAuthState(ILoggerFactory loggerFactory, IServiceScopeFactory scopes, IOptions<IdentityOptions> options)
+/// <summary>Re-checks a connected console user every Auth:SessionCheckInterval, so a removed or signed-out-everywhere user's open page stops working.</summary>
+internal sealed class RevalidatingAuthState(ILoggerFactory loggerFactory, IServiceScopeFactory scopes, IOptions<IdentityOptions> options, SessionCheck check)
     : RevalidatingServerAuthenticationStateProvider(loggerFactory)
 {
-    protected override TimeSpan RevalidationInterval => TimeSpan.FromMinutes(5);
+    protected override TimeSpan RevalidationInterval => check.Every < TimeSpan.FromSeconds(5) ? TimeSpan.FromSeconds(5) : check.Every;
 
     protected override async Task<bool> ValidateAuthenticationStateAsync(AuthenticationState state, CancellationToken cancellationToken)
     {

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Centrali.Console.Api;
+using Centrali.Console.Audit;
 using Centrali.Console.Data;
 using Centrali.Console.Records;
 using Centrali.Console.Webhooks.Delivery;
@@ -12,7 +13,7 @@ public sealed record CollectionView(Guid Id, string Slug, string Name, string? D
 /// <summary>The body of create and update: <c>{name, slug, description?}</c>.</summary>
 public sealed record CollectionInput(string? Name, string? Slug, string? Description);
 
-public sealed class CollectionService(IDbContextFactory<AppDbContext> dbs, TimeProvider time, EventOutbox outbox, Idempotency idempotency)
+public sealed class CollectionService(IDbContextFactory<AppDbContext> dbs, TimeProvider time, EventOutbox outbox, Idempotency idempotency, AuditLog audit)
 {
     public const int MaxNameLength = 200;
     public const int MaxDescriptionLength = 2000;
@@ -96,23 +97,41 @@ public sealed class CollectionService(IDbContextFactory<AppDbContext> dbs, TimeP
         return View(collection, await db.Records.CountAsync(r => r.CollectionId == collection.Id, ct));
     }
 
-    /// <summary>Deletes the collection; with records it needs <paramref name="force"/>, and then each record's deletion is an event.</summary>
+    /// <summary>How many records a forced delete removes per transaction: each batch holds the writer for milliseconds, not seconds.</summary>
+    public const int DeleteBatchSize = 500;
+
+    /// <summary>
+    /// Deletes the collection; with records it needs <paramref name="force"/>, and then each record's deletion is an event.
+    /// A forced delete goes in batches, each committed with its events (so nothing is lost if it stops halfway), then the collection.
+    /// </summary>
     public async Task DeleteAsync(Guid workspaceId, string workspaceSlug, string slug, bool force, CancellationToken ct = default)
     {
-        await using var db = await dbs.CreateDbContextAsync(ct);
-        await using var tx = await db.Database.BeginTransactionAsync(ct);
-        var collection = await FindAsync(db, workspaceId, slug, ct);
-        var records = await db.Records.Where(r => r.CollectionId == collection.Id).OrderBy(r => r.Id).ToListAsync(ct);
-        if (records.Count > 0 && !force)
-            throw ServiceException.Conflict($"The collection '{slug}' has {records.Count} record(s); delete with force=true to delete them too.");
-        var events = new List<WebhookEvent>(records.Count);
-        foreach (var record in records)
-            events.Add(await outbox.AddAsync(db, workspaceId, workspaceSlug, EventTypes.RecordDeleted, slug, record.Id, record.Data, ct));
-        db.Records.RemoveRange(records);
-        db.Collections.Remove(collection);
-        await db.SaveChangesAsync(ct);
-        await tx.CommitAsync(ct);
-        outbox.Committed(events);
+        var deletedRecords = 0;
+        while (true)
+        {
+            await using var db = await dbs.CreateDbContextAsync(ct);
+            await using var tx = await db.Database.BeginTransactionAsync(ct);
+            var collection = await FindAsync(db, workspaceId, slug, ct);
+            var records = await db.Records.Where(r => r.CollectionId == collection.Id).OrderBy(r => r.Id).Take(DeleteBatchSize).ToListAsync(ct);
+            if (records.Count > 0 && !force)
+            {
+                var count = await db.Records.CountAsync(r => r.CollectionId == collection.Id, ct);
+                throw ServiceException.Conflict($"The collection '{slug}' has {count} record(s); delete with force=true to delete them too.");
+            }
+            var events = new List<WebhookEvent>(records.Count);
+            foreach (var record in records)
+                events.Add(await outbox.AddAsync(db, workspaceId, workspaceSlug, EventTypes.RecordDeleted, slug, record.Id, record.Data, ct));
+            db.Records.RemoveRange(records);
+            // The last (or only) batch removes the collection in the same transaction as its last records.
+            var last = records.Count < DeleteBatchSize;
+            if (last) db.Collections.Remove(collection);
+            await db.SaveChangesAsync(ct);
+            await tx.CommitAsync(ct);
+            outbox.Committed(events);
+            deletedRecords += records.Count;
+            if (last) break;
+        }
+        await audit.RecordAsync(workspaceId, AuditActions.CollectionDeleted, slug, new { records = deletedRecords }, ct);
     }
 
     static (string Name, string? Description) Check(CollectionInput input, string slug)

@@ -1,3 +1,4 @@
+using Centrali.Console.Audit;
 using Centrali.Console.Auth;
 using Centrali.Console.Collections;
 using Centrali.Console.Records;
@@ -24,7 +25,9 @@ public class AppDbContext : IdentityDbContext<ConsoleUser>, IDataProtectionKeyCo
     }
 
     public DbSet<Workspace> Workspaces => Set<Workspace>();
+    public DbSet<WorkspaceMember> WorkspaceMembers => Set<WorkspaceMember>();
     public DbSet<ApiToken> ApiTokens => Set<ApiToken>();
+    public DbSet<AuditEntry> AuditEntries => Set<AuditEntry>();
     public DbSet<Collection> Collections => Set<Collection>();
     public DbSet<Record> Records => Set<Record>();
     public DbSet<IdempotentResponse> IdempotentResponses => Set<IdempotentResponse>();
@@ -52,3 +55,13 @@ public class AppDbContext : IdentityDbContext<ConsoleUser>, IDataProtectionKeyCo
 internal sealed class UtcDateTimeConverter() : Microsoft.EntityFrameworkCore.Storage.ValueConversion.ValueConverter<DateTime, DateTime>(
     v => v.Kind == DateTimeKind.Utc ? v : v.ToUniversalTime(),
     v => DateTime.SpecifyKind(v, DateTimeKind.Utc));
+
+/// <summary>
+/// For `dotnet ef migrations add … --context AppDbContext`: without a factory of its own, EF would take the (covariant)
+/// Postgres factory for this context too and write PostgreSQL migrations into Migrations/.
+/// </summary>
+internal sealed class SqliteDesignTimeFactory : Microsoft.EntityFrameworkCore.Design.IDesignTimeDbContextFactory<AppDbContext>
+{
+    public AppDbContext CreateDbContext(string[] args) =>
+        new(new DbContextOptionsBuilder<AppDbContext>().UseSqlite("Data Source=design-time.db").Options);
+}

@@ -25,11 +25,15 @@ public static class StartupTasks
         var config = app.Configuration;
         var workspaceSlug = config["Bootstrap:Workspace"] is { Length: > 0 } s ? s : "default";
         var workspace = await sp.GetRequiredService<WorkspaceService>().EnsureAsync(workspaceSlug);
+        var admin = await EnsureRolesAndAdminAsync(sp, config, workspace, log);
+
+        // A bootstrap workspace nobody belongs to (the first start, or a new Bootstrap:Workspace) gets the bootstrap admin as owner.
+        var members = sp.GetRequiredService<MembershipService>();
+        if (!await members.HasMembersAsync(workspace.Id))
+            await members.EnsureMemberAsync(workspace.Id, admin.Id, WorkspaceRole.Owner);
 
         if (config["Bootstrap:ApiToken"] is { Length: > 0 } token)
-            await sp.GetRequiredService<TokenService>().EnsureAsync(workspace.Id, token, "bootstrap");
-
-        await EnsureRolesAndAdminAsync(sp, config, workspace, log);
+            await sp.GetRequiredService<TokenService>().EnsureAsync(workspace.Id, admin.Id, token, "bootstrap");
     }
 
     /// <summary>
@@ -53,7 +57,8 @@ public static class StartupTasks
         }
     }
 
-    static async Task EnsureRolesAndAdminAsync(IServiceProvider sp, IConfiguration config, Workspace workspace, ILogger log)
+    /// <summary>The bootstrap admin: Bootstrap:AdminEmail (created on first start), else the earliest admin.</summary>
+    static async Task<ConsoleUser> EnsureRolesAndAdminAsync(IServiceProvider sp, IConfiguration config, Workspace workspace, ILogger log)
     {
         var roles = sp.GetRequiredService<RoleManager<IdentityRole>>();
         foreach (var role in new[] { Roles.Admin, Roles.Member })
@@ -61,18 +66,22 @@ public static class StartupTasks
                 await roles.CreateAsync(new IdentityRole(role));
 
         var users = sp.GetRequiredService<UserManager<ConsoleUser>>();
-        if (await users.Users.AnyAsync()) return;
-
         var email = config["Bootstrap:AdminEmail"] is { Length: > 0 } e ? e : "admin@localhost";
+        if (await users.Users.AnyAsync())
+            return await users.FindByEmailAsync(email)
+                ?? (await users.GetUsersInRoleAsync(Roles.Admin)).OrderBy(u => u.CreatedAt).First();
+
         var password = config["Bootstrap:AdminPassword"];
         var generated = string.IsNullOrEmpty(password);
         if (generated)
             password = "Cc-" + Convert.ToBase64String(RandomNumberGenerator.GetBytes(12)).Replace('+', 'x').Replace('/', 'y');
 
-        await sp.GetRequiredService<UserService>().CreateAsync(email, password!, Roles.Admin, workspace.Id);
+        // A generated password has been in the log: the first login must replace it.
+        await sp.GetRequiredService<UserService>().CreateAsync(email, password!, Roles.Admin, workspace.Id, WorkspaceRole.Owner, mustChangePassword: generated);
         if (generated)
-            log.LogWarning("Created the first console admin {Email} with the generated password {Password} — it is shown only this once; change it after logging in.", email, password);
+            log.LogWarning("Created the first console admin {Email} with the generated password {Password} — it is shown only this once and must be changed at the first login.", email, password);
         else
             log.LogInformation("Created the first console admin {Email}.", email);
+        return (await users.FindByEmailAsync(email))!;
     }
 }

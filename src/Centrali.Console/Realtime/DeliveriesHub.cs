@@ -9,10 +9,11 @@ namespace Centrali.Console.Realtime;
 
 /// <summary>
 /// /hubs/deliveries: console users (cookie) and API tokens (bearer, or ?access_token= on WebSockets) receive
-/// `deliveryChanged` for their own workspace only.
+/// `deliveryChanged` for their own workspace only: a console user only for a workspace they are a member of. A connection
+/// whose token dies (revoked, expired, owner demoted) or whose user leaves the workspace is closed within seconds.
 /// </summary>
 [Authorize(AuthenticationSchemes = $"{ApiTokenAuthentication.SchemeName},Identity.Application")]
-public sealed class DeliveriesHub(UserManager<ConsoleUser> users, WorkspaceService workspaces) : Hub
+public sealed class DeliveriesHub(UserManager<ConsoleUser> users, MembershipService members, RevocableConnections connections) : Hub
 {
     public const string Path = "/hubs/deliveries";
     public const string Message = "deliveryChanged";
@@ -22,22 +23,34 @@ public sealed class DeliveriesHub(UserManager<ConsoleUser> users, WorkspaceServi
     public override async Task OnConnectedAsync()
     {
         var user = Context.User!;
+        var context = Context;
         if (user.FindFirstValue(ApiTokenAuthentication.WorkspaceIdClaim) is { } tokenWorkspace)
         {
-            await Groups.AddToGroupAsync(Context.ConnectionId, Group(Guid.Parse(tokenWorkspace)));
+            var workspaceId = Guid.Parse(tokenWorkspace);
+            connections.AddToken(context.ConnectionId, workspaceId, Guid.Parse(user.FindFirstValue(ClaimTypes.NameIdentifier)!), context.Abort);
+            await Groups.AddToGroupAsync(context.ConnectionId, Group(workspaceId));
         }
-        else
+        else if (await users.GetUserAsync(user) is { } consoleUser)
         {
-            // A console user follows the workspace chosen in the switcher (or the query's ?workspace=slug).
-            var slug = Context.GetHttpContext()?.Request.Query["workspace"].ToString();
-            var all = await workspaces.ListAsync();
-            var chosen = all.FirstOrDefault(w => w.Slug == slug);
-            if (chosen is null && await users.GetUserAsync(user) is { } consoleUser)
-                chosen = all.FirstOrDefault(w => w.Id == consoleUser.CurrentWorkspaceId);
-            chosen ??= all.FirstOrDefault();
-            if (chosen is not null) await Groups.AddToGroupAsync(Context.ConnectionId, Group(chosen.Id));
+            // A console user follows the workspace chosen in the switcher (or the query's ?workspace=slug), among their own.
+            var slug = context.GetHttpContext()?.Request.Query["workspace"].ToString();
+            var mine = await members.WorkspacesOfAsync(consoleUser.Id);
+            var chosen = (mine.FirstOrDefault(m => m.Workspace.Slug == slug)
+                ?? mine.FirstOrDefault(m => m.Workspace.Id == consoleUser.CurrentWorkspaceId)
+                ?? mine.FirstOrDefault())?.Workspace;
+            if (chosen is not null)
+            {
+                connections.AddUser(context.ConnectionId, chosen.Id, consoleUser.Id, context.Abort);
+                await Groups.AddToGroupAsync(context.ConnectionId, Group(chosen.Id));
+            }
         }
         await base.OnConnectedAsync();
+    }
+
+    public override Task OnDisconnectedAsync(Exception? exception)
+    {
+        connections.Remove(Context.ConnectionId);
+        return base.OnDisconnectedAsync(exception);
     }
 }
 

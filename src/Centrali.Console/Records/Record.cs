@@ -9,6 +9,8 @@ public sealed class Record
     public required string Data { get; set; }
     public DateTime CreatedAt { get; set; }
     public DateTime UpdatedAt { get; set; }
+    /// <summary>Goes up by one on every change: the record's ETag, and the check that two writers did not overwrite each other.</summary>
+    public int Version { get; set; } = 1;
 }
 
 internal sealed class RecordConfiguration : Microsoft.EntityFrameworkCore.IEntityTypeConfiguration<Record>
@@ -18,5 +20,6 @@ internal sealed class RecordConfiguration : Microsoft.EntityFrameworkCore.IEntit
         // Keyset paging walks a collection by id (version-7 GUIDs sort by creation time).
         b.HasIndex(x => new { x.CollectionId, x.Id });
         b.HasIndex(x => new { x.CollectionId, x.UpdatedAt });
+        b.Property(x => x.Version).IsConcurrencyToken();
     }
 }

@@ -8,7 +8,9 @@ public static class RecordsApi
 {
     public static RouteGroupBuilder MapRecordsApi(this RouteGroupBuilder api)
     {
-        var records = api.MapGroup("/collections/{slug}/records").WithTags("Records");
+        // A record body has its own, larger cap (Records:MaxBytes), checked as it is read.
+        var records = api.MapGroup("/collections/{slug}/records").WithTags("Records")
+            .WithMetadata(new Microsoft.AspNetCore.Mvc.DisableRequestSizeLimitAttribute());
 
         records.MapGet("/", async (HttpContext http, RecordService service, string slug, int? limit, string? cursor, CancellationToken ct) =>
             TypedResults.Ok(await service.ListAsync(http.WorkspaceId(), slug, limit, cursor, ct)));

@@ -4,7 +4,8 @@ using Microsoft.EntityFrameworkCore;
 
 namespace Centrali.Console.Workspaces;
 
-public sealed class WorkspaceService(IDbContextFactory<AppDbContext> dbs, TimeProvider time)
+/// <summary>Workspaces: instance admins create them; whoever creates one becomes its owner.</summary>
+public sealed class WorkspaceService(IDbContextFactory<AppDbContext> dbs, TimeProvider time, Audit.AuditLog audit)
 {
     public async Task<List<Workspace>> ListAsync()
     {
@@ -18,7 +19,8 @@ public sealed class WorkspaceService(IDbContextFactory<AppDbContext> dbs, TimePr
         return await db.Workspaces.FirstOrDefaultAsync(w => w.Id == id);
     }
 
-    public async Task<Workspace> CreateAsync(string slug, string name)
+    /// <param name="ownerId">The console user who becomes its first owner (null only for the bootstrap workspace, whose owner is set at start).</param>
+    public async Task<Workspace> CreateAsync(string slug, string name, string? ownerId = null)
     {
         slug = slug.Trim();
         Slugs.Check("slug", slug);
@@ -28,7 +30,10 @@ public sealed class WorkspaceService(IDbContextFactory<AppDbContext> dbs, TimePr
             throw ServiceException.Conflict($"A workspace '{slug}' already exists.");
         var workspace = new Workspace { Slug = slug, Name = name, CreatedAt = time.GetUtcNow().UtcDateTime };
         db.Workspaces.Add(workspace);
+        if (ownerId is not null)
+            db.WorkspaceMembers.Add(new WorkspaceMember { WorkspaceId = workspace.Id, UserId = ownerId, Role = WorkspaceRole.Owner, CreatedAt = workspace.CreatedAt });
         await db.SaveChangesAsync();
+        await audit.RecordAsync(workspace.Id, Audit.AuditActions.WorkspaceCreated, slug);
         return workspace;
     }
 

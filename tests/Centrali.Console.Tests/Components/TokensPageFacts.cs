@@ -32,8 +32,11 @@ public sealed class TokensPageFacts : BunitContext, IAsyncLifetime
         await app.DisposeAsync();
     }
 
-    IRenderedComponent<TokensPage> RenderPage() =>
-        Render<TokensPage>(p => p.AddCascadingValue(workspace));
+    IRenderedComponent<TokensPage> RenderPage(string role = WorkspaceRole.Owner, string? userId = null)
+    {
+        var access = new WorkspaceAccess(workspace, role, userId ?? app.AdminIdAsync().GetAwaiter().GetResult(), IsAdmin: false);
+        return Render<TokensPage>(p => p.AddCascadingValue(workspace).AddCascadingValue(access));
+    }
 
     [Fact]
     public void ListsTokensByTheirHint_NeverTheirValue()
@@ -83,5 +86,30 @@ public sealed class TokensPageFacts : BunitContext, IAsyncLifetime
 
         dialogs.WaitForAssertion(() => Assert.Contains("A token needs a name", dialogs.Markup));
         Assert.Empty(dialogs.FindAll("[data-testid=one-time-secret]"));
+    }
+
+    [Fact]
+    public async Task AViewer_SeesNoTokenAndNoNewTokenButton()
+    {
+        var (viewerId, _) = await app.MemberAsync("viewer@example.com", WorkspaceRole.Viewer);
+        var page = RenderPage(WorkspaceRole.Viewer, viewerId);
+
+        page.WaitForAssertion(() => Assert.Contains("Viewers have no API tokens", page.Markup));
+        Assert.Empty(page.FindAll("[data-testid=new-token]"));
+        Assert.Empty(page.FindAll("[data-testid=token-hint]"));
+    }
+
+    [Fact]
+    public async Task ADeveloper_SeesOnlyTheirOwnTokens_AnOwnerSeesEveryOne()
+    {
+        var (developerId, developerToken) = await app.MemberAsync("dev@example.com", WorkspaceRole.Developer);
+
+        var mine = RenderPage(WorkspaceRole.Developer, developerId);
+        mine.WaitForAssertion(() => Assert.Equal([TokenService.Hint(developerToken!)], mine.FindAll("[data-testid=token-hint]").Select(e => e.TextContent)));
+
+        var all = RenderPage();
+        all.WaitForAssertion(() => Assert.Equal(
+            new[] { TokenService.Hint(developerToken!), TokenService.Hint(ConsoleApp.Token) }.Order(),
+            all.FindAll("[data-testid=token-hint]").Select(e => e.TextContent).Order()));
     }
 }

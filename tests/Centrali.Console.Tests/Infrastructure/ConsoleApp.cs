@@ -79,12 +79,37 @@ public sealed class ConsoleApp : WebApplicationFactory<Program>
 
     public T Service<T>() where T : notnull => Services.GetRequiredService<T>();
 
-    /// <summary>A second workspace and a token of its own, for isolation tests.</summary>
+    /// <summary>A second workspace (the admin its owner) and a write token of its own, for isolation tests.</summary>
     public async Task<string> OtherWorkspaceTokenAsync(string slug = "other")
     {
         await using var scope = Scope();
-        var workspace = await scope.ServiceProvider.GetRequiredService<Centrali.Console.Workspaces.WorkspaceService>().CreateAsync(slug, slug);
-        return (await scope.ServiceProvider.GetRequiredService<Centrali.Console.Auth.TokenService>().CreateAsync(workspace.Id, $"{slug} script")).Value;
+        var admin = await AdminIdAsync();
+        var workspace = await scope.ServiceProvider.GetRequiredService<Centrali.Console.Workspaces.WorkspaceService>().CreateAsync(slug, slug, admin);
+        return (await scope.ServiceProvider.GetRequiredService<Centrali.Console.Auth.TokenService>()
+            .CreateAsync(workspace.Id, admin, new Centrali.Console.Auth.TokenInput($"{slug} script", "write", null))).Value;
+    }
+
+    /// <summary>The bootstrap admin's user id.</summary>
+    public async Task<string> AdminIdAsync()
+    {
+        await using var scope = Scope();
+        var users = scope.ServiceProvider.GetRequiredService<Microsoft.AspNetCore.Identity.UserManager<Centrali.Console.Auth.ConsoleUser>>();
+        return (await users.FindByEmailAsync(AdminEmail))!.Id;
+    }
+
+    /// <summary>A console user (password <see cref="AdminPassword"/>, no forced change) with this role in the workspace, and optionally a token of theirs.</summary>
+    public async Task<(string UserId, string? Token)> MemberAsync(string email, string role, string workspaceSlug = "default", string? tokenScope = "write")
+    {
+        await using var scope = Scope();
+        var sp = scope.ServiceProvider;
+        var workspace = await sp.GetRequiredService<Centrali.Console.Workspaces.WorkspaceService>().EnsureAsync(workspaceSlug);
+        var user = await sp.GetRequiredService<Centrali.Console.Auth.UserService>()
+            .CreateAsync(email, AdminPassword, Centrali.Console.Auth.Roles.Member, workspace.Id, role, mustChangePassword: false);
+        string? token = null;
+        if (tokenScope is not null && role != "viewer")
+            token = (await sp.GetRequiredService<Centrali.Console.Auth.TokenService>()
+                .CreateAsync(workspace.Id, user.Id, new Centrali.Console.Auth.TokenInput($"{email} script", tokenScope, null))).Value;
+        return (user.Id, token);
     }
 
     public AsyncServiceScope Scope() => Services.CreateAsyncScope();

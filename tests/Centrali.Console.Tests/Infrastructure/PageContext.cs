@@ -11,8 +11,11 @@ namespace Centrali.Console.Tests.Infrastructure;
 
 public static class PageContext
 {
-    /// <summary>A bUnit context whose pages use the real app's services (real SQLite), in the default workspace.</summary>
-    public static async Task<(BunitContext Ui, Workspace Workspace)> PageContextAsync(this ConsoleApp app)
+    /// <summary>
+    /// A bUnit context whose pages use the real app's services (real SQLite), in the default workspace, seen by the
+    /// bootstrap admin with <paramref name="role"/> (owner by default) as the layout would cascade it.
+    /// </summary>
+    public static async Task<(BunitContext Ui, Workspace Workspace)> PageContextAsync(this ConsoleApp app, string role = WorkspaceRole.Owner)
     {
         var scope = app.Scope();
         var workspace = await scope.ServiceProvider.GetRequiredService<WorkspaceService>().EnsureAsync("default");
@@ -26,6 +29,8 @@ public static class PageContext
         ui.Services.AddSingleton(scope.ServiceProvider.GetRequiredService<RecordService>());
         ui.Services.AddSingleton(app.Service<DeliveryNotifier>());
         ui.Services.AddSingleton(app.Service<CircuitBreaker>());
+        var access = new WorkspaceAccess(workspace, role, await app.AdminIdAsync(), IsAdmin: true);
+        ui.Services.AddCascadingValue(_ => access);
         return (ui, workspace);
     }
 }

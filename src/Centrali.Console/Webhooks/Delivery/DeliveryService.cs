@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Centrali.Console.Api;
+using Centrali.Console.Audit;
 using Centrali.Console.Data;
 using Centrali.Console.Webhooks.Subscriptions;
 using Microsoft.EntityFrameworkCore;
@@ -27,7 +28,7 @@ public sealed record SubscriptionOutcomes(Guid SubscriptionId, int Succeeded, in
 public sealed record DeliveryStats(List<HourOutcomes> Last24Hours, List<SubscriptionOutcomes> BySubscription, DateTime? OldestPending);
 
 /// <summary>The delivery log and what a person does with it: read, replay, recover, send a test event.</summary>
-public sealed class DeliveryService(IDbContextFactory<AppDbContext> dbs, EventOutbox outbox, CircuitBreaker circuits)
+public sealed class DeliveryService(IDbContextFactory<AppDbContext> dbs, EventOutbox outbox, CircuitBreaker circuits, AuditLog audit)
 {
     static readonly string[] Statuses = [DeliveryStatus.Pending, DeliveryStatus.Succeeded, DeliveryStatus.Failed];
 
@@ -74,6 +75,8 @@ public sealed class DeliveryService(IDbContextFactory<AppDbContext> dbs, EventOu
         db.Deliveries.Add(replay);
         await db.SaveChangesAsync(ct);
         outbox.Started(replay);
+        await audit.RecordAsync(workspaceId, AuditActions.DeliveryReplayed, original.Event!.Type,
+            new { deliveryId = original.Id, replayId = replay.Id, original.SubscriptionId }, ct);
         return View(replay, original.Event!.Body);
     }
 
@@ -99,6 +102,8 @@ public sealed class DeliveryService(IDbContextFactory<AppDbContext> dbs, EventOu
         db.Deliveries.AddRange(replays);
         await db.SaveChangesAsync(ct);
         foreach (var r in replays) outbox.Started(r);
+        await audit.RecordAsync(workspaceId, AuditActions.DeliveriesRecovered, subscriptionId.ToString(),
+            new { subscriptionId, since = from, until = until?.ToUniversalTime(), count = replays.Count }, ct);
         return new RecoverResult(replays.Count);
     }
 

@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 using System.Text.RegularExpressions;
 using Centrali.Console.Api;
+using Centrali.Console.Audit;
 using Centrali.Console.Data;
 using Centrali.Console.Records;
 using Centrali.Console.Webhooks.Delivery;
@@ -68,7 +69,7 @@ public sealed record LastDelivery(string Status, int? LastStatusCode, string? La
 
 public sealed partial class SubscriptionService(
     IDbContextFactory<AppDbContext> dbs, TimeProvider time, SubscriptionSecrets secrets, CircuitBreaker circuits, UrlGuard guard,
-    Idempotency idempotency, IBackgroundJobClient jobs, RecordService records)
+    Idempotency idempotency, IBackgroundJobClient jobs, RecordService records, AuditLog audit)
 {
     public static readonly string[] Algorithms = ["sha256", "sha1", "sha512"];
     public static readonly string[] Encodings = ["base64", "hex"];
@@ -142,17 +143,30 @@ public sealed partial class SubscriptionService(
         await using var save = await dbs.CreateDbContextAsync(ct);
         save.Subscriptions.Add(subscription);
         var view = ToView(subscription, await circuits.StateAsync(subscription.Url, ct)) with { Secret = secret };
-        return await SaveOnceAsync(save, workspaceId, key, view, StatusCodes.Status201Created, $"{key?.Path.TrimEnd('/')}/{subscription.Id}", ct);
+        var created = await SaveOnceAsync(save, workspaceId, key, view, StatusCodes.Status201Created, $"{key?.Path.TrimEnd('/')}/{subscription.Id}", ct);
+        if (created.Value is not null)
+            await audit.RecordAsync(workspaceId, AuditActions.SubscriptionCreated, subscription.Name,
+                new { subscription.Id, subscription.Url, events = complete.Events }, ct);
+        return created;
     }
 
     public async Task<SubscriptionView> PatchAsync(Guid workspaceId, Guid id, SubscriptionInput input, CancellationToken ct = default)
     {
         await using var db = await dbs.CreateDbContextAsync(ct);
         var subscription = await FindAsync(db, workspaceId, id, ct);
+        var (oldUrl, oldStatus) = (subscription.Url, subscription.Status);
         await ApplyAsync(subscription, input, ct);
         subscription.UpdatedAt = time.GetUtcNow().UtcDateTime;
         if (subscription.PreviousSecretExpiresAt <= subscription.UpdatedAt) (subscription.PreviousSecretCipher, subscription.PreviousSecretExpiresAt) = (null, null);
         await db.SaveChangesAsync(ct);
+        await audit.RecordAsync(workspaceId, AuditActions.SubscriptionUpdated, subscription.Name, new
+        {
+            subscription.Id,
+            oldUrl,
+            newUrl = subscription.Url,
+            oldStatus = oldStatus == subscription.Status ? null : oldStatus,
+            newStatus = oldStatus == subscription.Status ? null : subscription.Status,
+        }, ct);
         return ToView(subscription, await circuits.StateAsync(subscription.Url, ct));
     }
 
@@ -163,8 +177,10 @@ public sealed partial class SubscriptionService(
     public async Task DeleteAsync(Guid workspaceId, Guid id, CancellationToken ct = default)
     {
         await using var db = await dbs.CreateDbContextAsync(ct);
+        var gone = await db.Subscriptions.Where(s => s.WorkspaceId == workspaceId && s.Id == id).Select(s => new { s.Name, s.Url }).FirstOrDefaultAsync(ct);
         var deleted = await db.Subscriptions.Where(s => s.WorkspaceId == workspaceId && s.Id == id).ExecuteDeleteAsync(ct);
-        if (deleted == 0) throw ServiceException.NotFound("Subscription");
+        if (deleted == 0 || gone is null) throw ServiceException.NotFound("Subscription");
+        await audit.RecordAsync(workspaceId, AuditActions.SubscriptionDeleted, gone.Name, new { id, gone.Url }, ct);
     }
 
     /// <summary>The overlaps the console's rotate dialog offers.</summary>
@@ -201,6 +217,9 @@ public sealed partial class SubscriptionService(
         // Erased on time by this job; the minutely sweep and erase-on-read cover a restart that lost it.
         if (answer.Value is not null && overlap > TimeSpan.Zero)
             jobs.Schedule<SubscriptionService>(s => s.ErasePreviousSecretsAsync(CancellationToken.None), overlap + TimeSpan.FromSeconds(1));
+        if (answer.Value is not null)
+            await audit.RecordAsync(workspaceId, AuditActions.SecretRotated, subscription.Name,
+                new { subscription.Id, newSecretHint = subscription.SecretHint, overlap = overlap > TimeSpan.Zero ? overlap.ToString() : null }, ct);
         return answer;
     }
 
