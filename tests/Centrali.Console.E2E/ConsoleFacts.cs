@@ -41,7 +41,7 @@ public sealed class ConsoleFacts(ConsoleBrowser browser)
         await page.Locator("#email").FillAsync(ConsoleServer.AdminEmail);
         await page.Locator("#password").FillAsync("not-the-password");
         await page.GetByTestId("login-submit").ClickAsync();
-        await Expect(page.GetByTestId("login-error")).ToHaveTextAsync("Wrong email or password.");
+        await Expect(page.GetByTestId("login-error")).ToContainTextAsync("Wrong email or password");
         await Expect(page).ToHaveURLAsync(new Regex("/account/login"));
         await page.ShotAsync("wrong-password", "1-error");
     }
@@ -69,8 +69,9 @@ public sealed class ConsoleFacts(ConsoleBrowser browser)
         {
             var workspaces = scope.ServiceProvider.GetRequiredService<WorkspaceService>();
             var home = await workspaces.EnsureAsync("default");
-            await workspaces.CreateAsync("acme", "Acme Inc");
-            await scope.ServiceProvider.GetRequiredService<UserService>().CreateAsync(email, ConsoleServer.AdminPassword, "Admin", home.Id);
+            var user = await scope.ServiceProvider.GetRequiredService<UserService>()
+                .CreateAsync(email, ConsoleServer.AdminPassword, "Admin", home.Id, WorkspaceRole.Owner, mustChangePassword: false);
+            await workspaces.CreateAsync("acme", "Acme Inc", user.Id);
         }
         var page = await browser.NewPageAsync();
         await ConsoleBrowser.LoginAsync(page, email);
@@ -88,6 +89,47 @@ public sealed class ConsoleFacts(ConsoleBrowser browser)
         await page.ReloadAsync();
         await ConsoleBrowser.WaitForInteractiveAsync(page);
         await Expect(page.GetByTestId("current-workspace")).ToContainTextAsync("acme");
+    }
+
+    [Fact]
+    public async Task AUserOfWorkspaceA_CannotReachWorkspaceB_ByUrl_AndAViewerSeesNoWriteButtons()
+    {
+        const string email = "team-a-viewer@example.com";
+        const string secretName = "team-b private hook";
+        Guid subscriptionId;
+        await using (var scope = browser.Server.Scope())
+        {
+            var workspaces = scope.ServiceProvider.GetRequiredService<WorkspaceService>();
+            var users = scope.ServiceProvider.GetRequiredService<UserService>();
+            var admin = (await users.ListAsync()).Single(u => u.Email == ConsoleServer.AdminEmail);
+            var a = await workspaces.CreateAsync("team-a", "Team A", admin.Id);
+            var b = await workspaces.CreateAsync("team-b", "Team B", admin.Id);
+            await users.CreateAsync(email, ConsoleServer.AdminPassword, Roles.Member, a.Id, WorkspaceRole.Viewer, mustChangePassword: false);
+            subscriptionId = (await scope.ServiceProvider.GetRequiredService<Centrali.Console.Webhooks.Subscriptions.SubscriptionService>()
+                .CreateAsync(b.Id, new Centrali.Console.Webhooks.Subscriptions.SubscriptionInput { Name = secretName, Url = "https://example.com/hook", Events = ["record_created"] })).Id;
+        }
+        var page = await browser.NewPageAsync();
+        await ConsoleBrowser.LoginAsync(page, email);
+        await Expect(page.GetByTestId("current-workspace")).ToContainTextAsync("team-a");
+
+        await page.GotoAsync($"/webhooks/{subscriptionId}");
+        await ConsoleBrowser.WaitForInteractiveAsync(page);
+        await Expect(page.GetByTestId("current-workspace")).ToContainTextAsync("team-a");
+        await Expect(page.GetByText(secretName)).ToHaveCountAsync(0);
+        await page.GetByTestId("current-workspace").ClickAsync();
+        await Expect(page.GetByTestId("switch-team-a")).ToBeVisibleAsync();
+        await Expect(page.GetByTestId("switch-team-b")).ToHaveCountAsync(0);
+        await page.ShotAsync("access", "1-other-workspace-by-url");
+
+        // A viewer reads, but has no button that changes anything.
+        await page.GotoAsync("/collections");
+        await ConsoleBrowser.WaitForInteractiveAsync(page);
+        await Expect(page.GetByTestId("current-role")).ToHaveCountAsync(1);
+        await Expect(page.GetByTestId("new-collection")).ToHaveCountAsync(0);
+        await page.GotoAsync("/webhooks");
+        await ConsoleBrowser.WaitForInteractiveAsync(page);
+        await Expect(page.GetByTestId("new-subscription")).ToHaveCountAsync(0);
+        await page.ShotAsync("access", "2-viewer-webhooks");
     }
 
     [Fact]

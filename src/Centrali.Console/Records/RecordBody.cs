@@ -13,6 +13,12 @@ public sealed class RecordOptions
 /// <summary>Reads a JSON request body with a hard size cap, whatever Content-Length claims.</summary>
 public static class RecordBody
 {
+    /// <summary>
+    /// The deepest nesting a record may have (the record object itself is level 1). Every envelope around it — the event
+    /// body, the API's {"data": …}, the delivery log's view of an event — adds levels, and JSON readers stop at 64.
+    /// </summary>
+    public const int MaxDepth = 32;
+
     public static async Task<string> ReadAsync(HttpRequest request, int maxBytes, CancellationToken ct = default)
     {
         if (request.ContentLength > maxBytes) throw TooLarge(maxBytes);
@@ -34,7 +40,11 @@ public static class RecordBody
         try
         {
             // Duplicate keys are refused: which of the two a receiver keeps would be anyone's guess.
-            node = JsonNode.Parse(json, documentOptions: new JsonDocumentOptions { MaxDepth = 64, AllowDuplicateProperties = false });
+            node = JsonNode.Parse(json, documentOptions: new JsonDocumentOptions { MaxDepth = MaxDepth, AllowDuplicateProperties = false });
+        }
+        catch (JsonException e) when (e.Message.Contains("depth", StringComparison.OrdinalIgnoreCase))
+        {
+            throw ServiceException.Invalid(field, $"The data is nested more than {MaxDepth} levels deep; flatten it.");
         }
         catch (JsonException e)
         {

@@ -10,7 +10,13 @@ using Microsoft.Extensions.Options;
 namespace Centrali.Console.Records;
 
 /// <summary>A record as the API and the console show it; <see cref="Collection"/> is the collection's slug.</summary>
-public sealed record RecordView(Guid Id, string Collection, JsonElement Data, DateTime CreatedAt, DateTime UpdatedAt);
+public sealed record RecordView(Guid Id, string Collection, JsonElement Data, DateTime CreatedAt, DateTime UpdatedAt,
+    [property: System.Text.Json.Serialization.JsonIgnore] int Version = 1)
+{
+    /// <summary>The record's version as an HTTP entity tag: sent as ETag, expected back in If-Match.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public string ETag => $"\"{Version}\"";
+}
 
 public enum RecordSort { Created, Updated }
 
@@ -102,55 +108,90 @@ public sealed class RecordService(IDbContextFactory<AppDbContext> dbs, TimeProvi
     }
 
     /// <summary>PUT: the data becomes exactly <paramref name="json"/>.</summary>
-    public Task<RecordView> ReplaceAsync(Guid workspaceId, string workspaceSlug, string collectionSlug, Guid id, string json, CancellationToken ct = default)
+    /// <param name="ifMatch">The version the caller last read (If-Match): a newer one answers 412 instead of overwriting it.</param>
+    public Task<RecordView> ReplaceAsync(Guid workspaceId, string workspaceSlug, string collectionSlug, Guid id, string json, CancellationToken ct = default, int? ifMatch = null)
     {
         var replacement = RecordBody.ParseObject(json);
-        return ChangeAsync(workspaceId, workspaceSlug, collectionSlug, id, _ => replacement, ct);
+        return ChangeAsync(workspaceId, workspaceSlug, collectionSlug, id, _ => (JsonObject)replacement.DeepClone(), ifMatch, ct);
     }
 
     /// <summary>PATCH: an RFC 7396 merge patch; null removes a key, objects merge, anything else replaces.</summary>
-    public Task<RecordView> PatchAsync(Guid workspaceId, string workspaceSlug, string collectionSlug, Guid id, string json, CancellationToken ct = default)
+    public Task<RecordView> PatchAsync(Guid workspaceId, string workspaceSlug, string collectionSlug, Guid id, string json, CancellationToken ct = default, int? ifMatch = null)
     {
         var patch = RecordBody.ParseObject(json);
-        return ChangeAsync(workspaceId, workspaceSlug, collectionSlug, id, current => (JsonObject)MergePatch.Apply(current, patch)!, ct);
+        return ChangeAsync(workspaceId, workspaceSlug, collectionSlug, id, current => (JsonObject)MergePatch.Apply(current, patch)!, ifMatch, ct);
     }
 
-    public async Task<RecordView> DeleteAsync(Guid workspaceId, string workspaceSlug, string collectionSlug, Guid id, CancellationToken ct = default)
+    public async Task<RecordView> DeleteAsync(Guid workspaceId, string workspaceSlug, string collectionSlug, Guid id, CancellationToken ct = default, int? ifMatch = null)
     {
         await using var db = await dbs.CreateDbContextAsync(ct);
         var collection = await CollectionService.FindAsync(db, workspaceId, collectionSlug, ct);
         var record = await db.Records.FirstOrDefaultAsync(r => r.Id == id && r.CollectionId == collection.Id, ct)
             ?? throw ServiceException.NotFound("Record");
+        if (ifMatch is { } expected && record.Version != expected) throw Stale(record.Version);
         db.Records.Remove(record);
         // A delete's event carries the record as it was, so receivers can act on what disappeared.
         var e = await outbox.AddAsync(db, workspaceId, workspaceSlug, EventTypes.RecordDeleted, collectionSlug, record.Id, record.Data, ct);
-        await db.SaveChangesAsync(ct);
+        try { await db.SaveChangesAsync(ct); }
+        catch (DbUpdateConcurrencyException) when (ifMatch is not null) { throw Stale(null); }
+        catch (DbUpdateConcurrencyException) { throw ServiceException.Conflict("The record changed while it was being deleted; read it again and retry."); }
         outbox.Committed([e]);
         return View(record, collectionSlug);
     }
 
+    /// <summary>How often a change without If-Match is re-applied to a record that another writer changed meanwhile.</summary>
+    const int ChangeAttempts = 8;
+
+    /// <summary>
+    /// Read, change, write with the version as the check: if another writer got in between, the change is applied again
+    /// to what they wrote (so two concurrent merge patches both land), or — with If-Match — answered 412.
+    /// </summary>
     async Task<RecordView> ChangeAsync(Guid workspaceId, string workspaceSlug, string collectionSlug, Guid id,
-        Func<JsonObject, JsonObject> change, CancellationToken ct)
+        Func<JsonObject, JsonObject> change, int? ifMatch, CancellationToken ct)
     {
-        await using var db = await dbs.CreateDbContextAsync(ct);
-        var collection = await CollectionService.FindAsync(db, workspaceId, collectionSlug, ct);
-        var record = await db.Records.FirstOrDefaultAsync(r => r.Id == id && r.CollectionId == collection.Id, ct)
-            ?? throw ServiceException.NotFound("Record");
-        var current = (JsonObject)JsonNode.Parse(record.Data)!;
-        record.Data = Serialize(change(current));
-        record.UpdatedAt = time.GetUtcNow().UtcDateTime;
-        var e = await outbox.AddAsync(db, workspaceId, workspaceSlug, EventTypes.RecordUpdated, collectionSlug, record.Id, record.Data, ct);
-        await db.SaveChangesAsync(ct);
-        outbox.Committed([e]);
-        return View(record, collectionSlug);
+        for (var attempt = 1; ; attempt++)
+        {
+            await using var db = await dbs.CreateDbContextAsync(ct);
+            var collection = await CollectionService.FindAsync(db, workspaceId, collectionSlug, ct);
+            var record = await db.Records.FirstOrDefaultAsync(r => r.Id == id && r.CollectionId == collection.Id, ct)
+                ?? throw ServiceException.NotFound("Record");
+            if (ifMatch is { } expected && record.Version != expected) throw Stale(record.Version);
+            var current = (JsonObject)JsonNode.Parse(record.Data)!;
+            record.Data = Serialize(change(current));
+            record.UpdatedAt = time.GetUtcNow().UtcDateTime;
+            record.Version++;
+            var e = await outbox.AddAsync(db, workspaceId, workspaceSlug, EventTypes.RecordUpdated, collectionSlug, record.Id, record.Data, ct);
+            try
+            {
+                await db.SaveChangesAsync(ct);
+            }
+            catch (DbUpdateConcurrencyException) when (ifMatch is not null)
+            {
+                throw Stale(null);
+            }
+            catch (DbUpdateConcurrencyException) when (attempt < ChangeAttempts)
+            {
+                continue;
+            }
+            catch (DbUpdateConcurrencyException)
+            {
+                throw ServiceException.Conflict("The record is being changed by others right now; read it again and retry.");
+            }
+            outbox.Committed([e]);
+            return View(record, collectionSlug);
+        }
     }
+
+    static ServiceException Stale(int? current) => new(StatusCodes.Status412PreconditionFailed,
+        "The record has changed since you read it.",
+        new Dictionary<string, string[]> { ["If-Match"] = [current is { } v ? $"The record is now at version \"{v}\"; read it again and reapply your change." : "Read the record again and reapply your change."] });
 
     static string Serialize(JsonObject data) => data.ToJsonString();
 
     static RecordView View(Record r, string collectionSlug)
     {
         using var doc = JsonDocument.Parse(r.Data);
-        return new RecordView(r.Id, collectionSlug, doc.RootElement.Clone(), r.CreatedAt, r.UpdatedAt);
+        return new RecordView(r.Id, collectionSlug, doc.RootElement.Clone(), r.CreatedAt, r.UpdatedAt, r.Version);
     }
 }
 

@@ -22,31 +22,49 @@ public static class RecordsApi
             var json = await RecordBody.ReadAsync(http.Request, service.MaxBytes, ct);
             var created = await service.CreateAsync(http.WorkspaceId(), http.WorkspaceSlug(), slug, json, key, ct);
             if (created.Replay is { } replay) return new StoredAnswerResult(replay);
-            return TypedResults.Created($"{http.Request.Path.Value!.TrimEnd('/')}/{created.Value!.Id}", new One<RecordView>(created.Value));
+            http.Response.Headers.ETag = created.Value!.ETag;
+            return TypedResults.Created($"{http.Request.Path.Value!.TrimEnd('/')}/{created.Value.Id}", new One<RecordView>(created.Value));
         });
 
         records.MapGet("/{id}", async (HttpContext http, RecordService service, string slug, string id, CancellationToken ct) =>
-            TypedResults.Ok(new One<RecordView>(await service.GetAsync(http.WorkspaceId(), slug, RecordId(id), ct))));
+            Tagged(http, await service.GetAsync(http.WorkspaceId(), slug, RecordId(id), ct)));
 
+        // PUT, PATCH and DELETE take If-Match with the ETag of a read: a record changed since answers 412 instead of being overwritten.
         records.MapPut("/{id}", async (HttpContext http, RecordService service, string slug, string id, CancellationToken ct) =>
         {
             var json = await RecordBody.ReadAsync(http.Request, service.MaxBytes, ct);
-            return TypedResults.Ok(new One<RecordView>(await service.ReplaceAsync(http.WorkspaceId(), http.WorkspaceSlug(), slug, RecordId(id), json, ct)));
+            return Tagged(http, await service.ReplaceAsync(http.WorkspaceId(), http.WorkspaceSlug(), slug, RecordId(id), json, ct, IfMatch(http)));
         });
 
         records.MapPatch("/{id}", async (HttpContext http, RecordService service, string slug, string id, CancellationToken ct) =>
         {
             var json = await RecordBody.ReadAsync(http.Request, service.MaxBytes, ct);
-            return TypedResults.Ok(new One<RecordView>(await service.PatchAsync(http.WorkspaceId(), http.WorkspaceSlug(), slug, RecordId(id), json, ct)));
+            return Tagged(http, await service.PatchAsync(http.WorkspaceId(), http.WorkspaceSlug(), slug, RecordId(id), json, ct, IfMatch(http)));
         });
 
         records.MapDelete("/{id}", async (HttpContext http, RecordService service, string slug, string id, CancellationToken ct) =>
         {
-            await service.DeleteAsync(http.WorkspaceId(), http.WorkspaceSlug(), slug, RecordId(id), ct);
+            await service.DeleteAsync(http.WorkspaceId(), http.WorkspaceSlug(), slug, RecordId(id), ct, IfMatch(http));
             return TypedResults.NoContent();
         });
 
         return api;
+    }
+
+    static Ok<One<RecordView>> Tagged(HttpContext http, RecordView record)
+    {
+        http.Response.Headers.ETag = record.ETag;
+        return TypedResults.Ok(new One<RecordView>(record));
+    }
+
+    /// <summary>The version If-Match asks for ("3" or W/"3"); "*" or no header is none. Anything else matches no version (412).</summary>
+    static int? IfMatch(HttpContext http)
+    {
+        var header = http.Request.Headers.IfMatch.ToString().Trim();
+        if (header is "" or "*") return null;
+        var tag = header.StartsWith("W/", StringComparison.Ordinal) ? header[2..] : header;
+        return tag.Length > 2 && tag[0] == '"' && tag[^1] == '"' && int.TryParse(tag[1..^1], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var v)
+            ? v : -1;
     }
 
     /// <summary>An id that is not a GUID names no record: 404, like any unknown id.</summary>

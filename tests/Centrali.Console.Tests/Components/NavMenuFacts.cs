@@ -1,5 +1,6 @@
 using Bunit;
 using Centrali.Console.Components.Layout;
+using Centrali.Console.Workspaces;
 using MudBlazor.Services;
 
 namespace Centrali.Console.Tests.Components;
@@ -21,7 +22,7 @@ public sealed class NavMenuFacts : BunitContext
         AddAuthorization().SetAuthorized("admin@example.com").SetRoles("Admin");
         var menu = Render<NavMenu>();
 
-        Assert.Equal(["Dashboard", "Collections", "Webhooks", "Deliveries", "API tokens", "Users", "Workspaces", "Hangfire"], Links(menu));
+        Assert.Equal(["Dashboard", "Collections", "Webhooks", "Deliveries", "API tokens", "Members", "Users", "Workspaces", "Hangfire"], Links(menu));
         Assert.Contains("Settings", menu.Find(".mud-nav-group").TextContent);
         Assert.Equal("/hangfire", menu.Find("a[href='/hangfire']").GetAttribute("href"));
     }
@@ -32,7 +33,7 @@ public sealed class NavMenuFacts : BunitContext
         AddAuthorization().SetAuthorized("member@example.com").SetRoles("Member");
         var menu = Render<NavMenu>();
 
-        Assert.Equal(["Dashboard", "Collections", "Webhooks", "Deliveries", "API tokens"], Links(menu));
+        Assert.Equal(["Dashboard", "Collections", "Webhooks", "Deliveries", "API tokens", "Members"], Links(menu));
         Assert.Empty(menu.FindAll("a[href='/settings/users'], a[href='/settings/workspaces'], a[href='/hangfire']"));
     }
 
@@ -43,6 +44,20 @@ public sealed class NavMenuFacts : BunitContext
         var menu = Render<NavMenu>();
 
         var hrefs = menu.FindAll("a.mud-nav-link").Select(a => a.GetAttribute("href") ?? "").ToArray();
-        Assert.Equal(["/", "/collections", "/webhooks", "/deliveries", "/settings/tokens", "/settings/users", "/settings/workspaces", "/hangfire"], hrefs);
+        Assert.Equal(["/", "/collections", "/webhooks", "/deliveries", "/settings/tokens", "/settings/members", "/settings/users", "/settings/workspaces", "/hangfire"], hrefs);
+    }
+
+    [Theory]
+    [InlineData(WorkspaceRole.Owner, true)]
+    [InlineData(WorkspaceRole.Developer, false)]
+    [InlineData(WorkspaceRole.Viewer, false)]
+    public void TheAuditLog_IsInTheMenuForOwnersOnly(string role, bool shown)
+    {
+        AddAuthorization().SetAuthorized("someone@example.com").SetRoles("Member");
+        var workspace = new Workspace { Slug = "default", Name = "default" };
+        Services.AddCascadingValue(_ => new WorkspaceAccess(workspace, role, "user-id", IsAdmin: false));
+        var menu = Render<NavMenu>();
+
+        Assert.Equal(shown, menu.FindAll("a[href='/settings/audit']").Count == 1);
     }
 }

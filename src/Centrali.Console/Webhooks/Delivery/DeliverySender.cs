@@ -37,6 +37,9 @@ public sealed class DeliverySender(IHttpClientFactory clients, IOptions<WebhookO
                     ConnectTimeout = o.Timeout,
                     // DNS can change after subscribe: check the address actually connected to.
                     ConnectCallback = o.AllowPrivateNetworks == true ? null : GuardedConnectAsync,
+                    // HTTP(S)_PROXY/ALL_PROXY would move the connect (and so the address check) to the proxy: only an explicit Webhooks:Proxy is used.
+                    UseProxy = o.Proxy is not null,
+                    Proxy = o.Proxy is { } proxy ? new WebProxy(proxy) : null,
                 };
             })
             .SetHandlerLifetime(Timeout.InfiniteTimeSpan);

@@ -14,6 +14,12 @@ public sealed class WebhookOptions
     /// <summary>Attempts in flight at once in this process.</summary>
     public int Concurrency { get; set; } = 64;
     public bool? AllowPrivateNetworks { get; set; }
+    /// <summary>
+    /// Webhooks:Proxy — an outbound HTTP proxy for deliveries (e.g. http://proxy:3128). Unset, deliveries ignore HTTP(S)_PROXY and
+    /// ALL_PROXY and connect directly, so the private-network check sees the real address. A proxy does its own connecting:
+    /// it must then be the one refusing private addresses.
+    /// </summary>
+    public Uri? Proxy { get; set; }
     public CircuitBreakerOptions CircuitBreaker { get; set; } = new();
 
     public int MaxAttempts => RetryDelays.Length + 1;

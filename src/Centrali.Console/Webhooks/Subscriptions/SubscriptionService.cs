@@ -71,6 +71,9 @@ public sealed partial class SubscriptionService(
     IDbContextFactory<AppDbContext> dbs, TimeProvider time, SubscriptionSecrets secrets, CircuitBreaker circuits, UrlGuard guard,
     Idempotency idempotency, IBackgroundJobClient jobs, RecordService records, AuditLog audit)
 {
+    /// <summary>The most items events or recordSlugs may list: more is a mistake or an attack, and each one costs every delivery.</summary>
+    public const int MaxListItems = 100;
+
     public static readonly string[] Algorithms = ["sha256", "sha1", "sha512"];
     public static readonly string[] Encodings = ["base64", "hex"];
     public const string DefaultSignatureHeader = "X-Signature";
@@ -349,29 +352,35 @@ public sealed partial class SubscriptionService(
         }
 
         List<string>? events = null;
-        if (input.Events is not null)
+        if (input.Events is { Count: > MaxListItems })
+            Error("events", $"events has {input.Events.Count} items; at most {MaxListItems}.");
+        else if (input.Events is not null)
         {
-            events = [];
+            var seen = new HashSet<string>();
             foreach (var raw in input.Events)
             {
                 // The dotted spelling (record.created) is the SDK's; we store the underscored one.
                 var type = raw?.Trim().Replace('.', '_');
                 if (type is null || !EventTypes.Subscribable.Contains(type)) Error("events", $"'{raw}' is not an event type; use {string.Join(", ", EventTypes.Subscribable)}.");
-                else if (!events.Contains(type)) events.Add(type);
+                else seen.Add(type);
             }
             if (input.Events.Count == 0) Error("events", $"Choose at least one event: {string.Join(", ", EventTypes.Subscribable)}.");
-            events = [.. EventTypes.Subscribable.Where(events.Contains)];
+            events = [.. EventTypes.Subscribable.Where(seen.Contains)];
         }
 
         List<string>? slugs = null;
-        if (input.RecordSlugs is not null)
+        if (input.RecordSlugs is { Count: > MaxListItems })
+            Error("recordSlugs", $"recordSlugs has {input.RecordSlugs.Count} items; at most {MaxListItems}.");
+        else if (input.RecordSlugs is not null)
         {
+            // A set for the duplicates (linear, not quadratic), a list for the order the user gave.
             slugs = [];
+            var seen = new HashSet<string>(StringComparer.Ordinal);
             foreach (var raw in input.RecordSlugs)
             {
                 var slug = raw?.Trim();
                 if (!Slugs.IsValid(slug)) Error("recordSlugs", $"'{raw}' is not a valid collection slug: {Slugs.Rule}.");
-                else if (!slugs.Contains(slug!)) slugs.Add(slug!);
+                else if (seen.Add(slug!)) slugs.Add(slug!);
             }
         }
 

@@ -67,6 +67,10 @@ public sealed class UrlGuard(bool allowPrivateNetworks)
                 10 => "private",
                 172 when (b[1] & 0xF0) == 16 => "private",
                 192 when b[1] == 168 => "private",
+                // IETF protocol assignments (192.0.0.0/24): NAT64 discovery, DS-Lite and other special-purpose hosts.
+                192 when b[1] == 0 && b[2] == 0 => "special-purpose (IETF protocol assignments)",
+                // Benchmarking (198.18.0.0/15): often routed to lab or internal gear.
+                198 when (b[1] & 0xFE) == 18 => "benchmarking (special-purpose)",
                 169 when b[1] == 254 => "link-local (cloud metadata)",
                 // Shared address space: carrier NAT, and where some clouds put their metadata service.
                 100 when (b[1] & 0xC0) == 64 => "shared (carrier NAT)",
@@ -85,6 +89,10 @@ public sealed class UrlGuard(bool allowPrivateNetworks)
         if (b.AsSpan(0, 12).IndexOfAnyExcept((byte)0) < 0) return Classify(new IPAddress(b.AsSpan(12, 4)));
         if (b is [0x00, 0x64, 0xFF, 0x9B, 0, 0, 0, 0, 0, 0, 0, 0, ..]) return Classify(new IPAddress(b.AsSpan(12, 4)));
         if (b is [0x20, 0x02, ..]) return Classify(new IPAddress(b.AsSpan(2, 4)));
+        // Local-use NAT64 (64:ff9b:1::/48) translates to whatever IPv4 the operator's network chooses, private ones included.
+        if (b is [0x00, 0x64, 0xFF, 0x9B, 0x00, 0x01, ..]) return "NAT64 (local use)";
+        // Teredo (2001::/32) tunnels to an IPv4 address hidden (inverted) in the last four bytes: refuse the tunnel outright.
+        if (b is [0x20, 0x01, 0x00, 0x00, ..]) return "Teredo tunnel";
         return null;
     }
 
