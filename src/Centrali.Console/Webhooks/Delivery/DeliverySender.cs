@@ -37,6 +37,8 @@ public sealed class DeliverySender(IHttpClientFactory clients, IOptions<WebhookO
                     ConnectTimeout = o.Timeout,
                     // DNS can change after subscribe: check the address actually connected to.
                     ConnectCallback = o.AllowPrivateNetworks == true ? null : GuardedConnectAsync,
+                    // Receivers get exactly the documented headers: no traceparent from our own tracing.
+                    ActivityHeadersPropagator = System.Diagnostics.DistributedContextPropagator.CreateNoOutputPropagator(),
                 };
             })
             .SetHandlerLifetime(Timeout.InfiniteTimeSpan);
