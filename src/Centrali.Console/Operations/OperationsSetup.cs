@@ -76,6 +76,7 @@ public static class OperationsSetup
             .WithTitle("Centrali Console API")
             .WithOpenApiRoutePattern("/openapi/{documentName}.json")
             .AddPreferredSecuritySchemes("Bearer")
+            .ExpandAllTags()
             .DisableTelemetry()
             .DisableDefaultFonts());
         return app;

@@ -103,7 +103,7 @@ public sealed class DeliverySender(IHttpClientFactory clients, IOptions<WebhookO
         SendResult Failed(string error) => new(started.UtcDateTime, Elapsed(stopwatch), null, error, null, null, requestHeaders, null);
     }
 
-    /// <summary>The headers of API.md "The wire"; values are signatures, never the secret.</summary>
+    /// <summary>The documented headers a receiver gets; values are signatures, never the secret.</summary>
     public static List<KeyValuePair<string, string>> Headers(SendRequest r, long timestamp)
     {
         var messageId = r.EventId.ToString();
