@@ -13,7 +13,8 @@ namespace Centrali.Console.Operations;
 public sealed record Backlog(long Due, TimeSpan OldestDueAge, long WaitingOnOpenCircuit, long OpenCircuits, DateTime At);
 
 /// <summary>How big the database is and how far back the delivery log goes.</summary>
-public sealed record StorageFigures(long DatabaseBytes, DateTime? OldestDelivery, long Deliveries);
+/// <param name="FreeBytes">SQLite: pages freed by deletes, reused before the file grows again.</param>
+public sealed record StorageFigures(long DatabaseBytes, long FreeBytes, DateTime? OldestDelivery, long Deliveries);
 
 /// <summary>Hangfire's own counts: jobs enqueued (waiting for a worker), processing and failed.</summary>
 public sealed record JobFigures(long Enqueued, long Processing, long Scheduled, long Failed, long Servers);
@@ -112,11 +113,15 @@ public sealed class OperationsFigures : IDisposable
     public async Task<StorageFigures> StorageAsync(CancellationToken ct = default)
     {
         await using var db = await dbs.CreateDbContextAsync(ct);
-        var bytes = db.Database.IsSqlite()
+        var sqlite = db.Database.IsSqlite();
+        var bytes = sqlite
             ? await db.Database.SqlQueryRaw<long>("SELECT page_count * page_size AS \"Value\" FROM pragma_page_count(), pragma_page_size()").SingleAsync(ct)
             : await db.Database.SqlQueryRaw<long>("SELECT pg_database_size(current_database()) AS \"Value\"").SingleAsync(ct);
+        var free = sqlite
+            ? await db.Database.SqlQueryRaw<long>("SELECT freelist_count * page_size AS \"Value\" FROM pragma_freelist_count(), pragma_page_size()").SingleAsync(ct)
+            : 0;
         var deliveries = db.Deliveries.AsNoTracking();
-        return new StorageFigures(bytes, await deliveries.MinAsync(d => (DateTime?)d.CreatedAt, ct), await deliveries.LongCountAsync(ct));
+        return new StorageFigures(bytes, free, await deliveries.MinAsync(d => (DateTime?)d.CreatedAt, ct), await deliveries.LongCountAsync(ct));
     }
 
     /// <summary>Hangfire's statistics, at most a few seconds old.</summary>

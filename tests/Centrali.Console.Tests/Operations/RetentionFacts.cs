@@ -115,6 +115,7 @@ public sealed class RetentionFacts(ITestOutputHelper output)
             await db.SaveChangesAsync();
         }
 
+        var before = await app.Service<OperationsFigures>().StorageAsync();
         var purge = Task.Run(async () =>
         {
             await using var scope = app.Scope();
@@ -125,7 +126,9 @@ public sealed class RetentionFacts(ITestOutputHelper output)
         while (!purge.IsCompleted || statuses.Count < 20)
             statuses.Add((await api.PostRawAsync($"{RecordApi.Base}/collections/orders/records", """{"total":1}""")).StatusCode);
         var result = await purge;
-        output.WriteLine($"{result}; {statuses.Count} creates meanwhile");
+        var after = await app.Service<OperationsFigures>().StorageAsync();
+        output.WriteLine($"{result}; {statuses.Count} creates meanwhile; database {before.DatabaseBytes / 1024} KB with {before.Deliveries} deliveries before, {after.DatabaseBytes / 1024} KB ({after.FreeBytes / 1024} KB free for reuse) with {after.Deliveries} after");
+        Assert.True(after.FreeBytes > 0, "the purge freed no pages");
 
         Assert.Equal(oldDeliveries, result.Deliveries);
         Assert.Equal(oldDeliveries * 3, result.Attempts);
