@@ -20,7 +20,7 @@ public static class Features
     public static IServiceCollection AddFeatures(this IServiceCollection services, IConfiguration config, IWebHostEnvironment env)
     {
         services.AddSingleton(TimeProvider.System);
-        services.AddOpenApi();
+        services.AddApiDocs();
         services.AddHttpContextAccessor();
         services.AddScoped<AuditLog>();
         services.AddHostedService<AuditRetention>();
@@ -28,7 +28,8 @@ public static class Features
         services.AddScoped<MembershipService>();
         services.AddScoped<CurrentWorkspace>();
         // Keys live in the database: a restarted or moved container with the same database still decrypts secrets.
-        services.AddDataProtection().PersistKeysToDbContext<AppDbContext>().SetApplicationName("Centrali.Console");
+        services.AddDataProtection().PersistKeysToDbContext<AppDbContext>().SetApplicationName("Centrali.Console")
+            .ProtectKeysWithConfiguredCertificate(config);
         services.AddDeliveries(config, env);
         services.AddRealtime(config);
         services.Configure<RecordOptions>(config.GetSection("Records"));
@@ -46,7 +47,9 @@ public static class Features
     {
         var api = app.MapWorkspaceApi();
         api.MapGet("/whoami", (HttpContext http) => TypedResults.Ok(new One<WhoAmI>(new WhoAmI(
-            http.WorkspaceSlug(), http.User.FindFirst(ApiTokenAuthentication.TokenHintClaim)!.Value, http.WorkspaceRoleOf(), http.TokenScopeOf()))));
+            http.WorkspaceSlug(), http.User.FindFirst(ApiTokenAuthentication.TokenHintClaim)!.Value, http.WorkspaceRoleOf(), http.TokenScopeOf()))))
+            .Doc("Check a token", "The workspace the token belongs to, the token's hint, its owner's role in the workspace and the token's scope: the cheapest call that proves a token works.",
+                response: """{"data":{"workspace":"default","tokenHint":"cct_…x7Qa","role":"owner","scope":"write"}}""");
         api.MapTokensApi();
         api.MapMembersApi();
         api.MapAuditApi();

@@ -4,20 +4,24 @@ using Centrali.Console.Auth;
 using Centrali.Console.Components;
 using Centrali.Console.Data;
 using Centrali.Console.Jobs;
+using Centrali.Console.Operations;
 
 var builder = WebApplication.CreateBuilder(args);
 
 builder.Services.AddConsoleUi();
 builder.Services.AddDatabase(builder.Configuration);
 builder.Services.AddConsoleAuth(builder.Configuration);
+builder.Services.AddWebSecurity(builder.Configuration);
 builder.Services.AddApiProblems();
 builder.Services.AddJobs(builder.Configuration);
 builder.Services.AddFeatures(builder.Configuration, builder.Environment);
+builder.Services.AddOperations(builder.Configuration);
 
 var app = builder.Build();
 
 await app.PrepareDatabaseAsync();
 
+app.UseWebSecurity();
 app.UseExceptionHandler();
 app.UseStatusCodePages();
 app.UseAuthentication();
@@ -25,13 +29,14 @@ app.UseForcedPasswordChange();
 app.UseAuthorization();
 app.UseAntiforgery();
 app.MapJobsDashboard();
+app.MapOperations();
 
 app.MapStaticAssets();
 app.MapHealth();
 app.MapOpenApi();
 app.MapAccountEndpoints();
 app.MapFeatureApis();
-app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
+app.MapRazorComponents<App>().AddInteractiveServerRenderMode(o => o.ContentSecurityFrameAncestorsPolicy = WebSecurity.FrameAncestors["frame-ancestors ".Length..]);
 
 app.Run();
 

@@ -2,7 +2,7 @@ namespace Centrali.Console.Audit;
 
 public sealed class AuditOptions
 {
-    /// <summary>Retention:Audit — how long audit entries are kept (default 90 days).</summary>
+    /// <summary>Retention:Audit — how long audit entries are kept (default 90 days); zero keeps everything.</summary>
     public TimeSpan Keep { get; set; } = TimeSpan.FromDays(90);
 }
 
@@ -12,6 +12,7 @@ internal sealed class AuditRetention(IServiceScopeFactory scopes, IConfiguration
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var keep = config.GetValue<TimeSpan?>("Retention:Audit") ?? new AuditOptions().Keep;
+        if (keep <= TimeSpan.Zero) return;
         using var timer = new PeriodicTimer(TimeSpan.FromHours(1), time);
         do
         {

@@ -12,19 +12,23 @@ public static class TokensApi
         var tokens = api.MapGroup("/tokens").WithTags("Tokens").RequireWorkspaceRole(WorkspaceRole.Developer);
 
         tokens.MapGet("", async (HttpContext http, TokenService service, CancellationToken ct) =>
-            TypedResults.Ok(new Page<TokenView>(await service.ListAsync(http.WorkspaceId(), http.TokenOwnerId(), http.WorkspaceRoleOf(), ct), null)));
+            TypedResults.Ok(new Page<TokenView>(await service.ListAsync(http.WorkspaceId(), http.TokenOwnerId(), http.WorkspaceRoleOf(), ct), null)))
+            .Doc("List tokens", "Owners see every token of the workspace, developers the ones they made. Values are never shown, only each token's hint.",
+                response: """{"data":[{"id":"0193a1b2-7c3d-7e4f-8a9b-0c1d2e3f4a5b","name":"CI","hint":"cct_…x7Qa","scope":"read","owner":"dev@example.com","createdAt":"2026-12-01T09:40:00Z","expiresAt":"2027-03-01T00:00:00Z","lastUsedAt":null,"revokedAt":null}],"nextCursor":null}""");
 
         tokens.MapPost("", async Task<Created<One<CreatedTokenView>>> (HttpContext http, TokenService service, TokenInput body, CancellationToken ct) =>
         {
             var created = await service.CreateAsync(http.WorkspaceId(), http.TokenOwnerId(), body, ct);
             return TypedResults.Created($"{http.Request.Path.Value!.TrimEnd('/')}/{created.Token.Id}", new One<CreatedTokenView>(CreatedTokenView.From(created)));
-        });
+        }).Doc("Create a token", "A token for this workspace, owned by the user who owns the calling token: `scope` `write` (default) or `read`, optional `expiresAt`. The value is answered this once and stored only as a hash.",
+            errors: [400], request: """{"name":"CI","scope":"read","expiresAt":"2027-03-01T00:00:00Z"}""",
+            response: """{"data":{"id":"0193a1b2-7c3d-7e4f-8a9b-0c1d2e3f4a5b","name":"CI","hint":"cct_…x7Qa","scope":"read","owner":"dev@example.com","createdAt":"2026-12-01T09:40:00Z","expiresAt":"2027-03-01T00:00:00Z","value":"cct_Zk3…x7Qa"}}""");
 
         tokens.MapDelete("/{id:guid}", async Task<NoContent> (HttpContext http, TokenService service, Guid id, CancellationToken ct) =>
         {
             await service.RevokeAsync(http.WorkspaceId(), id, http.TokenOwnerId(), http.WorkspaceRoleOf(), ct);
             return TypedResults.NoContent();
-        });
+        }).Doc("Revoke a token", "The token answers 401 from the next request on, and a delivery hub connection using it is closed within seconds. Developers revoke their own tokens, owners any.");
 
         return api;
     }

@@ -42,7 +42,7 @@ public static class RecordBody
             // Duplicate keys are refused: which of the two a receiver keeps would be anyone's guess.
             node = JsonNode.Parse(json, documentOptions: new JsonDocumentOptions { MaxDepth = MaxDepth, AllowDuplicateProperties = false });
         }
-        catch (JsonException e) when (e.Message.Contains("depth", StringComparison.OrdinalIgnoreCase))
+        catch (JsonException e) when (e.Message.Contains("maximum configured depth", StringComparison.OrdinalIgnoreCase))
         {
             throw ServiceException.Invalid(field, $"The data is nested more than {MaxDepth} levels deep; flatten it.");
         }

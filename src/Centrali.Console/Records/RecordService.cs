@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using Centrali.Console.Api;
 using Centrali.Console.Collections;
 using Centrali.Console.Data;
+using Centrali.Console.Operations;
 using Centrali.Console.Webhooks.Delivery;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
@@ -26,7 +27,7 @@ public sealed record RecordQuery(int Skip, int Take, RecordSort Sort = RecordSor
 public sealed record RecordTablePage(List<RecordView> Items, int Total);
 
 /// <summary>Creates, changes and deletes records; every committed change writes its event in the same transaction.</summary>
-public sealed class RecordService(IDbContextFactory<AppDbContext> dbs, TimeProvider time, EventOutbox outbox, Idempotency idempotency, IOptions<RecordOptions> options)
+public sealed class RecordService(IDbContextFactory<AppDbContext> dbs, TimeProvider time, EventOutbox outbox, Idempotency idempotency, IOptions<RecordOptions> options, Telemetry telemetry)
 {
     public int MaxBytes => options.Value.MaxBytes;
 
@@ -104,6 +105,7 @@ public sealed class RecordService(IDbContextFactory<AppDbContext> dbs, TimeProvi
             return new(null, await idempotency.FindAsync(fresh, workspaceId, key, ct));
         }
         outbox.Committed([e]);
+        telemetry.RecordWritten("create");
         return new(view, null);
     }
 
@@ -136,6 +138,7 @@ public sealed class RecordService(IDbContextFactory<AppDbContext> dbs, TimeProvi
         catch (DbUpdateConcurrencyException) when (ifMatch is not null) { throw Stale(null); }
         catch (DbUpdateConcurrencyException) { throw ServiceException.Conflict("The record changed while it was being deleted; read it again and retry."); }
         outbox.Committed([e]);
+        telemetry.RecordWritten("delete");
         return View(record, collectionSlug);
     }
 
@@ -178,6 +181,7 @@ public sealed class RecordService(IDbContextFactory<AppDbContext> dbs, TimeProvi
                 throw ServiceException.Conflict("The record is being changed by others right now; read it again and retry.");
             }
             outbox.Committed([e]);
+            telemetry.RecordWritten("update");
             return View(record, collectionSlug);
         }
     }

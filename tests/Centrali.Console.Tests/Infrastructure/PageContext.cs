@@ -29,6 +29,8 @@ public static class PageContext
         ui.Services.AddSingleton(scope.ServiceProvider.GetRequiredService<RecordService>());
         ui.Services.AddSingleton(app.Service<DeliveryNotifier>());
         ui.Services.AddSingleton(app.Service<CircuitBreaker>());
+        ui.Services.AddSingleton(app.Service<Centrali.Console.Operations.OperationsFigures>());
+        ui.Services.AddSingleton(app.Service<Microsoft.Extensions.Options.IOptions<Centrali.Console.Operations.RetentionOptions>>());
         var access = new WorkspaceAccess(workspace, role, await app.AdminIdAsync(), IsAdmin: true);
         ui.Services.AddCascadingValue(_ => access);
         return (ui, workspace);

@@ -40,6 +40,8 @@ public sealed class DeliverySender(IHttpClientFactory clients, IOptions<WebhookO
                     // HTTP(S)_PROXY/ALL_PROXY would move the connect (and so the address check) to the proxy: only an explicit Webhooks:Proxy is used.
                     UseProxy = o.Proxy is not null,
                     Proxy = o.Proxy is { } proxy ? new WebProxy(proxy) : null,
+                    // Receivers get exactly the documented headers: no traceparent from our own tracing.
+                    ActivityHeadersPropagator = System.Diagnostics.DistributedContextPropagator.CreateNoOutputPropagator(),
                 };
             })
             .SetHandlerLifetime(Timeout.InfiniteTimeSpan);
@@ -104,7 +106,7 @@ public sealed class DeliverySender(IHttpClientFactory clients, IOptions<WebhookO
         SendResult Failed(string error) => new(started.UtcDateTime, Elapsed(stopwatch), null, error, null, null, requestHeaders, null);
     }
 
-    /// <summary>The headers of API.md "The wire"; values are signatures, never the secret.</summary>
+    /// <summary>The documented headers a receiver gets; values are signatures, never the secret.</summary>
     public static List<KeyValuePair<string, string>> Headers(SendRequest r, long timestamp)
     {
         var messageId = r.EventId.ToString();

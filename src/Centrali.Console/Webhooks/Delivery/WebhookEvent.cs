@@ -10,6 +10,8 @@ public sealed class WebhookEvent
     public Guid? RecordId { get; set; }
     public required byte[] Body { get; set; }
     public DateTime CreatedAt { get; set; }
+    /// <summary>The W3C trace id of the write that made the event, while tracing is on: each attempt's span links to it.</summary>
+    public string? TraceParent { get; set; }
 }
 
 public static class EventTypes
@@ -28,5 +30,6 @@ internal sealed class WebhookEventConfiguration : Microsoft.EntityFrameworkCore.
     {
         Microsoft.EntityFrameworkCore.RelationalEntityTypeBuilderExtensions.ToTable(b, "Events");
         b.HasIndex(x => new { x.WorkspaceId, x.Id });
+        b.Property(x => x.TraceParent).HasMaxLength(64);
     }
 }
