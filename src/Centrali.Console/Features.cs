@@ -3,6 +3,7 @@ using Centrali.Console.Audit;
 using Centrali.Console.Auth;
 using Centrali.Console.Collections;
 using Centrali.Console.Data;
+using Centrali.Console.Operations.Alerts;
 using Centrali.Console.Realtime;
 using Centrali.Console.Records;
 using Centrali.Console.Webhooks.Delivery;
@@ -57,6 +58,7 @@ public static class Features
         api.MapCollectionsApi();
         api.MapRecordsApi();
         api.MapDeliveriesApi();
+        api.MapSettingsApi();
         app.MapRealtime();
         return app;
     }

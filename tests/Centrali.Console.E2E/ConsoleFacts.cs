@@ -124,10 +124,11 @@ public sealed class ConsoleFacts(ConsoleBrowser browser)
         // A viewer reads, but has no button that changes anything.
         await page.GotoAsync("/collections");
         await ConsoleBrowser.WaitForInteractiveAsync(page);
-        await Expect(page.GetByTestId("current-role")).ToHaveCountAsync(1);
+        await Expect(page.Locator("h4", new() { HasText = "Collections" })).ToBeVisibleAsync();
         await Expect(page.GetByTestId("new-collection")).ToHaveCountAsync(0);
         await page.GotoAsync("/webhooks");
         await ConsoleBrowser.WaitForInteractiveAsync(page);
+        await Expect(page.Locator("h4", new() { HasText = "Webhooks" })).ToBeVisibleAsync();
         await Expect(page.GetByTestId("new-subscription")).ToHaveCountAsync(0);
         await page.ShotAsync("access", "2-viewer-webhooks");
     }

@@ -22,7 +22,7 @@ public sealed class NavMenuFacts : BunitContext
         AddAuthorization().SetAuthorized("admin@example.com").SetRoles("Admin");
         var menu = Render<NavMenu>();
 
-        Assert.Equal(["Dashboard", "Collections", "Webhooks", "Deliveries", "API tokens", "Members", "Users", "Workspaces", "API reference", "Hangfire"], Links(menu));
+        Assert.Equal(["Dashboard", "Collections", "Webhooks", "Deliveries", "API tokens", "Members", "Alerts", "Users", "Workspaces", "API reference", "Hangfire"], Links(menu));
         Assert.Contains("Settings", menu.Find(".mud-nav-group").TextContent);
         Assert.Equal("/hangfire", menu.Find("a[href='/hangfire']").GetAttribute("href"));
     }
@@ -33,7 +33,7 @@ public sealed class NavMenuFacts : BunitContext
         AddAuthorization().SetAuthorized("member@example.com").SetRoles("Member");
         var menu = Render<NavMenu>();
 
-        Assert.Equal(["Dashboard", "Collections", "Webhooks", "Deliveries", "API tokens", "Members", "API reference"], Links(menu));
+        Assert.Equal(["Dashboard", "Collections", "Webhooks", "Deliveries", "API tokens", "Members", "Alerts", "API reference"], Links(menu));
         Assert.Empty(menu.FindAll("a[href='/settings/users'], a[href='/settings/workspaces'], a[href='/hangfire']"));
     }
 
@@ -44,7 +44,7 @@ public sealed class NavMenuFacts : BunitContext
         var menu = Render<NavMenu>();
 
         var hrefs = menu.FindAll("a.mud-nav-link").Select(a => a.GetAttribute("href") ?? "").ToArray();
-        Assert.Equal(["/", "/collections", "/webhooks", "/deliveries", "/settings/tokens", "/settings/members", "/settings/users", "/settings/workspaces", "/api-docs", "/hangfire"], hrefs);
+        Assert.Equal(["/", "/collections", "/webhooks", "/deliveries", "/settings/tokens", "/settings/members", "/settings/alerts", "/settings/users", "/settings/workspaces", "/api-docs", "/hangfire"], hrefs);
     }
 
     [Theory]
