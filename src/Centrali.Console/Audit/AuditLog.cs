@@ -23,7 +23,6 @@ public static class AuditActions
     public const string LoginFailed = "login.failed";
     public const string PasswordChanged = "user.password_changed";
     public const string SignedOutEverywhere = "user.signed_out_everywhere";
-    public const string TwoFactorChanged = "user.two_factor_changed";
     public const string UserCreated = "user.created";
     public const string UserDeleted = "user.deleted";
     public const string WorkspaceCreated = "workspace.created";

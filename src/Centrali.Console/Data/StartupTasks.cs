@@ -74,7 +74,8 @@ public static class StartupTasks
         var password = config["Bootstrap:AdminPassword"];
         var generated = string.IsNullOrEmpty(password);
         if (generated)
-            password = "Cc-" + Convert.ToBase64String(RandomNumberGenerator.GetBytes(12)).Replace('+', 'x').Replace('/', 'y');
+            // Upper, lower and a digit whatever the random part holds: Identity's password rules must always pass.
+            password = "Cc-7" + Convert.ToBase64String(RandomNumberGenerator.GetBytes(12)).Replace('+', 'x').Replace('/', 'y');
 
         // A generated password has been in the log: the first login must replace it.
         await sp.GetRequiredService<UserService>().CreateAsync(email, password!, Roles.Admin, workspace.Id, WorkspaceRole.Owner, mustChangePassword: generated);
