@@ -95,11 +95,13 @@ public sealed class DeliveryStore(IDbContextFactory<AppDbContext> dbs, CircuitBr
         var now = time.GetUtcNow().UtcDateTime;
         var maxAttempts = options.Value.MaxAttempts;
         var rows = new List<(Delivery Delivery, Subscription Subscription, byte[] Body)>();
-        // Version-7 ids in event order, so the log reads like the changes happened.
-        foreach (var e in events.OrderBy(e => e.Id))
-            foreach (var s in Matching(active[e.WorkspaceId], e))
+        var matches = events.OrderBy(e => e.Id.ToString()).SelectMany(e => Matching(active[e.WorkspaceId], e).Select(s => (Event: e, Subscription: s))).ToList();
+        // Version-7 ids made in one millisecond are not ordered: sorted, so the log lists deliveries in event order (as the database compares them).
+        var ids = matches.Select(_ => Guid.CreateVersion7()).OrderBy(id => id.ToString()).ToList();
+        foreach (var ((e, s), id) in matches.Zip(ids))
                 rows.Add((new Delivery
                 {
+                    Id = id,
                     WorkspaceId = e.WorkspaceId, SubscriptionId = s.Id, EventId = e.Id, EventType = e.Type, RecordSlug = e.RecordSlug,
                     RecordId = e.RecordId, MaxAttempts = maxAttempts, NextAttemptAt = e.CreatedAt, CreatedAt = now,
                     LeaseUntil = rows.Count < room ? leaseUntil : null, LeaseId = rows.Count < room ? leaseId : null,
@@ -164,6 +166,8 @@ public sealed class DeliveryStore(IDbContextFactory<AppDbContext> dbs, CircuitBr
     {
         var now = time.GetUtcNow().UtcDateTime;
         await using var db = await dbs.CreateDbContextAsync(ct);
+        // Open for the whole claim: the reads after the lease's commit use the same connection.
+        await db.Database.OpenConnectionAsync(ct);
         var claimed = new List<Claimed>();
         await using (var tx = await db.Database.BeginTransactionAsync(ct))
         {
