@@ -59,9 +59,10 @@ public sealed class DeliveryStore(IDbContextFactory<AppDbContext> dbs, CircuitBr
     /// <summary>
     /// Writes the deliveries of up to <paramref name="maxEvents"/> events still waiting for fan-out, one per matching active
     /// subscription, and marks the events, in one transaction. Up to <paramref name="room"/> of the new deliveries are
-    /// leased to this dispatch and answered; the rest are left due for the next claim.
+    /// leased to this dispatch and answered; the rest are left due for the next claim. <paramref name="created"/> gets every
+    /// new delivery, for the live log.
     /// </summary>
-    public async Task<List<Claimed>> FanOutAsync(int maxEvents, int room, Guid leaseId, DateTime leaseUntil, CancellationToken ct)
+    public async Task<List<Claimed>> FanOutAsync(List<Delivery> created, int maxEvents, int room, Guid leaseId, DateTime leaseUntil, CancellationToken ct)
     {
         await using var db = await dbs.CreateDbContextAsync(ct);
         await using var tx = await db.Database.BeginTransactionAsync(ct);
@@ -111,6 +112,7 @@ public sealed class DeliveryStore(IDbContextFactory<AppDbContext> dbs, CircuitBr
             await InsertAsync(db, tx, rows.Skip(i).Take(RowsPerInsert).Select(r => r.Delivery).ToList(), ct);
         await tx.CommitAsync(ct);
 
+        created.AddRange(rows.Select(r => r.Delivery));
         return rows.Where(r => r.Delivery.LeaseId is not null).Select(r => new Claimed
         {
             Id = r.Delivery.Id, WorkspaceId = r.Delivery.WorkspaceId, SubscriptionId = r.Delivery.SubscriptionId, EventId = r.Delivery.EventId,

@@ -153,7 +153,9 @@ public sealed class DispatchJob(
         {
             var leaseId = Guid.CreateVersion7();
             var leaseUntil = job.time.GetUtcNow().UtcDateTime + Lease;
-            var batch = await job.store.FanOutAsync(room, room, leaseId, leaseUntil, stoppingToken);
+            var created = new List<Delivery>();
+            var batch = await job.store.FanOutAsync(created, room, room, leaseId, leaseUntil, stoppingToken);
+            foreach (var d in created) await job.notifier.PublishAsync(d.ToChange());
             if (batch.Count < room) batch.AddRange(await job.store.ClaimAsync(room - batch.Count, leaseId, leaseUntil, stoppingToken));
             if (batch.Count == 0) return 0;
             Interlocked.Add(ref inFlight, batch.Count);
