@@ -144,7 +144,7 @@ public sealed class DispatchFacts
         {
             var n = Interlocked.Increment(ref slowNow);
             InterlockedMax(ref slowMax, n);
-            await Task.Delay(2000);
+            await Task.Delay(3000);
             Interlocked.Decrement(ref slowNow);
             await http.Response.WriteAsync("ok");
         };
@@ -158,17 +158,27 @@ public sealed class DispatchFacts
         await app.SubscribeAsync(slow.Url, recordSlugs: "slow");
         await app.SubscribeAsync(failing.Url, recordSlugs: "failing");
         await app.SubscribeAsync(fast.Url, recordSlugs: "fast");
-        for (var i = 0; i < 12; i++) await app.RecordEventAsync("slow");
-        for (var i = 0; i < 10; i++) await app.RecordEventAsync("failing");
-        for (var i = 0; i < 100; i++) await app.RecordEventAsync("fast");
+        // All written in one transaction, so every receiver's deliveries are due at once.
+        await using (var scope = app.Scope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<AppDbContext>();
+            var outbox = scope.ServiceProvider.GetRequiredService<EventOutbox>();
+            var ws = await db.Workspaces.SingleAsync();
+            var events = new List<WebhookEvent>();
+            foreach (var (collection, count) in new[] { ("slow", 15), ("failing", 10), ("fast", 100) })
+                for (var i = 0; i < count; i++)
+                    events.Add(await outbox.AddAsync(db, ws.Id, ws.Slug, EventTypes.RecordCreated, collection, Guid.CreateVersion7(), "{}"));
+            await db.SaveChangesAsync();
+            outbox.Committed(events);
+        }
 
         var fastDone = await fast.WaitForAsync(100, TimeSpan.FromSeconds(20));
         Assert.Equal(100, fastDone.Count);
-        // The tarpit host (12 deliveries, 2 s each, 3 at a time) is still busy when every fast delivery has arrived.
-        Assert.True(slow.Requests.Count < 12, $"the slow host had {slow.Requests.Count} requests when the fast host had all 100");
+        // The tarpit host (15 deliveries, 3 s each, 3 at a time) is still busy when every fast delivery has arrived.
+        Assert.True(slow.Requests.Count < 15, $"the slow host had {slow.Requests.Count} requests when the fast host had all 100");
         Assert.True((await failing.WaitForAsync(10)).Count >= 10);
-        await slow.WaitForAsync(12, TimeSpan.FromSeconds(30));
-        Assert.Equal(12, slow.Requests.Count);
+        await slow.WaitForAsync(15, TimeSpan.FromSeconds(40));
+        Assert.Equal(15, slow.Requests.Count);
         Assert.Equal(3, slowMax);
     }
 
@@ -190,7 +200,7 @@ public sealed class DispatchFacts
             Assert.Equal(HttpStatusCode.Created, (await other.PostJsonAsync("/data/workspace/other/api/v1/collections/orders/records", new { n = i })).StatusCode);
         await app.WaitForDeliveriesAsync(d => d.Count(x => x.WaitingOnCircuit || x.AttemptCount > 0) == 3);
 
-        await app.SubscribeAsync(receiver.Url);
+        await app.SubscribeAsync(receiver.Url + "/hook");
         for (var i = 0; i < 3; i++) await app.RecordEventAsync();
         var mine = (await app.WaitForDeliveriesAsync(d => d.Count(x => x.Status == DeliveryStatus.Succeeded) == 3))
             .Where(d => d.Status == DeliveryStatus.Succeeded).ToList();
@@ -198,7 +208,7 @@ public sealed class DispatchFacts
 
         var breaker = app.Service<CircuitBreaker>();
         var workspaces = (await app.DeliveriesAsync()).Select(d => d.WorkspaceId).Distinct().ToList();
-        var states = await Task.WhenAll(workspaces.Select(w => breaker.StateAsync(w, receiver.Url)));
+        var states = await Task.WhenAll(workspaces.Select(w => breaker.StateAsync(w, receiver.Url + "/hook")));
         Assert.Contains(states, s => s.State == CircuitView.Open);
         Assert.Contains(states, s => s.State == CircuitView.Closed);
     }
