@@ -164,7 +164,8 @@ public sealed class DeliveryStore(IDbContextFactory<AppDbContext> dbs, CircuitBr
     /// Leases up to <paramref name="max"/> due pending deliveries (oldest due first) to this dispatch in one statement,
     /// then reads their bodies and subscriptions: three statements for the whole batch.
     /// </summary>
-    public async Task<List<Claimed>> ClaimAsync(int max, Guid leaseId, DateTime leaseUntil, CancellationToken ct)
+    /// <param name="skip">Subscriptions whose receiver host is at its limit in this process: their rows stay for later.</param>
+    public async Task<List<Claimed>> ClaimAsync(int max, IReadOnlyCollection<Guid> skip, Guid leaseId, DateTime leaseUntil, CancellationToken ct)
     {
         var now = time.GetUtcNow().UtcDateTime;
         await using var db = await dbs.CreateDbContextAsync(ct);
@@ -174,10 +175,11 @@ public sealed class DeliveryStore(IDbContextFactory<AppDbContext> dbs, CircuitBr
         await using (var tx = await db.Database.BeginTransactionAsync(ct))
         {
             await using var cmd = Command(db, tx);
+            var skipping = skip.Count == 0 ? "" : $""" AND "SubscriptionId" NOT IN ({sql.InList(cmd, skip, "skip")})""";
             cmd.CommandText = $"""
                 UPDATE "Deliveries" SET "LeaseUntil" = @lease, "LeaseId" = @leaseId WHERE "Id" IN (
                     SELECT "Id" FROM "Deliveries"
-                    WHERE "Status" = 'pending' AND "NextAttemptAt" <= @now AND ("LeaseUntil" IS NULL OR "LeaseUntil" < @now)
+                    WHERE "Status" = 'pending' AND "NextAttemptAt" <= @now AND ("LeaseUntil" IS NULL OR "LeaseUntil" < @now){skipping}
                     ORDER BY "NextAttemptAt" LIMIT @n{sql.SkipLocked})
                 RETURNING "Id", "WorkspaceId", "SubscriptionId", "EventId", "EventType", "AttemptCount", "MaxAttempts", "ReplayedFrom", "LastStatusCode"
                 """;

@@ -49,8 +49,8 @@ public sealed class DispatchJob(
     /// <summary>A run hands over to a new job after this, so each job's result says what a stretch of work did.</summary>
     static readonly TimeSpan MaxRun = TimeSpan.FromSeconds(30);
     static readonly TimeSpan LeaseMargin = TimeSpan.FromSeconds(5);
-    /// <summary>A delivery whose host has every slot taken is put back for this long instead of holding a claim.</summary>
-    static readonly TimeSpan HostBusyDelay = TimeSpan.FromSeconds(1);
+    /// <summary>A delivery whose attempt failed to run is put back for this long.</summary>
+    static readonly TimeSpan RetryRunDelay = TimeSpan.FromSeconds(1);
     const int MaxGroupCommit = 1000;
 
     // Our own retry schedule decides what happens next, never Hangfire's automatic retry.
@@ -84,7 +84,8 @@ public sealed class DispatchJob(
         int sent, succeeded, failed, ended, putBack, waitingOnCircuit, leaseLost;
 
         int Concurrency => Math.Max(1, o.Concurrency);
-        TimeSpan Lease => o.Timeout * 2 + LeaseMargin;
+        // Claimed, a delivery waits at most one round of its host's sends and one of the send slots, then sends: three timeouts.
+        TimeSpan Lease => o.Timeout * 3 + LeaseMargin;
 
         public async Task<string> ExecuteAsync()
         {
@@ -142,7 +143,7 @@ public sealed class DispatchJob(
             var parts = new List<string> { $"{sent} sent: {succeeded} succeeded, {failed} failed" };
             if (ended > 0) parts.Add($"{ended} ended without sending");
             if (waitingOnCircuit > 0) parts.Add($"{waitingOnCircuit} waiting on an open circuit");
-            if (putBack > 0) parts.Add($"{putBack} put back (host at its cap)");
+            if (putBack > 0) parts.Add($"{putBack} put back (host at its limit)");
             if (leaseLost > 0) parts.Add($"{leaseLost} not recorded (lease lost)");
             if (handOver) parts.Add("handed over to the next dispatch");
             else parts.Add(next is { } due ? $"next due {due:HH:mm:ss}" : "nothing else pending");
@@ -156,7 +157,8 @@ public sealed class DispatchJob(
             var created = new List<Delivery>();
             var batch = await job.store.FanOutAsync(created, room, room, leaseId, leaseUntil, stoppingToken);
             foreach (var d in created) await job.notifier.PublishAsync(d.ToChange());
-            if (batch.Count < room) batch.AddRange(await job.store.ClaimAsync(room - batch.Count, leaseId, leaseUntil, stoppingToken));
+            if (batch.Count < room)
+                batch.AddRange(await job.store.ClaimAsync(room - batch.Count, job.hosts.SaturatedSubscriptions(), leaseId, leaseUntil, stoppingToken));
             if (batch.Count == 0) return 0;
             Interlocked.Add(ref inFlight, batch.Count);
             await StartAsync(batch);
@@ -200,7 +202,7 @@ public sealed class DispatchJob(
             {
                 // Whatever went wrong, the delivery is put back rather than left leased and silent.
                 job.log.LogError(e, "Attempt of delivery {DeliveryId} failed to run.", c.Id);
-                outcome = new Outcome(c, DeliveryStatus.Pending, c.AttemptCount, job.time.GetUtcNow().UtcDateTime + HostBusyDelay,
+                outcome = new Outcome(c, DeliveryStatus.Pending, c.AttemptCount, job.time.GetUtcNow().UtcDateTime + RetryRunDelay,
                     c.LastStatusCode, null, null);
             }
             outcomes.Writer.TryWrite(outcome);
@@ -228,26 +230,34 @@ public sealed class DispatchJob(
             }
 
             var host = HostSlots.HostOf(subscription.Url);
-            if (!job.hosts.TryEnter(host))
-                return new Outcome(c, DeliveryStatus.Pending, c.AttemptCount, now + HostBusyDelay, c.LastStatusCode, null, null);
+            if (!job.hosts.TryReserve(host, subscription.Id))
+                return new Outcome(c, DeliveryStatus.Pending, c.AttemptCount, now, c.LastStatusCode, null, null);
             SendResult result;
             try
             {
-                await sendSlots.WaitAsync(CancellationToken.None);
+                await job.hosts.EnterAsync(host);
                 try
                 {
-                    result = await job.sender.SendAsync(new SendRequest(c.Id, c.EventId, c.EventType, subscription.Url, c.Body,
-                        new SignatureScheme(subscription.SignatureHeader, subscription.Algorithm, subscription.Encoding, subscription.SignaturePrefix),
-                        secret, previousSecret));
+                    await sendSlots.WaitAsync(CancellationToken.None);
+                    try
+                    {
+                        result = await job.sender.SendAsync(new SendRequest(c.Id, c.EventId, c.EventType, subscription.Url, c.Body,
+                            new SignatureScheme(subscription.SignatureHeader, subscription.Algorithm, subscription.Encoding, subscription.SignaturePrefix),
+                            secret, previousSecret));
+                    }
+                    finally
+                    {
+                        sendSlots.Release();
+                    }
                 }
                 finally
                 {
-                    sendSlots.Release();
+                    job.hosts.Exit(host);
                 }
             }
             finally
             {
-                job.hosts.Exit(host);
+                job.hosts.Release(host);
             }
             return Attempted(c, subscription, result, gate);
         }
