@@ -162,6 +162,27 @@ public sealed class DeliveryFacts
     }
 
     [Fact]
+    public async Task ResponseWithNulBytesAndInvalidUtf8_IsRecorded_AndTheDeliveryEnds()
+    {
+        await using var receiver = await Receiver.StartAsync();
+        receiver.Respond = (_, http) =>
+        {
+            http.Response.Headers["X-Odd"] = "a b";
+            return http.Response.Body.WriteAsync(new byte[] { (byte)'o', 0, (byte)'k', 0xC3, 0x28, 0xFF }).AsTask();
+        };
+        await using var app = new ConsoleApp();
+        await app.SubscribeAsync(receiver.Url);
+        await app.RecordEventAsync();
+
+        var delivery = (await app.WaitForDeliveriesAsync(d => d.Single().Status == DeliveryStatus.Succeeded)).Single();
+        var body = delivery.Attempts.Single().ResponseBody!;
+        Assert.StartsWith("o", body);
+        Assert.Contains("k", body);
+        await Task.Delay(500);
+        Assert.Single(receiver.Requests);
+    }
+
+    [Fact]
     public async Task TooManyRequests_WithRetryAfter_WaitsThatLongWithinTwiceTheDelay()
     {
         await using var receiver = await Receiver.StartAsync();

@@ -29,9 +29,14 @@ public sealed record CircuitResult(CircuitKey Key, bool Succeeded, bool Trial, b
 /// without spending attempts; then one trial attempt decides (success closes it and the waiting deliveries follow,
 /// failure opens it again). A replay, recover or test event goes through an open circuit at once as its trial.
 /// </summary>
-public sealed class CircuitBreaker(IDbContextFactory<AppDbContext> dbs, TimeProvider time, IOptions<WebhookOptions> options)
+public sealed class CircuitBreaker(IDbContextFactory<AppDbContext> dbs, TimeProvider time, IOptions<WebhookOptions> options, IConfiguration config)
 {
     static readonly TimeSpan TrialMargin = TimeSpan.FromSeconds(5);
+
+    // Embedded mode has one process, so it knows every circuit it has read and not changed since; on PostgreSQL another
+    // instance may change one at any time, so each batch reads them.
+    readonly bool single = !DatabaseSetup.IsPostgres(config);
+    readonly System.Collections.Concurrent.ConcurrentDictionary<CircuitKey, Circuit?> known = new();
 
     public async Task<CircuitView> StateAsync(Guid workspaceId, string url, CancellationToken ct = default)
     {
@@ -57,15 +62,29 @@ public sealed class CircuitBreaker(IDbContextFactory<AppDbContext> dbs, TimeProv
     }
 
     /// <summary>The circuits of a claimed batch, in one query.</summary>
-    public async Task<Dictionary<CircuitKey, Circuit>> ReadAsync(IReadOnlyCollection<CircuitKey> keys, CancellationToken ct)
+    public async Task<Dictionary<CircuitKey, Circuit?>> ReadAsync(IReadOnlyCollection<CircuitKey> keys, CancellationToken ct)
     {
-        if (keys.Count == 0) return [];
-        var workspaces = keys.Select(k => k.WorkspaceId).Distinct().ToList();
-        var urls = keys.Select(k => k.Url).Distinct().ToList();
+        var result = new Dictionary<CircuitKey, Circuit?>();
+        var unknown = new List<CircuitKey>();
+        foreach (var key in keys)
+            if (single && known.TryGetValue(key, out var c)) result[key] = c;
+            else unknown.Add(key);
+        if (unknown.Count == 0) return result;
+        var workspaces = unknown.Select(k => k.WorkspaceId).Distinct().ToList();
+        var urls = unknown.Select(k => k.Url).Distinct().ToList();
         await using var db = await dbs.CreateDbContextAsync(ct);
-        var rows = await db.Circuits.AsNoTracking().Where(c => workspaces.Contains(c.WorkspaceId) && urls.Contains(c.Url)).ToListAsync(ct);
-        return rows.Where(c => keys.Contains(new CircuitKey(c.WorkspaceId, c.Url))).ToDictionary(c => new CircuitKey(c.WorkspaceId, c.Url));
+        var rows = (await db.Circuits.AsNoTracking().Where(c => workspaces.Contains(c.WorkspaceId) && urls.Contains(c.Url)).ToListAsync(ct))
+            .ToDictionary(c => new CircuitKey(c.WorkspaceId, c.Url));
+        foreach (var key in unknown)
+        {
+            result[key] = rows.GetValueOrDefault(key);
+            if (single) known[key] = result[key];
+        }
+        return result;
     }
+
+    /// <summary>A circuit was written: read it again next time.</summary>
+    void Changed(CircuitKey key) => known.TryRemove(key, out _);
 
     /// <summary>
     /// The gate for one delivery, given its circuit as read for the batch. Half-open: exactly one attempt may test the
@@ -78,10 +97,12 @@ public sealed class CircuitBreaker(IDbContextFactory<AppDbContext> dbs, TimeProv
         if (operatorIntent) return new CircuitGate(true, true, null);
         if (openUntil > now) return new CircuitGate(false, false, openUntil);
         var trialUntil = now + options.Value.Timeout + TrialMargin;
+        Changed(key);
         await using var db = await dbs.CreateDbContextAsync(ct);
         var taken = await db.Circuits
             .Where(c => c.WorkspaceId == key.WorkspaceId && c.Url == key.Url && c.OpenUntil != null && (c.TrialUntil == null || c.TrialUntil < now))
             .ExecuteUpdateAsync(s => s.SetProperty(c => c.TrialUntil, trialUntil), ct);
+        Changed(key);
         return taken == 1 ? new CircuitGate(true, true, null) : new CircuitGate(false, false, circuit.TrialUntil is { } t && t > now ? t : trialUntil);
     }
 
@@ -89,8 +110,10 @@ public sealed class CircuitBreaker(IDbContextFactory<AppDbContext> dbs, TimeProv
     /// Records a group commit's attempts inside its transaction, one statement or two per circuit touched: the failures
     /// after the last success count on; a success resets the count, closes an open circuit and releases what waited on it.
     /// </summary>
-    public async Task RecordAsync(AppDbContext db, IReadOnlyList<CircuitResult> results, CancellationToken ct)
+    /// <returns>The circuits written: <see cref="Forget"/> them once the transaction has committed.</returns>
+    public async Task<List<CircuitKey>> RecordAsync(AppDbContext db, IReadOnlyList<CircuitResult> results, CancellationToken ct)
     {
+        var written = new List<CircuitKey>();
         var now = time.GetUtcNow().UtcDateTime;
         var o = options.Value.CircuitBreaker;
         var openUntil = now + o.BreakDuration;
@@ -100,10 +123,10 @@ public sealed class CircuitBreaker(IDbContextFactory<AppDbContext> dbs, TimeProv
             var list = group.ToList();
             var lastSuccess = list.FindLastIndex(r => r.Succeeded);
             var trailing = list.Count - 1 - lastSuccess;
+            if (lastSuccess >= 0 && trailing == 0 && list.All(r => r.Clean)) continue;
+            written.Add(group.Key);
             if (lastSuccess >= 0)
             {
-                // Nothing to reset on a circuit that had no failures and still has none.
-                if (trailing == 0 && list.All(r => r.Clean)) continue;
                 DateTime? open = trailing >= o.FailureThreshold ? openUntil : null;
                 var reopened = await db.Circuits.Where(c => c.WorkspaceId == workspaceId && c.Url == url && c.OpenUntil != null).AnyAsync(ct);
                 await db.Database.ExecuteSqlAsync($"""
@@ -133,6 +156,13 @@ public sealed class CircuitBreaker(IDbContextFactory<AppDbContext> dbs, TimeProv
                     .SetProperty(c => c.OpenUntil, openUntil)
                     .SetProperty(c => c.TrialUntil, (DateTime?)null), ct);
         }
+        return written;
+    }
+
+    /// <summary>Circuits written by a committed transaction: read them again next time.</summary>
+    public void Forget(IEnumerable<CircuitKey> keys)
+    {
+        foreach (var key in keys) Changed(key);
     }
 
     static CircuitView View(Circuit? c, DateTime now) =>

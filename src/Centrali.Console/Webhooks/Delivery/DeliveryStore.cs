@@ -25,6 +25,8 @@ public sealed class Claimed
     public byte[] Body { get; set; } = [];
     /// <summary>Null once the subscription was deleted.</summary>
     public Subscription? Subscription { get; set; }
+    /// <summary>Holds a place among its receiver host's claimed deliveries (<see cref="HostSlots"/>).</summary>
+    public bool Reserved { get; set; }
 
     /// <summary>A replay, a recover or a test event not yet attempted: a person asked for it now, so it passes an open circuit.</summary>
     public bool OperatorIntent => AttemptCount == 0 && (ReplayedFrom is not null || EventType == EventTypes.WebhookTest);
@@ -59,10 +61,11 @@ public sealed class DeliveryStore(IDbContextFactory<AppDbContext> dbs, CircuitBr
     /// <summary>
     /// Writes the deliveries of up to <paramref name="maxEvents"/> events still waiting for fan-out, one per matching active
     /// subscription, and marks the events, in one transaction. Up to <paramref name="room"/> of the new deliveries are
-    /// leased to this dispatch and answered; the rest are left due for the next claim. <paramref name="created"/> gets every
-    /// new delivery, for the live log.
+    /// leased to this dispatch and answered, those <paramref name="take"/> accepts (their receiver host has room); the rest
+    /// are left due for a later claim. <paramref name="created"/> gets every new delivery, for the live log.
     /// </summary>
-    public async Task<List<Claimed>> FanOutAsync(List<Delivery> created, int maxEvents, int room, Guid leaseId, DateTime leaseUntil, CancellationToken ct)
+    public async Task<List<Claimed>> FanOutAsync(List<Delivery> created, int maxEvents, int room, Func<Subscription, bool> take,
+        Guid leaseId, DateTime leaseUntil, CancellationToken ct)
     {
         await using var db = await dbs.CreateDbContextAsync(ct);
         await using var tx = await db.Database.BeginTransactionAsync(ct);
@@ -99,14 +102,19 @@ public sealed class DeliveryStore(IDbContextFactory<AppDbContext> dbs, CircuitBr
         var matches = events.OrderBy(e => e.Id.ToString()).SelectMany(e => Matching(active[e.WorkspaceId], e).Select(s => (Event: e, Subscription: s))).ToList();
         // Version-7 ids made in one millisecond are not ordered: sorted, so the log lists deliveries in event order (as the database compares them).
         var ids = matches.Select(_ => Guid.CreateVersion7()).OrderBy(id => id.ToString()).ToList();
+        var leased = 0;
         foreach (var ((e, s), id) in matches.Zip(ids))
-                rows.Add((new Delivery
+        {
+            var lease = leased < room && take(s);
+            if (lease) leased++;
+            rows.Add((new Delivery
                 {
                     Id = id,
                     WorkspaceId = e.WorkspaceId, SubscriptionId = s.Id, EventId = e.Id, EventType = e.Type, RecordSlug = e.RecordSlug,
                     RecordId = e.RecordId, MaxAttempts = maxAttempts, NextAttemptAt = e.CreatedAt, CreatedAt = now,
-                    LeaseUntil = rows.Count < room ? leaseUntil : null, LeaseId = rows.Count < room ? leaseId : null,
+                    LeaseUntil = lease ? leaseUntil : null, LeaseId = lease ? leaseId : null,
                 }, s, e.Body));
+        }
 
         for (var i = 0; i < rows.Count; i += RowsPerInsert)
             await InsertAsync(db, tx, rows.Skip(i).Take(RowsPerInsert).Select(r => r.Delivery).ToList(), ct);
@@ -117,7 +125,7 @@ public sealed class DeliveryStore(IDbContextFactory<AppDbContext> dbs, CircuitBr
         {
             Id = r.Delivery.Id, WorkspaceId = r.Delivery.WorkspaceId, SubscriptionId = r.Delivery.SubscriptionId, EventId = r.Delivery.EventId,
             EventType = r.Delivery.EventType, AttemptCount = 0, MaxAttempts = r.Delivery.MaxAttempts, LeaseId = leaseId,
-            Body = r.Body, Subscription = r.Subscription,
+            Body = r.Body, Subscription = r.Subscription, Reserved = true,
         }).ToList();
     }
 
@@ -242,8 +250,9 @@ public sealed class DeliveryStore(IDbContextFactory<AppDbContext> dbs, CircuitBr
                 UPDATE "Subscriptions" SET "Status" = {SubscriptionStatus.Inactive}, "DisabledReason" = {$"The receiver answered 410 Gone on {now:u}."}, "UpdatedAt" = {now}
                 WHERE "Id" = {gone}
                 """, ct);
-        await circuits.RecordAsync(db, written.Where(o => o.Circuit is not null).Select(o => o.Circuit!).ToList(), ct);
+        var changedCircuits = await circuits.RecordAsync(db, written.Where(o => o.Circuit is not null).Select(o => o.Circuit!).ToList(), ct);
         await tx.CommitAsync(ct);
+        circuits.Forget(changedCircuits);
         return written;
     }
 

@@ -46,6 +46,8 @@ public sealed class DispatchJob(
     /// <summary>Idle time before a run ends; wakes from other instances are picked up by the claims in between.</summary>
     static readonly TimeSpan Linger = TimeSpan.FromSeconds(2);
     static readonly TimeSpan Poll = TimeSpan.FromMilliseconds(250);
+    /// <summary>While only new events arrive, due deliveries (retries, put-backs) are looked for at most this often.</summary>
+    static readonly TimeSpan ClaimInterval = TimeSpan.FromMilliseconds(50);
     /// <summary>A run hands over to a new job after this, so each job's result says what a stretch of work did.</summary>
     static readonly TimeSpan MaxRun = TimeSpan.FromSeconds(30);
     static readonly TimeSpan LeaseMargin = TimeSpan.FromSeconds(5);
@@ -98,7 +100,7 @@ public sealed class DispatchJob(
                 while (!stoppingToken.IsCancellationRequested)
                 {
                     if (Stopwatch.GetElapsedTime(started) > MaxRun) { handOver = true; break; }
-                    job.dispatcher.Consume();
+                    var claimWanted = job.dispatcher.Consume();
                     // Claim in batches: only when at most one batch's worth is still in flight.
                     if (Volatile.Read(ref inFlight) > Concurrency)
                     {
@@ -106,7 +108,7 @@ public sealed class DispatchJob(
                         continue;
                     }
                     var room = Concurrency * 2 - Volatile.Read(ref inFlight);
-                    var got = await ClaimAsync(room);
+                    var got = await ClaimAsync(room, claimWanted);
                     if (got > 0) idleSince = Stopwatch.GetTimestamp();
                     if (got == room) continue;
                     if (got == 0 && Volatile.Read(ref inFlight) == 0 && Stopwatch.GetElapsedTime(idleSince) >= Linger)
@@ -150,15 +152,26 @@ public sealed class DispatchJob(
             return string.Join("; ", parts);
         }
 
-        async Task<int> ClaimAsync(int room)
+        long lastClaim;
+        bool lastClaimFull;
+
+        /// <summary>New events' deliveries first, then due ones: those only when asked, after a full claim, or every <see cref="ClaimInterval"/>.</summary>
+        async Task<int> ClaimAsync(int room, bool claimWanted)
         {
             var leaseId = Guid.CreateVersion7();
             var leaseUntil = job.time.GetUtcNow().UtcDateTime + Lease;
             var created = new List<Delivery>();
-            var batch = await job.store.FanOutAsync(created, room, room, leaseId, leaseUntil, stoppingToken);
+            var batch = await job.store.FanOutAsync(created, room, room, sub => job.hosts.TryReserve(HostSlots.HostOf(sub.Url), sub.Id),
+                leaseId, leaseUntil, stoppingToken);
             foreach (var d in created) await job.notifier.PublishAsync(d.ToChange());
-            if (batch.Count < room)
-                batch.AddRange(await job.store.ClaimAsync(room - batch.Count, job.hosts.SaturatedSubscriptions(), leaseId, leaseUntil, stoppingToken));
+            if (batch.Count < room && (claimWanted || lastClaimFull || Stopwatch.GetElapsedTime(lastClaim) >= ClaimInterval))
+            {
+                var want = room - batch.Count;
+                var due = await job.store.ClaimAsync(want, job.hosts.SaturatedSubscriptions(), leaseId, leaseUntil, stoppingToken);
+                lastClaim = Stopwatch.GetTimestamp();
+                lastClaimFull = due.Count == want;
+                batch.AddRange(due);
+            }
             if (batch.Count == 0) return 0;
             Interlocked.Add(ref inFlight, batch.Count);
             await StartAsync(batch);
@@ -176,6 +189,13 @@ public sealed class DispatchJob(
                 CircuitGate? gate = null;
                 if (c.Subscription is { } s)
                 {
+                    // A host with twice its cap claimed takes no more: the delivery goes back, due now, skipped until the host catches up.
+                    if (!c.Reserved && !(c.Reserved = job.hosts.TryReserve(HostSlots.HostOf(s.Url), s.Id)))
+                    {
+                        outcomes.Writer.TryWrite(new Outcome(c, DeliveryStatus.Pending, c.AttemptCount, job.time.GetUtcNow().UtcDateTime,
+                            c.LastStatusCode, null, null));
+                        continue;
+                    }
                     var key = new CircuitKey(c.WorkspaceId, s.Url);
                     // One gate per circuit for the batch; a taken trial makes the rest of the batch wait; an operator's request asks itself.
                     if (c.OperatorIntent || !gates.TryGetValue(key, out gate))
@@ -205,6 +225,11 @@ public sealed class DispatchJob(
                 outcome = new Outcome(c, DeliveryStatus.Pending, c.AttemptCount, job.time.GetUtcNow().UtcDateTime + RetryRunDelay,
                     c.LastStatusCode, null, null);
             }
+            if (c.Reserved && c.Subscription is { } reserved)
+            {
+                job.hosts.Release(HostSlots.HostOf(reserved.Url));
+                c.Reserved = false;
+            }
             outcomes.Writer.TryWrite(outcome);
         }
 
@@ -230,8 +255,6 @@ public sealed class DispatchJob(
             }
 
             var host = HostSlots.HostOf(subscription.Url);
-            if (!job.hosts.TryReserve(host, subscription.Id))
-                return new Outcome(c, DeliveryStatus.Pending, c.AttemptCount, now, c.LastStatusCode, null, null);
             SendResult result;
             try
             {
@@ -258,6 +281,7 @@ public sealed class DispatchJob(
             finally
             {
                 job.hosts.Release(host);
+                c.Reserved = false;
             }
             return Attempted(c, subscription, result, gate);
         }

@@ -24,19 +24,24 @@ public sealed class Dispatcher(IBackgroundJobClient jobs, TimeProvider time)
     readonly Lock gate = new();
     bool running;
     bool signaled;
+    bool claimWanted = true;
     long enqueuedAt = long.MinValue;
     TaskCompletionSource? waiter;
     DateTime? nextDue;
     readonly ConcurrentDictionary<long, byte> scheduledSeconds = new();
 
-    /// <summary>New work may be due now (a commit, a replay, a test event, a released circuit).</summary>
-    public void Wake()
+    /// <summary>
+    /// New work may be due now. <paramref name="fanOutOnly"/>: only new events were committed (a record change), so the
+    /// running dispatch need not look for due deliveries beyond its regular claims.
+    /// </summary>
+    public void Wake(bool fanOutOnly = false)
     {
         var enqueue = false;
         TaskCompletionSource? wake;
         lock (gate)
         {
             signaled = true;
+            if (!fanOutOnly) claimWanted = true;
             wake = waiter;
             waiter = null;
             var now = time.GetTimestamp();
@@ -74,6 +79,7 @@ public sealed class Dispatcher(IBackgroundJobClient jobs, TimeProvider time)
             if (running)
             {
                 signaled = true;
+                claimWanted = true;
                 wake = waiter;
                 waiter = null;
             }
@@ -88,10 +94,16 @@ public sealed class Dispatcher(IBackgroundJobClient jobs, TimeProvider time)
         return false;
     }
 
-    /// <summary>Called before each claim, so a wake during the claim is noticed after it.</summary>
-    internal void Consume()
+    /// <summary>Called before each claim, so a wake during the claim is noticed after it. Answers whether a wake asked for due deliveries.</summary>
+    internal bool Consume()
     {
-        lock (gate) signaled = false;
+        lock (gate)
+        {
+            signaled = false;
+            var wanted = claimWanted;
+            claimWanted = false;
+            return wanted;
+        }
     }
 
     /// <summary>Waits for a wake, or until <paramref name="timeout"/>, or the next known due time, whichever is first.</summary>

@@ -28,7 +28,7 @@ public sealed class EventOutbox(TimeProvider time, IOptions<WebhookOptions> opti
     /// <summary>Wakes the dispatcher once the transaction that added <paramref name="events"/> has committed.</summary>
     public void Committed(IEnumerable<WebhookEvent> events)
     {
-        if (events.Any()) dispatcher.Wake();
+        if (events.Any()) dispatcher.Wake(fanOutOnly: true);
     }
 
     /// <summary>A delivery already committed (test event, replay, retry now): tell the live log and wake the dispatcher.</summary>
