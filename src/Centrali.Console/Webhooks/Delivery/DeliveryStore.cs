@@ -23,6 +23,8 @@ public sealed class Claimed
     public int? LastStatusCode { get; init; }
     public required Guid LeaseId { get; init; }
     public byte[] Body { get; set; } = [];
+    /// <summary>The trace of the write that made the event, for the attempt's span to link to.</summary>
+    public string? TraceParent { get; set; }
     /// <summary>Null once the subscription was deleted.</summary>
     public Subscription? Subscription { get; set; }
     /// <summary>Holds a place among its receiver host's claimed deliveries (<see cref="HostSlots"/>).</summary>
@@ -75,7 +77,7 @@ public sealed class DeliveryStore(IDbContextFactory<AppDbContext> dbs, CircuitBr
             cmd.CommandText = $"""
                 UPDATE "Events" SET "FanOutPending" = FALSE WHERE "Id" IN (
                     SELECT "Id" FROM "Events" WHERE "FanOutPending" = TRUE ORDER BY "Id" LIMIT @n{sql.SkipLocked})
-                RETURNING "Id", "WorkspaceId", "Type", "RecordSlug", "RecordId", "Body", "CreatedAt"
+                RETURNING "Id", "WorkspaceId", "Type", "RecordSlug", "RecordId", "Body", "CreatedAt", "TraceParent"
                 """;
             SqlDialect.Add(cmd, "@n", maxEvents);
             await using var r = await cmd.ExecuteReaderAsync(ct);
@@ -84,6 +86,7 @@ public sealed class DeliveryStore(IDbContextFactory<AppDbContext> dbs, CircuitBr
                 {
                     Id = sql.Guid(r, 0), WorkspaceId = sql.Guid(r, 1), Type = r.GetString(2), RecordSlug = r.GetString(3),
                     RecordId = sql.NullableGuid(r, 4), Body = (byte[])r.GetValue(5), CreatedAt = sql.Time(r, 6),
+                    TraceParent = r.IsDBNull(7) ? null : r.GetString(7),
                 });
         }
         if (events.Count == 0)
@@ -98,7 +101,7 @@ public sealed class DeliveryStore(IDbContextFactory<AppDbContext> dbs, CircuitBr
             .ToLookup(s => s.WorkspaceId);
         var now = time.GetUtcNow().UtcDateTime;
         var maxAttempts = options.Value.MaxAttempts;
-        var rows = new List<(Delivery Delivery, Subscription Subscription, byte[] Body)>();
+        var rows = new List<(Delivery Delivery, Subscription Subscription, WebhookEvent Event)>();
         var matches = events.OrderBy(e => e.Id.ToString()).SelectMany(e => Matching(active[e.WorkspaceId], e).Select(s => (Event: e, Subscription: s))).ToList();
         // Version-7 ids made in one millisecond are not ordered: sorted, so the log lists deliveries in event order (as the database compares them).
         var ids = matches.Select(_ => Guid.CreateVersion7()).OrderBy(id => id.ToString()).ToList();
@@ -113,7 +116,7 @@ public sealed class DeliveryStore(IDbContextFactory<AppDbContext> dbs, CircuitBr
                     WorkspaceId = e.WorkspaceId, SubscriptionId = s.Id, EventId = e.Id, EventType = e.Type, RecordSlug = e.RecordSlug,
                     RecordId = e.RecordId, MaxAttempts = maxAttempts, NextAttemptAt = e.CreatedAt, CreatedAt = now,
                     LeaseUntil = lease ? leaseUntil : null, LeaseId = lease ? leaseId : null,
-                }, s, e.Body));
+                }, s, e));
         }
 
         for (var i = 0; i < rows.Count; i += RowsPerInsert)
@@ -125,7 +128,7 @@ public sealed class DeliveryStore(IDbContextFactory<AppDbContext> dbs, CircuitBr
         {
             Id = r.Delivery.Id, WorkspaceId = r.Delivery.WorkspaceId, SubscriptionId = r.Delivery.SubscriptionId, EventId = r.Delivery.EventId,
             EventType = r.Delivery.EventType, AttemptCount = 0, MaxAttempts = r.Delivery.MaxAttempts, LeaseId = leaseId,
-            Body = r.Body, Subscription = r.Subscription, Reserved = true,
+            Body = r.Event.Body, TraceParent = r.Event.TraceParent, Subscription = r.Subscription, Reserved = true,
         }).ToList();
     }
 
@@ -207,18 +210,18 @@ public sealed class DeliveryStore(IDbContextFactory<AppDbContext> dbs, CircuitBr
         }
         if (claimed.Count == 0) return claimed;
 
-        var bodies = new Dictionary<Guid, byte[]>();
+        var events = new Dictionary<Guid, (byte[] Body, string? TraceParent)>();
         await using (var cmd = Command(db, null))
         {
-            cmd.CommandText = $"""SELECT "Id", "Body" FROM "Events" WHERE "Id" IN ({sql.InList(cmd, claimed.Select(c => c.EventId).Distinct())})""";
+            cmd.CommandText = $"""SELECT "Id", "Body", "TraceParent" FROM "Events" WHERE "Id" IN ({sql.InList(cmd, claimed.Select(c => c.EventId).Distinct())})""";
             await using var r = await cmd.ExecuteReaderAsync(ct);
-            while (await r.ReadAsync(ct)) bodies[sql.Guid(r, 0)] = (byte[])r.GetValue(1);
+            while (await r.ReadAsync(ct)) events[sql.Guid(r, 0)] = ((byte[])r.GetValue(1), r.IsDBNull(2) ? null : r.GetString(2));
         }
         var subscriptionIds = claimed.Select(c => c.SubscriptionId).Distinct().ToList();
         var subscriptions = await db.Subscriptions.AsNoTracking().Where(s => subscriptionIds.Contains(s.Id)).ToDictionaryAsync(s => s.Id, ct);
         foreach (var c in claimed)
         {
-            c.Body = bodies[c.EventId];
+            (c.Body, c.TraceParent) = events[c.EventId];
             c.Subscription = subscriptions.GetValueOrDefault(c.SubscriptionId);
         }
         return claimed;

@@ -3,6 +3,7 @@ using System.ComponentModel;
 using System.Diagnostics;
 using System.Security.Cryptography;
 using System.Threading.Channels;
+using Centrali.Console.Operations;
 using Centrali.Console.Realtime;
 using Centrali.Console.Webhooks.Subscriptions;
 using Hangfire;
@@ -26,6 +27,7 @@ public sealed class DispatchJob(
     SubscriptionSecrets secrets,
     HostSlots hosts,
     DeliveryNotifier notifier,
+    Telemetry telemetry,
     TimeProvider time,
     IOptions<WebhookOptions> options,
     ILogger<DispatchJob> log)
@@ -39,6 +41,7 @@ public sealed class DispatchJob(
     readonly SubscriptionSecrets secrets = secrets;
     readonly HostSlots hosts = hosts;
     readonly DeliveryNotifier notifier = notifier;
+    readonly Telemetry telemetry = telemetry;
     readonly TimeProvider time = time;
     readonly IOptions<WebhookOptions> options = options;
     readonly ILogger<DispatchJob> log = log;
@@ -264,6 +267,7 @@ public sealed class DispatchJob(
                     await sendSlots.WaitAsync(CancellationToken.None);
                     try
                     {
+                        using var span = Telemetry.StartAttempt(c, c.AttemptCount + 1);
                         result = await job.sender.SendAsync(new SendRequest(c.Id, c.EventId, c.EventType, subscription.Url, c.Body,
                             new SignatureScheme(subscription.SignatureHeader, subscription.Algorithm, subscription.Encoding, subscription.SignaturePrefix),
                             secret, previousSecret));
@@ -381,6 +385,7 @@ public sealed class DispatchJob(
             {
                 if (outcome.Attempt is { } attempt)
                 {
+                    job.telemetry.AttemptFinished(outcome.Delivery.WorkspaceId, outcome.Status, TimeSpan.FromMilliseconds(attempt.DurationMs));
                     Interlocked.Increment(ref sent);
                     if (outcome.Status == DeliveryStatus.Succeeded) Interlocked.Increment(ref succeeded);
                     else
@@ -392,7 +397,11 @@ public sealed class DispatchJob(
                 }
                 else if (outcome.WaitingOnCircuit) Interlocked.Increment(ref waitingOnCircuit);
                 else if (outcome.PutBack) Interlocked.Increment(ref putBack);
-                else Interlocked.Increment(ref ended);
+                else
+                {
+                    job.telemetry.DeliveryEnded(outcome.Delivery.WorkspaceId, outcome.Status);
+                    Interlocked.Increment(ref ended);
+                }
                 if (outcome.Status == DeliveryStatus.Pending && outcome.NextAttemptAt is { } next) job.dispatcher.WakeAt(next);
                 await job.notifier.PublishAsync(outcome.Change);
             }

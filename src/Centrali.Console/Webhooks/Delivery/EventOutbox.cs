@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Centrali.Console.Data;
+using Centrali.Console.Operations;
 using Centrali.Console.Realtime;
 using Microsoft.Extensions.Options;
 
@@ -10,7 +11,7 @@ namespace Centrali.Console.Webhooks.Delivery;
 /// commits, its deliveries happen, crash or not. The dispatcher writes one delivery per matching subscription later
 /// (<see cref="DeliveryStore.FanOutAsync"/>), so a write costs the same whether one subscription matches or a thousand.
 /// </summary>
-public sealed class EventOutbox(TimeProvider time, IOptions<WebhookOptions> options, Dispatcher dispatcher, DeliveryNotifier notifier)
+public sealed class EventOutbox(TimeProvider time, IOptions<WebhookOptions> options, Dispatcher dispatcher, DeliveryNotifier notifier, Telemetry telemetry)
 {
     /// <summary>
     /// Adds the event to <paramref name="db"/> without saving; the caller's SaveChanges commits it together with the
@@ -28,6 +29,7 @@ public sealed class EventOutbox(TimeProvider time, IOptions<WebhookOptions> opti
     /// <summary>Wakes the dispatcher once the transaction that added <paramref name="events"/> has committed.</summary>
     public void Committed(IEnumerable<WebhookEvent> events)
     {
+        telemetry.EventsWritten(events.Count());
         if (events.Any()) dispatcher.Wake(fanOutOnly: true);
     }
 
@@ -49,6 +51,7 @@ public sealed class EventOutbox(TimeProvider time, IOptions<WebhookOptions> opti
             RecordId = recordId,
             Body = Body(type, workspaceSlug, recordSlug, recordId, dataJson, now),
             CreatedAt = now,
+            TraceParent = Telemetry.CurrentTrace,
         };
     }
 

@@ -15,6 +15,8 @@ public sealed class WebhookEvent
     /// subscription) and marked it, in one transaction: a crash in between leaves it true, so it is fanned out later.
     /// </summary>
     public bool FanOutPending { get; set; }
+    /// <summary>The W3C trace id of the write that made the event, while tracing is on: each attempt's span links to it.</summary>
+    public string? TraceParent { get; set; }
 }
 
 public static class EventTypes
@@ -37,5 +39,6 @@ internal sealed class WebhookEventConfiguration : Microsoft.EntityFrameworkCore.
         Microsoft.EntityFrameworkCore.RelationalIndexBuilderExtensions.HasFilter(
             Microsoft.EntityFrameworkCore.RelationalIndexBuilderExtensions.HasDatabaseName(b.HasIndex(x => x.Id), "IX_Events_FanOutPending"),
             "\"FanOutPending\" = TRUE");
+        b.Property(x => x.TraceParent).HasMaxLength(64);
     }
 }
