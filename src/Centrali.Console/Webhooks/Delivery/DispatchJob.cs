@@ -57,6 +57,8 @@ public sealed class DispatchJob(
     /// <summary>A delivery whose attempt failed to run is put back for this long.</summary>
     static readonly TimeSpan RetryRunDelay = TimeSpan.FromSeconds(1);
     const int MaxGroupCommit = 1000;
+    /// <summary>Events fanned out per statement when there is little room to lease what they make.</summary>
+    const int FanOutEvents = 20;
 
     // Our own retry schedule decides what happens next, never Hangfire's automatic retry.
     [AutomaticRetry(Attempts = 0)]
@@ -104,9 +106,11 @@ public sealed class DispatchJob(
                 {
                     if (Stopwatch.GetElapsedTime(started) > MaxRun) { handOver = true; break; }
                     var claimWanted = job.dispatcher.Consume();
-                    // Claim in batches: only when at most one batch's worth is still in flight.
+                    // Claim in batches: only when at most one batch's worth is still in flight. New events are fanned out
+                    // regardless, so their deliveries are in the log (and counted as due) while they wait.
                     if (Volatile.Read(ref inFlight) > Concurrency)
                     {
+                        await ClaimAsync(0, false);
                         await job.dispatcher.WaitAsync(Poll, stoppingToken);
                         continue;
                     }
@@ -164,10 +168,10 @@ public sealed class DispatchJob(
             var leaseId = Guid.CreateVersion7();
             var leaseUntil = job.time.GetUtcNow().UtcDateTime + Lease;
             var created = new List<Delivery>();
-            var batch = await job.store.FanOutAsync(created, room, room, sub => job.hosts.TryReserve(HostSlots.HostOf(sub.Url), sub.Id),
+            var batch = await job.store.FanOutAsync(created, Math.Max(room, FanOutEvents), room, sub => job.hosts.TryReserve(HostSlots.HostOf(sub.Url), sub.Id),
                 leaseId, leaseUntil, stoppingToken);
             foreach (var d in created) await job.notifier.PublishAsync(d.ToChange());
-            if (batch.Count < room && (claimWanted || lastClaimFull || Stopwatch.GetElapsedTime(lastClaim) >= ClaimInterval))
+            if (room > 0 && batch.Count < room && (claimWanted || lastClaimFull || Stopwatch.GetElapsedTime(lastClaim) >= ClaimInterval))
             {
                 var want = room - batch.Count;
                 var due = await job.store.ClaimAsync(want, job.hosts.SaturatedSubscriptions(), leaseId, leaseUntil, stoppingToken);
