@@ -4,6 +4,7 @@ using System.Diagnostics;
 using System.Security.Cryptography;
 using System.Threading.Channels;
 using Centrali.Console.Operations;
+using Centrali.Console.Operations.Alerts;
 using Centrali.Console.Realtime;
 using Centrali.Console.Webhooks.Subscriptions;
 using Hangfire;
@@ -28,6 +29,7 @@ public sealed class DispatchJob(
     HostSlots hosts,
     DeliveryNotifier notifier,
     Telemetry telemetry,
+    EndpointHealthService health,
     TimeProvider time,
     IOptions<WebhookOptions> options,
     ILogger<DispatchJob> log)
@@ -42,6 +44,7 @@ public sealed class DispatchJob(
     readonly HostSlots hosts = hosts;
     readonly DeliveryNotifier notifier = notifier;
     readonly Telemetry telemetry = telemetry;
+    readonly EndpointHealthService health = health;
     readonly TimeProvider time = time;
     readonly IOptions<WebhookOptions> options = options;
     readonly ILogger<DispatchJob> log = log;
@@ -385,6 +388,10 @@ public sealed class DispatchJob(
 
         async Task AfterCommitAsync(List<Outcome> written)
         {
+            var now = job.time.GetUtcNow().UtcDateTime;
+            var attempts = written.Where(o => o.Attempt is not null).Select(o => new AttemptOutcome(o.Delivery.WorkspaceId, o.Delivery.SubscriptionId,
+                o.Delivery.Id, o.Delivery.EventType, o.Status == DeliveryStatus.Succeeded, o.Status, now, o.LastError)).ToList();
+            if (attempts.Count > 0) await job.health.AttemptsRecordedAsync(attempts);
             foreach (var outcome in written)
             {
                 if (outcome.Attempt is { } attempt)

@@ -74,7 +74,7 @@ public sealed class EventOutbox(TimeProvider time, IOptions<WebhookOptions> opti
         };
     }
 
-    /// <summary>The exact wire body of API.md, serialised once; every attempt and replay sends these bytes.</summary>
+    /// <summary>The exact wire body (see the README, "What a receiver gets"), serialised once; every attempt and replay sends these bytes.</summary>
     public static byte[] Body(string type, string workspaceSlug, string recordSlug, Guid? recordId, string dataJson, DateTime timestamp)
     {
         using var buffer = new MemoryStream();
