@@ -9,8 +9,8 @@ namespace Centrali.Console.Operations;
 /// Figures that the database already holds (backlog, open circuits) are read from it instead: see <see cref="OperationsFigures"/>.
 /// </summary>
 /// <remarks>
-/// The meter and the activity source are static, as .NET instruments are meant to be; one app per process in production.
-/// Every call is a few interlocked adds when nothing listens, and a tag lookup when the exporter does.
+/// The meter and the activity source are static, as .NET instruments are meant to be (one app per process in production);
+/// an instrument nobody listens to costs almost nothing, and the attempt span is not even created then.
 /// </remarks>
 public sealed class Telemetry
 {
@@ -58,11 +58,11 @@ public sealed class Telemetry
     /// The span of one attempt: a trace of its own (an attempt can run hours after the write, on another instance),
     /// linked to the trace of the write that made the event. Null when no one is tracing.
     /// </summary>
-    public static Activity? StartAttempt(Delivery delivery, int attempt)
+    public static Activity? StartAttempt(Claimed delivery, int attempt)
     {
         if (!Source.HasListeners()) return null;
         Activity.Current = null;
-        ActivityLink[]? links = delivery.Event?.TraceParent is { } parent && ActivityContext.TryParse(parent, null, out var write) ? [new(write)] : null;
+        ActivityLink[]? links = delivery.TraceParent is { } parent && ActivityContext.TryParse(parent, null, out var write) ? [new(write)] : null;
         var activity = Source.StartActivity(ActivityKind.Internal, parentContext: default, links: links, name: "webhook.attempt");
         activity?.SetTag("centrali.delivery.id", delivery.Id.ToString());
         activity?.SetTag("centrali.event.id", delivery.EventId.ToString());

@@ -54,10 +54,13 @@ public sealed class PostgresCoreFacts(PostgresCluster cluster)
     [Fact] public Task Delivery_RetriesOnHangfireSchedule() => OnPostgres(new DeliveryFacts().Receiver500_GetsExactlyMaxAttempts_AtTheScheduledGaps_ThenFailed);
     [Fact] public Task Delivery_Gone() => OnPostgres(new DeliveryFacts().Gone_EndsTheDelivery_AndSetsTheSubscriptionInactive);
     [Fact] public Task Delivery_OpenCircuitWaits() => OnPostgres(new DeliveryFacts().OpenCircuit_MakesDueDeliveriesWaitWithoutSpendingAttempts_ThenTheyResume);
-    [Fact] public Task Delivery_RacingWorkersSendOnce() => OnPostgres(new DeliveryFacts().TwoWorkersRacingOnOneDelivery_SendItOnce);
+    [Fact] public Task Delivery_RacingWorkersSendOnce() => OnPostgres(new DeliveryFacts().RacingClaimsOnOneDelivery_LeaseItOnce);
     [Fact] public Task Delivery_Replay() => OnPostgres(new DeliveryFacts().Replay_SendsTheSameEventAgain_AndIsRefusedWhilePending);
     [Fact] public Task Delivery_Recover() => OnPostgres(new DeliveryFacts().Recover_ReplaysEachFailedEventOnce);
     [Fact] public Task Delivery_LogApi() => OnPostgres(new DeliveryFacts().DeliveriesApi_ListsNewestFirst_WithFiltersAndPaging_AndReadsOneWithAttempts);
+    [Fact] public Task Delivery_NulBytesRecorded() => OnPostgres(new DeliveryFacts().ResponseWithNulBytesAndInvalidUtf8_IsRecorded_AndTheDeliveryEnds);
+    [Fact] public Task Delivery_ReplayThroughOpenCircuit() => OnPostgres(new DispatchFacts().AReplay_GoesThroughAnOpenCircuit_AndItsSuccessReleasesWhatWaited);
+    [Fact] public Task Delivery_CircuitsPerWorkspace() => OnPostgres(new DispatchFacts().AnotherWorkspacesFailures_AtTheSameUrl_NeverOpenThisWorkspacesCircuit);
     [Fact] public Task Delivery_Hub() => OnPostgres(new DeliveriesHubFacts().TokenClient_SeesEachAttemptOfItsWorkspace_AndOthersSeeNothing);
 
     // Records and collections: events in the same transaction, keyset paging, idempotency (unique-key races), search.
@@ -87,6 +90,19 @@ public sealed class PostgresCoreFacts(PostgresCluster cluster)
     [Fact] public Task Auth_Lockout() => OnPostgres(new AuthFacts().Login_LocksTheAccount_AfterFiveWrongPasswords);
     [Fact] public Task Auth_BootstrapAcrossRestarts() => OnPostgres(new AuthFacts().Bootstrap_IsIdempotentAcrossRestarts);
     [Fact] public Task Health() => OnPostgres(new AuthFacts().Health_AnswersWhenTheDatabaseIsReachable);
+
+    // Operations: readiness, the database gauges, retention's batched deletes, endpoint health and the operator webhook.
+    [Fact] public Task Operations_Ready() => OnPostgres(new Operations.ReadinessFacts().Ready_IsHealthyWithTheDatabaseTheJobServerAndNoBacklog);
+    [Fact] public Task Operations_Gauges() => OnPostgres(new Operations.MetricsFacts().Gauges_ShowTheDueBacklogAndOpenCircuits);
+    [Fact] public Task Operations_Retention() => OnPostgres(new Operations.RetentionFacts(new NoOutput()).Purge_DeletesExactlyTheOldFinalRows_AndKeepsPendingOnesWhateverTheirAge);
+    [Fact] public Task Operations_Alerts() => OnPostgres(new Operations.OperatorAlertFacts().FailingExhaustedAndRecovered_ReachTheOperatorWebhook_Signed_AndTheBell);
+    [Fact] public Task Operations_AutoDisable() => OnPostgres(new Operations.OperatorAlertFacts().FailingContinuouslyForDisableAfter_SetsTheSubscriptionInactive_AndTellsTheOperator);
+
+    sealed class NoOutput : Xunit.Abstractions.ITestOutputHelper
+    {
+        public void WriteLine(string message) { }
+        public void WriteLine(string format, params object[] args) { }
+    }
 
     /// <summary>SQLite's LIKE ignores ASCII case, and the records table's search relies on it: on PostgreSQL it is ILIKE.</summary>
     [Fact]

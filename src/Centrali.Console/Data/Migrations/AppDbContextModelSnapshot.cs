@@ -440,6 +440,9 @@ namespace Centrali.Console.Data.Migrations
 
             modelBuilder.Entity("Centrali.Console.Webhooks.Delivery.Circuit", b =>
                 {
+                    b.Property<Guid>("WorkspaceId")
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("Url")
                         .HasMaxLength(2048)
                         .HasColumnType("TEXT");
@@ -456,7 +459,7 @@ namespace Centrali.Console.Data.Migrations
                     b.Property<DateTime>("UpdatedAt")
                         .HasColumnType("TEXT");
 
-                    b.HasKey("Url");
+                    b.HasKey("WorkspaceId", "Url");
 
                     b.ToTable("Circuits");
                 });
@@ -489,6 +492,9 @@ namespace Centrali.Console.Data.Migrations
                     b.Property<int?>("LastStatusCode")
                         .HasColumnType("INTEGER");
 
+                    b.Property<Guid?>("LeaseId")
+                        .HasColumnType("TEXT");
+
                     b.Property<DateTime?>("LeaseUntil")
                         .HasColumnType("TEXT");
 
@@ -514,6 +520,9 @@ namespace Centrali.Console.Data.Migrations
 
                     b.Property<Guid>("SubscriptionId")
                         .HasColumnType("TEXT");
+
+                    b.Property<bool>("WaitingOnCircuit")
+                        .HasColumnType("INTEGER");
 
                     b.Property<Guid>("WorkspaceId")
                         .HasColumnType("TEXT");
@@ -548,6 +557,9 @@ namespace Centrali.Console.Data.Migrations
                     b.Property<DateTime>("CreatedAt")
                         .HasColumnType("TEXT");
 
+                    b.Property<bool>("FanOutPending")
+                        .HasColumnType("INTEGER");
+
                     b.Property<Guid?>("RecordId")
                         .HasColumnType("TEXT");
 
@@ -567,6 +579,10 @@ namespace Centrali.Console.Data.Migrations
                         .HasColumnType("TEXT");
 
                     b.HasKey("Id");
+
+                    b.HasIndex("Id")
+                        .HasDatabaseName("IX_Events_FanOutPending")
+                        .HasFilter("\"FanOutPending\" = TRUE");
 
                     b.HasIndex("WorkspaceId", "Id");
 

@@ -130,7 +130,7 @@ public sealed class DeliveryService(IDbContextFactory<AppDbContext> dbs, EventOu
     {
         await using var db = await dbs.CreateDbContextAsync(ct);
         var url = await db.Subscriptions.Where(s => s.Id == subscriptionId && s.WorkspaceId == workspaceId).Select(s => s.Url).FirstOrDefaultAsync(ct);
-        return url is null ? null : await circuits.StateAsync(url, ct);
+        return url is null ? null : await circuits.StateAsync(workspaceId, url, ct);
     }
 
     /// <summary>The dashboard's figures: the last 24 h hour by hour, outcomes per subscription, the oldest pending delivery.</summary>

@@ -12,7 +12,7 @@ using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
 namespace Centrali.Console.Data.Migrations.Postgres
 {
     [DbContext(typeof(PostgresAppDbContext))]
-    [Migration("20261201120141_AccessControl")]
+    [Migration("20261201121254_AccessControl")]
     partial class AccessControl
     {
         /// <inheritdoc />
@@ -448,6 +448,9 @@ namespace Centrali.Console.Data.Migrations.Postgres
 
             modelBuilder.Entity("Centrali.Console.Webhooks.Delivery.Circuit", b =>
                 {
+                    b.Property<Guid>("WorkspaceId")
+                        .HasColumnType("uuid");
+
                     b.Property<string>("Url")
                         .HasMaxLength(2048)
                         .HasColumnType("character varying(2048)");
@@ -464,7 +467,7 @@ namespace Centrali.Console.Data.Migrations.Postgres
                     b.Property<DateTime>("UpdatedAt")
                         .HasColumnType("timestamp with time zone");
 
-                    b.HasKey("Url");
+                    b.HasKey("WorkspaceId", "Url");
 
                     b.ToTable("Circuits");
                 });
@@ -497,6 +500,9 @@ namespace Centrali.Console.Data.Migrations.Postgres
                     b.Property<int?>("LastStatusCode")
                         .HasColumnType("integer");
 
+                    b.Property<Guid?>("LeaseId")
+                        .HasColumnType("uuid");
+
                     b.Property<DateTime?>("LeaseUntil")
                         .HasColumnType("timestamp with time zone");
 
@@ -522,6 +528,9 @@ namespace Centrali.Console.Data.Migrations.Postgres
 
                     b.Property<Guid>("SubscriptionId")
                         .HasColumnType("uuid");
+
+                    b.Property<bool>("WaitingOnCircuit")
+                        .HasColumnType("boolean");
 
                     b.Property<Guid>("WorkspaceId")
                         .HasColumnType("uuid");
@@ -556,6 +565,9 @@ namespace Centrali.Console.Data.Migrations.Postgres
                     b.Property<DateTime>("CreatedAt")
                         .HasColumnType("timestamp with time zone");
 
+                    b.Property<bool>("FanOutPending")
+                        .HasColumnType("boolean");
+
                     b.Property<Guid?>("RecordId")
                         .HasColumnType("uuid");
 
@@ -575,6 +587,10 @@ namespace Centrali.Console.Data.Migrations.Postgres
                         .HasColumnType("uuid");
 
                     b.HasKey("Id");
+
+                    b.HasIndex("Id")
+                        .HasDatabaseName("IX_Events_FanOutPending")
+                        .HasFilter("\"FanOutPending\" = TRUE");
 
                     b.HasIndex("WorkspaceId", "Id");
 

@@ -11,7 +11,7 @@ using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 namespace Centrali.Console.Data.Migrations
 {
     [DbContext(typeof(AppDbContext))]
-    [Migration("20261201120132_AccessControl")]
+    [Migration("20261201121250_AccessControl")]
     partial class AccessControl
     {
         /// <inheritdoc />
@@ -443,6 +443,9 @@ namespace Centrali.Console.Data.Migrations
 
             modelBuilder.Entity("Centrali.Console.Webhooks.Delivery.Circuit", b =>
                 {
+                    b.Property<Guid>("WorkspaceId")
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("Url")
                         .HasMaxLength(2048)
                         .HasColumnType("TEXT");
@@ -459,7 +462,7 @@ namespace Centrali.Console.Data.Migrations
                     b.Property<DateTime>("UpdatedAt")
                         .HasColumnType("TEXT");
 
-                    b.HasKey("Url");
+                    b.HasKey("WorkspaceId", "Url");
 
                     b.ToTable("Circuits");
                 });
@@ -492,6 +495,9 @@ namespace Centrali.Console.Data.Migrations
                     b.Property<int?>("LastStatusCode")
                         .HasColumnType("INTEGER");
 
+                    b.Property<Guid?>("LeaseId")
+                        .HasColumnType("TEXT");
+
                     b.Property<DateTime?>("LeaseUntil")
                         .HasColumnType("TEXT");
 
@@ -517,6 +523,9 @@ namespace Centrali.Console.Data.Migrations
 
                     b.Property<Guid>("SubscriptionId")
                         .HasColumnType("TEXT");
+
+                    b.Property<bool>("WaitingOnCircuit")
+                        .HasColumnType("INTEGER");
 
                     b.Property<Guid>("WorkspaceId")
                         .HasColumnType("TEXT");
@@ -551,6 +560,9 @@ namespace Centrali.Console.Data.Migrations
                     b.Property<DateTime>("CreatedAt")
                         .HasColumnType("TEXT");
 
+                    b.Property<bool>("FanOutPending")
+                        .HasColumnType("INTEGER");
+
                     b.Property<Guid?>("RecordId")
                         .HasColumnType("TEXT");
 
@@ -570,6 +582,10 @@ namespace Centrali.Console.Data.Migrations
                         .HasColumnType("TEXT");
 
                     b.HasKey("Id");
+
+                    b.HasIndex("Id")
+                        .HasDatabaseName("IX_Events_FanOutPending")
+                        .HasFilter("\"FanOutPending\" = TRUE");
 
                     b.HasIndex("WorkspaceId", "Id");
 
