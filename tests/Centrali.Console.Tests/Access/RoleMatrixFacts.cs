@@ -51,6 +51,8 @@ public sealed class RoleMatrixFacts(AccessApp fixture) : IClassFixture<AccessApp
         { "PUT", "/members/target@example.com", """{"role":"viewer"}""", "O" },
         { "DELETE", "/members/nobody-here@example.com", null, "O" },
         { "GET", "/audit", null, "OR" },
+        { "GET", "/settings", null, "R" },
+        { "PATCH", "/settings", """{"operatorWebhookUrl":null}""", "O" },
     };
 
     [Theory]

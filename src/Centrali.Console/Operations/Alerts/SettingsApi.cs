@@ -15,8 +15,9 @@ public static class SettingsApi
 
         settings.MapPatch("", async (HttpContext http, OperatorService service, SettingsInput body, CancellationToken ct) =>
             TypedResults.Ok(new One<SettingsView>(await service.UpdateSettingsAsync(http.WorkspaceId(), body, ct))))
+            .RequireWorkspaceRole(Workspaces.WorkspaceRole.Owner)
             .Doc("Change the workspace's settings", """
-                Sets the operator webhook (`operatorWebhookUrl`; "" or null removes it). The first URL, or `"rotateSecret": true`, generates
+                Owners only. Sets the operator webhook (`operatorWebhookUrl`; "" or null removes it). The first URL, or `"rotateSecret": true`, generates
                 its secret, answered once in `data.operatorWebhookSecret`. Operational events are POSTed to it as
                 `{"type", "workspaceSlug", "timestamp", "message", "data"}`, signed like deliveries (`X-Signature` and the Standard Webhooks
                 headers, with this secret): `subscription.failing` (after `Webhooks:FailingAfter` consecutive failed attempts),
