@@ -366,6 +366,8 @@ namespace Centrali.Console.Data.Migrations
 
                     b.HasIndex("WorkspaceId", "Id");
 
+                    b.HasIndex("WorkspaceId", "LastStatusCode", "Id");
+
                     b.HasIndex("WorkspaceId", "Status", "Id");
 
                     b.HasIndex("WorkspaceId", "SubscriptionId", "Id");
@@ -403,6 +405,8 @@ namespace Centrali.Console.Data.Migrations
                     b.HasKey("Id");
 
                     b.HasIndex("WorkspaceId", "Id");
+
+                    b.HasIndex("WorkspaceId", "RecordId", "Id");
 
                     b.ToTable("Events", (string)null);
                 });

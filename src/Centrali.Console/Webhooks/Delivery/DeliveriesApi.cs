@@ -5,16 +5,21 @@ namespace Centrali.Console.Webhooks.Delivery;
 
 public sealed record RecoverRequest(DateTime? Since, DateTime? Until);
 
+/// <summary>The log's filters as query parameters, shared by the list, the export and bulk actions.</summary>
+public sealed record DeliveryQuery(Guid? SubscriptionId, string? Status, string? Event, string? RecordSlug, DateTime? Since, DateTime? Until,
+    string? Q, int? StatusCode, int? MinDurationMs, int? MaxDurationMs)
+{
+    public DeliveryFilter ToFilter() => new(SubscriptionId, Status, Event, RecordSlug, Since, Until, Q, StatusCode, MinDurationMs, MaxDurationMs);
+}
+
 public static class DeliveriesApi
 {
     public static RouteGroupBuilder MapDeliveriesApi(this RouteGroupBuilder api)
     {
         var subs = api.MapGroup("/webhook-subscriptions").WithTags("Deliveries");
 
-        subs.MapGet("/deliveries", async (HttpContext http, DeliveryService deliveries, Guid? subscriptionId, string? status, string? @event,
-                string? recordSlug, DateTime? since, DateTime? until, int? limit, string? cursor) =>
-            TypedResults.Ok(await deliveries.ListAsync(http.WorkspaceId(),
-                new DeliveryFilter(subscriptionId, status, @event, recordSlug, since, until), limit, cursor, http.RequestAborted)));
+        subs.MapGet("/deliveries", async (HttpContext http, DeliveryService deliveries, [AsParameters] DeliveryQuery filter, int? limit, string? cursor, bool? count) =>
+            TypedResults.Ok(await deliveries.ListAsync(http.WorkspaceId(), filter.ToFilter(), limit, cursor, count ?? true, http.RequestAborted)));
 
         subs.MapGet("/deliveries/{id:guid}", async (HttpContext http, DeliveryService deliveries, Guid id) =>
             TypedResults.Ok(new One<DeliveryView>(await deliveries.GetAsync(http.WorkspaceId(), id, http.RequestAborted))));

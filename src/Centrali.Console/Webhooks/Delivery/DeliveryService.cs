@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using Centrali.Console.Api;
 using Centrali.Console.Data;
+using Centrali.Console.Realtime;
 using Centrali.Console.Webhooks.Subscriptions;
 using Microsoft.EntityFrameworkCore;
 
@@ -13,10 +14,20 @@ public sealed record AttemptView(int Number, DateTime StartedAt, int DurationMs,
 public sealed record DeliveryView(Guid Id, Guid SubscriptionId, Guid EventId, string Event, string RecordSlug, Guid? RecordId, string Status,
     int AttemptCount, int MaxAttempts, DateTime? NextAttemptAt, int? LastStatusCode, string? LastError, Guid? ReplayedFrom,
     JsonElement Payload, DateTime CreatedAt, DateTime? CompletedAt,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<AttemptView>? Attempts = null);
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<AttemptView>? Attempts = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] int? DurationMs = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<Guid>? Replays = null);
 
+/// <summary>The log's filters; <see cref="Query"/> is free text over ids, status codes and payload text.</summary>
 public sealed record DeliveryFilter(Guid? SubscriptionId = null, string? Status = null, string? Event = null, string? RecordSlug = null,
-    DateTime? Since = null, DateTime? Until = null);
+    DateTime? Since = null, DateTime? Until = null, string? Query = null, int? StatusCode = null, int? MinDurationMs = null, int? MaxDurationMs = null)
+{
+    public bool IsEmpty => this == new DeliveryFilter();
+}
+
+/// <summary>A page of the log, with the number of deliveries the filter matches when it was asked for.</summary>
+public sealed record DeliveryPage(IReadOnlyList<DeliveryView> Data, string? NextCursor,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] int? Total = null);
 
 public sealed record RecoverResult(int Count);
 
@@ -26,18 +37,35 @@ public sealed record SubscriptionOutcomes(Guid SubscriptionId, int Succeeded, in
 
 public sealed record DeliveryStats(List<HourOutcomes> Last24Hours, List<SubscriptionOutcomes> BySubscription, DateTime? OldestPending);
 
-/// <summary>The delivery log and what a person does with it: read, replay, recover, send a test event.</summary>
-public sealed class DeliveryService(IDbContextFactory<AppDbContext> dbs, EventOutbox outbox, CircuitBreaker circuits)
+/// <summary>The delivery log and what a person does with it: read, search, replay, retry now, cancel, recover, send a test event.</summary>
+public sealed class DeliveryService(IDbContextFactory<AppDbContext> dbs, EventOutbox outbox, CircuitBreaker circuits, DeliveryNotifier notifier, TimeProvider time)
 {
-    static readonly string[] Statuses = [DeliveryStatus.Pending, DeliveryStatus.Succeeded, DeliveryStatus.Failed];
+    static readonly string[] Statuses = [DeliveryStatus.Pending, DeliveryStatus.Succeeded, DeliveryStatus.Failed, DeliveryStatus.Cancelled];
 
-    public async Task<Page<DeliveryView>> ListAsync(Guid workspaceId, DeliveryFilter filter, int? limit = null, string? cursor = null, CancellationToken ct = default)
+    public async Task<DeliveryPage> ListAsync(Guid workspaceId, DeliveryFilter filter, int? limit = null, string? cursor = null, bool count = false,
+        CancellationToken ct = default)
     {
         var take = Paging.Limit(limit);
         var after = Paging.Cursor(cursor);
+        await using var db = await dbs.CreateDbContextAsync(ct);
+        var query = Filtered(db, workspaceId, filter);
+        int? total = count ? await query.CountAsync(ct) : null;
+        if (after is { } a) query = query.Where(d => d.Id.CompareTo(a) < 0);
+        var rows = await query.OrderByDescending(d => d.Id).Take(take + 1)
+            .Select(d => new { Delivery = d, d.Event!.Body, Duration = d.Attempts.OrderByDescending(x => x.Number).Select(x => (int?)x.DurationMs).FirstOrDefault() })
+            .ToListAsync(ct);
+        var page = Paging.ToPage(rows, take, r => r.Delivery.Id, r => View(r.Delivery, r.Body) with { DurationMs = r.Duration });
+        return new DeliveryPage(page.Data, page.NextCursor, total);
+    }
+
+    /// <summary>The deliveries of one workspace that match the filter, in no order; the one query the list, count, export and bulk actions share.</summary>
+    static IQueryable<Delivery> Filtered(AppDbContext db, Guid workspaceId, DeliveryFilter filter)
+    {
         if (filter.Status is { } status && !Statuses.Contains(status))
             throw ServiceException.Invalid("status", $"status is one of {string.Join(", ", Statuses)}.");
-        await using var db = await dbs.CreateDbContextAsync(ct);
+        if (filter.StatusCode is < 100 or > 599) throw ServiceException.Invalid("statusCode", "statusCode is an HTTP status code, 100 to 599.");
+        if (filter.MinDurationMs < 0) throw ServiceException.Invalid("minDurationMs", "minDurationMs cannot be negative.");
+        if (filter.MaxDurationMs < filter.MinDurationMs) throw ServiceException.Invalid("maxDurationMs", "maxDurationMs must be at least minDurationMs.");
         var query = db.Deliveries.AsNoTracking().Where(d => d.WorkspaceId == workspaceId);
         if (filter.SubscriptionId is { } sid) query = query.Where(d => d.SubscriptionId == sid);
         if (filter.Status is { } st) query = query.Where(d => d.Status == st);
@@ -45,10 +73,12 @@ public sealed class DeliveryService(IDbContextFactory<AppDbContext> dbs, EventOu
         if (filter.RecordSlug is { Length: > 0 } slug) query = query.Where(d => d.RecordSlug == slug);
         if (filter.Since is { } since) { var s = since.ToUniversalTime(); query = query.Where(d => d.CreatedAt >= s); }
         if (filter.Until is { } until) { var u = until.ToUniversalTime(); query = query.Where(d => d.CreatedAt < u); }
-        if (after is { } a) query = query.Where(d => d.Id.CompareTo(a) < 0);
-        var rows = await query.OrderByDescending(d => d.Id).Take(take + 1)
-            .Select(d => new { Delivery = d, d.Event!.Body }).ToListAsync(ct);
-        return Paging.ToPage(rows, take, r => r.Delivery.Id, r => View(r.Delivery, r.Body));
+        if (filter.StatusCode is { } code) query = query.Where(d => d.LastStatusCode == code);
+        // Duration is the last attempt's: what the receiver took the last time it was asked.
+        if (filter.MinDurationMs is { } min) query = query.Where(d => d.Attempts.OrderByDescending(a => a.Number).Select(a => (int?)a.DurationMs).FirstOrDefault() >= min);
+        if (filter.MaxDurationMs is { } max) query = query.Where(d => d.Attempts.OrderByDescending(a => a.Number).Select(a => (int?)a.DurationMs).FirstOrDefault() <= max);
+        if (filter.Query?.Trim() is { Length: > 0 } text) query = LogSearch.Matching(db, query, text);
+        return query;
     }
 
     public async Task<DeliveryView> GetAsync(Guid workspaceId, Guid id, CancellationToken ct = default)
@@ -56,8 +86,56 @@ public sealed class DeliveryService(IDbContextFactory<AppDbContext> dbs, EventOu
         await using var db = await dbs.CreateDbContextAsync(ct);
         var d = await db.Deliveries.AsNoTracking().Include(x => x.Event).Include(x => x.Attempts)
             .FirstOrDefaultAsync(x => x.Id == id && x.WorkspaceId == workspaceId, ct) ?? throw ServiceException.NotFound("Delivery");
-        return View(d, d.Event!.Body, d.Attempts.OrderBy(a => a.Number).Select(a => new AttemptView(a.Number, a.StartedAt, a.DurationMs,
-            a.StatusCode, a.Error, a.ResponseBody, Parse(a.ResponseHeaders), Parse(a.RequestHeaders))).ToList());
+        var replays = await db.Deliveries.AsNoTracking().Where(x => x.ReplayedFrom == id && x.WorkspaceId == workspaceId)
+            .OrderBy(x => x.Id).Select(x => x.Id).ToListAsync(ct);
+        var attempts = d.Attempts.OrderBy(a => a.Number).Select(a => new AttemptView(a.Number, a.StartedAt, a.DurationMs,
+            a.StatusCode, a.Error, a.ResponseBody, Parse(a.ResponseHeaders), Parse(a.RequestHeaders))).ToList();
+        return View(d, d.Event!.Body, attempts) with { DurationMs = attempts.LastOrDefault()?.DurationMs, Replays = replays };
+    }
+
+    /// <summary>Retry now: a pending delivery's next attempt is due at once; its attempt count and budget stay as they are.</summary>
+    public async Task<DeliveryView> AttemptNowAsync(Guid workspaceId, Guid id, CancellationToken ct = default)
+    {
+        var now = time.GetUtcNow().UtcDateTime;
+        await using var db = await dbs.CreateDbContextAsync(ct);
+        var delivery = await PendingAsync(db, workspaceId, id, "attempted now", ct);
+        delivery.NextAttemptAt = now;
+        delivery.LeaseUntil = null;
+        await db.SaveChangesAsync(ct);
+        outbox.Started(delivery);
+        return await GetAsync(workspaceId, id, ct);
+    }
+
+    /// <summary>Cancel: a pending delivery ends as cancelled, saying who did it and why; no further attempt is made.</summary>
+    public async Task<DeliveryView> CancelAsync(Guid workspaceId, Guid id, string by, string? reason, CancellationToken ct = default)
+    {
+        await using var db = await dbs.CreateDbContextAsync(ct);
+        var delivery = await PendingAsync(db, workspaceId, id, "cancelled", ct);
+        Cancel(delivery, by, reason, time.GetUtcNow().UtcDateTime);
+        await db.SaveChangesAsync(ct);
+        await notifier.PublishAsync(delivery.ToChange());
+        return await GetAsync(workspaceId, id, ct);
+    }
+
+    static void Cancel(Delivery d, string by, string? reason, DateTime now)
+    {
+        d.Status = DeliveryStatus.Cancelled;
+        d.NextAttemptAt = null;
+        d.LeaseUntil = null;
+        d.CompletedAt = now;
+        d.LastError = string.IsNullOrWhiteSpace(reason) ? $"Cancelled by {by}." : $"Cancelled by {by}: {reason.Trim()}";
+    }
+
+    /// <summary>A pending delivery no worker is attempting right now (an attempt in flight finishes first, then it can be acted on).</summary>
+    async Task<Delivery> PendingAsync(AppDbContext db, Guid workspaceId, Guid id, string action, CancellationToken ct)
+    {
+        var now = time.GetUtcNow().UtcDateTime;
+        var delivery = await db.Deliveries.FirstOrDefaultAsync(d => d.Id == id && d.WorkspaceId == workspaceId, ct) ?? throw ServiceException.NotFound("Delivery");
+        if (delivery.Status != DeliveryStatus.Pending)
+            throw ServiceException.Conflict($"The delivery is {delivery.Status}; only a pending delivery can be {action}.");
+        if (delivery.LeaseUntil > now)
+            throw ServiceException.Conflict($"An attempt of this delivery is in flight; it can be {action} once the attempt is recorded.");
+        return delivery;
     }
 
     /// <summary>Replay: a new delivery of the same event to the subscription as it is now; the original stays as it was.</summary>
@@ -67,7 +145,7 @@ public sealed class DeliveryService(IDbContextFactory<AppDbContext> dbs, EventOu
         var original = await db.Deliveries.Include(d => d.Event).FirstOrDefaultAsync(d => d.Id == id && d.WorkspaceId == workspaceId, ct)
             ?? throw ServiceException.NotFound("Delivery");
         if (original.Status == DeliveryStatus.Pending)
-            throw ServiceException.Conflict("The delivery is still pending; replay it once it has succeeded or failed.");
+            throw ServiceException.Conflict("The delivery is still pending; replay it once it has succeeded, failed or been cancelled.");
         if (!await db.Subscriptions.AnyAsync(s => s.Id == original.SubscriptionId, ct))
             throw ServiceException.Conflict("The subscription of this delivery was deleted.");
         var replay = outbox.NewDelivery(original.Event!, original.SubscriptionId, replayedFrom: original.Id);
@@ -121,6 +199,15 @@ public sealed class DeliveryService(IDbContextFactory<AppDbContext> dbs, EventOu
         return View(delivery, e.Body);
     }
 
+    /// <summary>The subscriptions whose URL's circuit is open now: their due deliveries wait without spending attempts.</summary>
+    public async Task<HashSet<Guid>> OpenCircuitSubscriptionsAsync(Guid workspaceId, CancellationToken ct = default)
+    {
+        await using var db = await dbs.CreateDbContextAsync(ct);
+        var urls = await db.Subscriptions.AsNoTracking().Where(s => s.WorkspaceId == workspaceId).Select(s => new { s.Id, s.Url }).ToListAsync(ct);
+        var states = await circuits.StatesAsync(urls.Select(u => u.Url).Distinct(), ct);
+        return urls.Where(u => states.TryGetValue(u.Url, out var c) && c.State == CircuitView.Open).Select(u => u.Id).ToHashSet();
+    }
+
     public async Task<CircuitView?> CircuitOfAsync(Guid workspaceId, Guid subscriptionId, CancellationToken ct = default)
     {
         await using var db = await dbs.CreateDbContextAsync(ct);
@@ -160,8 +247,8 @@ public sealed class DeliveryService(IDbContextFactory<AppDbContext> dbs, EventOu
             .OrderBy(s => s.Name).ToDictionaryAsync(s => s.Id, s => s.Name, ct);
     }
 
-    public Task<Page<DeliveryView>> FailuresAsync(Guid workspaceId, Guid subscriptionId, int? limit, string? cursor, CancellationToken ct = default) =>
-        EnsureThen(workspaceId, subscriptionId, () => ListAsync(workspaceId, new DeliveryFilter(subscriptionId, DeliveryStatus.Failed), limit, cursor, ct), ct);
+    public Task<DeliveryPage> FailuresAsync(Guid workspaceId, Guid subscriptionId, int? limit, string? cursor, CancellationToken ct = default) =>
+        EnsureThen(workspaceId, subscriptionId, () => ListAsync(workspaceId, new DeliveryFilter(subscriptionId, DeliveryStatus.Failed), limit, cursor, ct: ct), ct);
 
     async Task<T> EnsureThen<T>(Guid workspaceId, Guid subscriptionId, Func<Task<T>> then, CancellationToken ct)
     {

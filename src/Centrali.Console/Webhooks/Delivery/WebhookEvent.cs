@@ -28,5 +28,7 @@ internal sealed class WebhookEventConfiguration : Microsoft.EntityFrameworkCore.
     {
         Microsoft.EntityFrameworkCore.RelationalEntityTypeBuilderExtensions.ToTable(b, "Events");
         b.HasIndex(x => new { x.WorkspaceId, x.Id });
+        // A record's events, newest first.
+        b.HasIndex(x => new { x.WorkspaceId, x.RecordId, x.Id });
     }
 }

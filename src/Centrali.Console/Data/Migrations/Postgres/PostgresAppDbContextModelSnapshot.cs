@@ -371,6 +371,8 @@ namespace Centrali.Console.Data.Migrations.Postgres
 
                     b.HasIndex("WorkspaceId", "Id");
 
+                    b.HasIndex("WorkspaceId", "LastStatusCode", "Id");
+
                     b.HasIndex("WorkspaceId", "Status", "Id");
 
                     b.HasIndex("WorkspaceId", "SubscriptionId", "Id");
@@ -408,6 +410,8 @@ namespace Centrali.Console.Data.Migrations.Postgres
                     b.HasKey("Id");
 
                     b.HasIndex("WorkspaceId", "Id");
+
+                    b.HasIndex("WorkspaceId", "RecordId", "Id");
 
                     b.ToTable("Events", (string)null);
                 });
