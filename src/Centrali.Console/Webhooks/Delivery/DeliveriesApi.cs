@@ -5,6 +5,11 @@ namespace Centrali.Console.Webhooks.Delivery;
 
 public sealed record RecoverRequest(DateTime? Since, DateTime? Until);
 
+public sealed record CancelRequest(string? Reason);
+
+/// <summary>A bulk action on the listed ids, or on every delivery the filter selects (the list's query parameters as an object).</summary>
+public sealed record BulkRequest(string? Action, List<Guid>? Ids, DeliveryQuery? Filter);
+
 /// <summary>The log's filters as query parameters, shared by the list, the export and bulk actions.</summary>
 public sealed record DeliveryQuery(Guid? SubscriptionId, string? Status, string? Event, string? RecordSlug, DateTime? Since, DateTime? Until,
     string? Q, int? StatusCode, int? MinDurationMs, int? MaxDurationMs)
@@ -20,6 +25,31 @@ public static class DeliveriesApi
 
         subs.MapGet("/deliveries", async (HttpContext http, DeliveryService deliveries, [AsParameters] DeliveryQuery filter, int? limit, string? cursor, bool? count) =>
             TypedResults.Ok(await deliveries.ListAsync(http.WorkspaceId(), filter.ToFilter(), limit, cursor, count ?? true, http.RequestAborted)));
+
+        subs.MapGet("/deliveries/export", async (HttpContext http, DeliveryService deliveries, [AsParameters] DeliveryQuery filter, string? format) =>
+        {
+            var f = format ?? "csv";
+            if (f is not ("csv" or "ndjson")) throw ServiceException.Invalid("format", "format is csv or ndjson.");
+            http.Response.ContentType = f == "csv" ? "text/csv; charset=utf-8" : "application/x-ndjson";
+            http.Response.Headers.ContentDisposition = $"attachment; filename=\"deliveries.{f}\"";
+            await deliveries.ExportAsync(http.WorkspaceId(), filter.ToFilter(), f, http.Response.Body, http.RequestAborted);
+        });
+
+        subs.MapPost("/deliveries/bulk", async (HttpContext http, DeliveryService deliveries, BulkRequest body) =>
+            TypedResults.Ok(new One<BulkResult>(await deliveries.BulkAsync(http.WorkspaceId(), body.Action ?? "", body.Ids, body.Filter?.ToFilter(),
+                TokenName(http), ct: http.RequestAborted))));
+
+        subs.MapPost("/deliveries/{id:guid}/attempt-now", async (HttpContext http, DeliveryService deliveries, Guid id) =>
+            TypedResults.Ok(new One<DeliveryView>(await deliveries.AttemptNowAsync(http.WorkspaceId(), id, http.RequestAborted))));
+
+        subs.MapPost("/deliveries/{id:guid}/cancel", async (HttpContext http, DeliveryService deliveries, Guid id, CancelRequest? body) =>
+            TypedResults.Ok(new One<DeliveryView>(await deliveries.CancelAsync(http.WorkspaceId(), id, TokenName(http), body?.Reason, http.RequestAborted))));
+
+        api.MapGet("/events/{id:guid}", async (HttpContext http, DeliveryService deliveries, Guid id) =>
+            TypedResults.Ok(new One<EventView>(await deliveries.EventAsync(http.WorkspaceId(), id, http.RequestAborted)))).WithTags("Events");
+
+        api.MapGet("/collections/{slug}/records/{id:guid}/events", async (HttpContext http, DeliveryService deliveries, string slug, Guid id, int? limit, string? cursor) =>
+            TypedResults.Ok(await deliveries.RecordEventsAsync(http.WorkspaceId(), slug, id, limit, cursor, http.RequestAborted))).WithTags("Events");
 
         subs.MapGet("/deliveries/{id:guid}", async (HttpContext http, DeliveryService deliveries, Guid id) =>
             TypedResults.Ok(new One<DeliveryView>(await deliveries.GetAsync(http.WorkspaceId(), id, http.RequestAborted))));
@@ -46,4 +76,7 @@ public static class DeliveriesApi
 
         return api;
     }
+
+    /// <summary>Who acted, as a cancelled delivery records it: the API token by its hint.</summary>
+    static string TokenName(HttpContext http) => $"API token {http.User.FindFirst(Auth.ApiTokenAuthentication.TokenHintClaim)?.Value}";
 }

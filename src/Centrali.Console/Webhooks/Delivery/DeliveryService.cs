@@ -31,6 +31,20 @@ public sealed record DeliveryPage(IReadOnlyList<DeliveryView> Data, string? Next
 
 public sealed record RecoverResult(int Count);
 
+/// <summary>One event: the exact body every delivery of it sends, and every delivery it became (one per subscription, plus replays).</summary>
+public sealed record EventView(Guid Id, string Event, string RecordSlug, Guid? RecordId, DateTime CreatedAt, JsonElement Payload,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<DeliveryView>? Deliveries = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyDictionary<string, int>? Statuses = null);
+
+public static class BulkActions
+{
+    public const string Replay = "replay";
+    public const string Cancel = "cancel";
+}
+
+/// <summary>What a bulk action did: how many deliveries it selected, acted on, and left alone (a replay of a pending one, a cancel of a final one).</summary>
+public sealed record BulkResult(string Action, int Matched, int Done, int Skipped);
+
 public sealed record HourOutcomes(DateTime Hour, int Succeeded, int Failed, int Pending);
 
 public sealed record SubscriptionOutcomes(Guid SubscriptionId, int Succeeded, int Failed, int Pending);
@@ -154,6 +168,117 @@ public sealed class DeliveryService(IDbContextFactory<AppDbContext> dbs, EventOu
         outbox.Started(replay);
         return View(replay, original.Event!.Body);
     }
+
+    /// <summary>One event with all its deliveries, oldest first.</summary>
+    public async Task<EventView> EventAsync(Guid workspaceId, Guid eventId, CancellationToken ct = default)
+    {
+        await using var db = await dbs.CreateDbContextAsync(ct);
+        var e = await db.Events.AsNoTracking().FirstOrDefaultAsync(x => x.Id == eventId && x.WorkspaceId == workspaceId, ct)
+            ?? throw ServiceException.NotFound("Event");
+        var deliveries = await db.Deliveries.AsNoTracking().Where(d => d.EventId == eventId && d.WorkspaceId == workspaceId).OrderBy(d => d.Id)
+            .Select(d => new { Delivery = d, Duration = d.Attempts.OrderByDescending(x => x.Number).Select(x => (int?)x.DurationMs).FirstOrDefault() })
+            .ToListAsync(ct);
+        return new EventView(e.Id, e.Type, e.RecordSlug, e.RecordId, e.CreatedAt, JsonSerializer.Deserialize<JsonElement>(e.Body),
+            deliveries.Select(d => View(d.Delivery, e.Body) with { DurationMs = d.Duration }).ToList());
+    }
+
+    /// <summary>The events of one record, newest first, each with how many of its deliveries are in which status.</summary>
+    public async Task<Page<EventView>> RecordEventsAsync(Guid workspaceId, string collectionSlug, Guid recordId, int? limit = null, string? cursor = null,
+        CancellationToken ct = default)
+    {
+        var take = Paging.Limit(limit);
+        var after = Paging.Cursor(cursor);
+        await using var db = await dbs.CreateDbContextAsync(ct);
+        var query = db.Events.AsNoTracking().Where(e => e.WorkspaceId == workspaceId && e.RecordId == recordId && e.RecordSlug == collectionSlug);
+        if (after is { } a) query = query.Where(e => e.Id.CompareTo(a) < 0);
+        var events = await query.OrderByDescending(e => e.Id).Take(take + 1).ToListAsync(ct);
+        var ids = events.Select(e => e.Id).ToList();
+        var counts = await db.Deliveries.AsNoTracking().Where(d => ids.Contains(d.EventId)).GroupBy(d => new { d.EventId, d.Status })
+            .Select(g => new { g.Key.EventId, g.Key.Status, Count = g.Count() }).ToListAsync(ct);
+        return Paging.ToPage(events, take, e => e.Id, e => new EventView(e.Id, e.Type, e.RecordSlug, e.RecordId, e.CreatedAt,
+            JsonSerializer.Deserialize<JsonElement>(e.Body), Statuses: counts.Where(c => c.EventId == e.Id).ToDictionary(c => c.Status, c => c.Count)));
+    }
+
+    /// <summary>
+    /// Replays or cancels the given deliveries, or every one the filter matches, in batches; <paramref name="progress"/> hears
+    /// how many are handled so far. Replays skip pending deliveries, cancels skip final ones and attempts in flight.
+    /// </summary>
+    public async Task<BulkResult> BulkAsync(Guid workspaceId, string action, IReadOnlyCollection<Guid>? ids, DeliveryFilter? filter, string by,
+        IProgress<int>? progress = null, CancellationToken ct = default)
+    {
+        if (action is not (BulkActions.Replay or BulkActions.Cancel)) throw ServiceException.Invalid("action", "action is replay or cancel.");
+        if (ids is null && filter is null) throw ServiceException.Invalid("ids", "Give the ids of the deliveries, or a filter that selects them.");
+        if (ids is { Count: 0 }) throw ServiceException.Invalid("ids", "ids is empty: select at least one delivery.");
+        if (ids is { Count: > MaxBulk }) throw ServiceException.Invalid("ids", $"At most {MaxBulk} ids at once; use a filter to act on more.");
+        List<Guid> selected;
+        await using (var db = await dbs.CreateDbContextAsync(ct))
+        {
+            var query = ids is not null
+                ? db.Deliveries.AsNoTracking().Where(d => d.WorkspaceId == workspaceId && ids.Contains(d.Id))
+                : Filtered(db, workspaceId, filter!);
+            selected = await query.OrderBy(d => d.Id).Select(d => d.Id).Take(MaxBulk + 1).ToListAsync(ct);
+        }
+        if (selected.Count > MaxBulk) throw ServiceException.Invalid("filter", $"The filter selects more than {MaxBulk} deliveries; narrow it (for example by time range).");
+        var done = 0;
+        for (var i = 0; i < selected.Count; i += BulkBatch)
+        {
+            var batch = selected.Skip(i).Take(BulkBatch).ToList();
+            done += action == BulkActions.Replay ? await ReplayBatchAsync(workspaceId, batch, ct) : await CancelBatchAsync(workspaceId, batch, by, ct);
+            progress?.Report(Math.Min(i + BulkBatch, selected.Count));
+        }
+        return new BulkResult(action, selected.Count, done, selected.Count - done);
+    }
+
+    public const int MaxBulk = 10_000;
+    const int BulkBatch = 200;
+
+    async Task<int> ReplayBatchAsync(Guid workspaceId, List<Guid> ids, CancellationToken ct)
+    {
+        await using var db = await dbs.CreateDbContextAsync(ct);
+        var subscriptions = db.Subscriptions.Where(s => s.WorkspaceId == workspaceId).Select(s => s.Id);
+        var originals = await db.Deliveries.Include(d => d.Event)
+            .Where(d => ids.Contains(d.Id) && d.WorkspaceId == workspaceId && d.Status != DeliveryStatus.Pending && subscriptions.Contains(d.SubscriptionId))
+            .ToListAsync(ct);
+        var replays = originals.Select(o => outbox.NewDelivery(o.Event!, o.SubscriptionId, replayedFrom: o.Id)).ToList();
+        db.Deliveries.AddRange(replays);
+        await db.SaveChangesAsync(ct);
+        foreach (var r in replays) outbox.Started(r);
+        return replays.Count;
+    }
+
+    async Task<int> CancelBatchAsync(Guid workspaceId, List<Guid> ids, string by, CancellationToken ct)
+    {
+        var now = time.GetUtcNow().UtcDateTime;
+        await using var db = await dbs.CreateDbContextAsync(ct);
+        var pending = await db.Deliveries
+            .Where(d => ids.Contains(d.Id) && d.WorkspaceId == workspaceId && d.Status == DeliveryStatus.Pending && (d.LeaseUntil == null || d.LeaseUntil < now))
+            .ToListAsync(ct);
+        foreach (var d in pending) Cancel(d, by, "bulk cancel", now);
+        await db.SaveChangesAsync(ct);
+        foreach (var d in pending) await notifier.PublishAsync(d.ToChange());
+        return pending.Count;
+    }
+
+    /// <summary>The filtered log, newest first, written row by row as CSV or NDJSON (one delivery per line) without holding it in memory.</summary>
+    public async Task ExportAsync(Guid workspaceId, DeliveryFilter filter, string format, Stream output, CancellationToken ct = default)
+    {
+        if (format is not ("csv" or "ndjson")) throw ServiceException.Invalid("format", "format is csv or ndjson.");
+        await using var db = await dbs.CreateDbContextAsync(ct);
+        var rows = Filtered(db, workspaceId, filter).OrderByDescending(d => d.Id)
+            .Select(d => new { Delivery = d, d.Event!.Body, Duration = d.Attempts.OrderByDescending(x => x.Number).Select(x => (int?)x.DurationMs).FirstOrDefault() })
+            .AsAsyncEnumerable();
+        await using var writer = new StreamWriter(output, new System.Text.UTF8Encoding(false), 64 * 1024, leaveOpen: true);
+        if (format == "csv") await writer.WriteLineAsync(DeliveryCsv.Header);
+        var n = 0;
+        await foreach (var r in rows.WithCancellation(ct))
+        {
+            var view = View(r.Delivery, r.Body) with { DurationMs = r.Duration };
+            await writer.WriteLineAsync(format == "csv" ? DeliveryCsv.Row(view) : JsonSerializer.Serialize(view, ExportJson));
+            if (++n % 500 == 0) await writer.FlushAsync(ct);
+        }
+    }
+
+    static readonly JsonSerializerOptions ExportJson = new(JsonSerializerDefaults.Web);
 
     /// <summary>Replays each failed event of the window once: an event already pending or delivered again is skipped.</summary>
     public async Task<RecoverResult> RecoverAsync(Guid workspaceId, Guid subscriptionId, DateTime? since, DateTime? until, CancellationToken ct = default)
