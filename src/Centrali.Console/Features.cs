@@ -45,6 +45,7 @@ public static class Features
         api.MapCollectionsApi();
         api.MapRecordsApi();
         api.MapDeliveriesApi();
+        app.MapConsoleExport();
         app.MapRealtime();
         return app;
     }

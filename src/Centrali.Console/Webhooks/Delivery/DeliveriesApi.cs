@@ -1,4 +1,6 @@
 using Centrali.Console.Api;
+using Centrali.Console.Workspaces;
+using Microsoft.AspNetCore.Components.Authorization;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Centrali.Console.Webhooks.Delivery;
@@ -75,6 +77,24 @@ public static class DeliveriesApi
             TypedResults.Ok(new One<RecoverResult>(await deliveries.RecoverAsync(http.WorkspaceId(), id, body.Since, body.Until, http.RequestAborted))));
 
         return api;
+    }
+
+    /// <summary>The console's download of the log: the signed-in user's current workspace, the same filters as the API's export.</summary>
+    public static IEndpointRouteBuilder MapConsoleExport(this IEndpointRouteBuilder app)
+    {
+        app.MapGet("/deliveries/export", async (HttpContext http, DeliveryService deliveries, CurrentWorkspace current,
+            AuthenticationStateProvider auth, [AsParameters] DeliveryQuery filter, string? format) =>
+        {
+            // Outside a circuit the provider has no state of its own: give it this request's user.
+            if (auth is IHostEnvironmentAuthenticationStateProvider host)
+                host.SetAuthenticationState(Task.FromResult(new AuthenticationState(http.User)));
+            var workspace = await current.GetAsync();
+            var f = format is "ndjson" ? "ndjson" : "csv";
+            http.Response.ContentType = f == "csv" ? "text/csv; charset=utf-8" : "application/x-ndjson";
+            http.Response.Headers.ContentDisposition = $"attachment; filename=\"deliveries-{workspace.Slug}.{f}\"";
+            await deliveries.ExportAsync(workspace.Id, filter.ToFilter(), f, http.Response.Body, http.RequestAborted);
+        }).RequireAuthorization().ExcludeFromDescription();
+        return app;
     }
 
     /// <summary>Who acted, as a cancelled delivery records it: the API token by its hint.</summary>

@@ -364,6 +364,13 @@ public sealed class DeliveryService(IDbContextFactory<AppDbContext> dbs, EventOu
         return new DeliveryStats(hours, perSubscription, oldest);
     }
 
+    /// <summary>Where a subscription sends now (attempt inspection's "copy as curl"), or null once it was deleted.</summary>
+    public async Task<string?> SubscriptionUrlAsync(Guid workspaceId, Guid subscriptionId, CancellationToken ct = default)
+    {
+        await using var db = await dbs.CreateDbContextAsync(ct);
+        return await db.Subscriptions.AsNoTracking().Where(s => s.Id == subscriptionId && s.WorkspaceId == workspaceId).Select(s => s.Url).FirstOrDefaultAsync(ct);
+    }
+
     /// <summary>Names for the log's subscription column and filter.</summary>
     public async Task<Dictionary<Guid, string>> SubscriptionNamesAsync(Guid workspaceId, CancellationToken ct = default)
     {
