@@ -47,7 +47,10 @@ internal sealed class ServiceExceptionHandler(IProblemDetailsService problems) :
     public async ValueTask<bool> TryHandleAsync(HttpContext http, Exception exception, CancellationToken cancellationToken)
     {
         if (exception is BadHttpRequestException bad)
-            exception = bad.StatusCode == 413 ? ServiceException.TooLarge("The body is too large.") : ServiceException.Invalid("body", bad.Message);
+            exception = bad.StatusCode == 413 ? ServiceException.TooLarge("The body is too large.")
+                // Model binding wraps the parser's error: say that one, in words, with its line and column.
+                : bad.InnerException is System.Text.Json.JsonException json ? ServiceException.Invalid("body", JsonErrors.Describe(json))
+                : ServiceException.Invalid("body", bad.Message);
         if (exception is not ServiceException e) return false;
         http.Response.StatusCode = e.Status;
         var details = new Microsoft.AspNetCore.Http.HttpValidationProblemDetails(e.Errors) { Status = e.Status, Title = e.Title };

@@ -104,7 +104,7 @@ public sealed class CollectionService(IDbContextFactory<AppDbContext> dbs, TimeP
         var collection = await FindAsync(db, workspaceId, slug, ct);
         var records = await db.Records.Where(r => r.CollectionId == collection.Id).OrderBy(r => r.Id).ToListAsync(ct);
         if (records.Count > 0 && !force)
-            throw ServiceException.Conflict($"The collection '{slug}' has {records.Count} record(s); delete with force=true to delete them too.");
+            throw ServiceException.Conflict($"The collection '{slug}' has {(records.Count == 1 ? "1 record" : $"{records.Count} records")}; delete with force=true to delete them too.");
         var events = new List<WebhookEvent>(records.Count);
         foreach (var record in records)
             events.Add(await outbox.AddAsync(db, workspaceId, workspaceSlug, EventTypes.RecordDeleted, slug, record.Id, record.Data, ct));
