@@ -36,6 +36,8 @@ public static class ApiEndpoints
     public static IServiceCollection AddApiProblems(this IServiceCollection services)
     {
         services.AddProblemDetails();
+        // Binding failures (malformed JSON bodies) reach the handler below, which answers them with the field and the reason.
+        services.Configure<Microsoft.AspNetCore.Routing.RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         services.AddExceptionHandler<ServiceExceptionHandler>();
         return services;
     }

@@ -26,7 +26,7 @@ public sealed record DeliveryFilter(Guid? SubscriptionId = null, string? Status 
 }
 
 /// <summary>A page of the log, with the number of deliveries the filter matches when it was asked for.</summary>
-public sealed record DeliveryPage(IReadOnlyList<DeliveryView> Data, string? NextCursor,
+public sealed record DeliveryList(IReadOnlyList<DeliveryView> Data, string? NextCursor,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] int? Total = null);
 
 public sealed record RecoverResult(int Count);
@@ -56,7 +56,7 @@ public sealed class DeliveryService(IDbContextFactory<AppDbContext> dbs, EventOu
 {
     static readonly string[] Statuses = [DeliveryStatus.Pending, DeliveryStatus.Succeeded, DeliveryStatus.Failed, DeliveryStatus.Cancelled];
 
-    public async Task<DeliveryPage> ListAsync(Guid workspaceId, DeliveryFilter filter, int? limit = null, string? cursor = null, bool count = false,
+    public async Task<DeliveryList> ListAsync(Guid workspaceId, DeliveryFilter filter, int? limit = null, string? cursor = null, bool count = false,
         CancellationToken ct = default)
     {
         var take = Paging.Limit(limit);
@@ -69,7 +69,7 @@ public sealed class DeliveryService(IDbContextFactory<AppDbContext> dbs, EventOu
             .Select(d => new { Delivery = d, d.Event!.Body, Duration = d.Attempts.OrderByDescending(x => x.Number).Select(x => (int?)x.DurationMs).FirstOrDefault() })
             .ToListAsync(ct);
         var page = Paging.ToPage(rows, take, r => r.Delivery.Id, r => View(r.Delivery, r.Body) with { DurationMs = r.Duration });
-        return new DeliveryPage(page.Data, page.NextCursor, total);
+        return new DeliveryList(page.Data, page.NextCursor, total);
     }
 
     /// <summary>The deliveries of one workspace that match the filter, in no order; the one query the list, count, export and bulk actions share.</summary>
@@ -379,7 +379,7 @@ public sealed class DeliveryService(IDbContextFactory<AppDbContext> dbs, EventOu
             .OrderBy(s => s.Name).ToDictionaryAsync(s => s.Id, s => s.Name, ct);
     }
 
-    public Task<DeliveryPage> FailuresAsync(Guid workspaceId, Guid subscriptionId, int? limit, string? cursor, CancellationToken ct = default) =>
+    public Task<DeliveryList> FailuresAsync(Guid workspaceId, Guid subscriptionId, int? limit, string? cursor, CancellationToken ct = default) =>
         EnsureThen(workspaceId, subscriptionId, () => ListAsync(workspaceId, new DeliveryFilter(subscriptionId, DeliveryStatus.Failed), limit, cursor, ct: ct), ct);
 
     async Task<T> EnsureThen<T>(Guid workspaceId, Guid subscriptionId, Func<Task<T>> then, CancellationToken ct)
