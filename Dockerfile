@@ -27,5 +27,5 @@ VOLUME /data
 EXPOSE 8080
 USER $APP_UID
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
-    CMD curl -fsS http://127.0.0.1:8080/healthz || exit 1
+    CMD curl -fsS http://127.0.0.1:8080/healthz/ready || exit 1
 ENTRYPOINT ["dotnet", "Centrali.Console.dll"]

@@ -45,7 +45,7 @@ dotnet test Centrali.Console.sln -c Release --no-build --results-directory artif
 passed=$( (grep -oE 'Passed: +[0-9]+' "$log" || true) | awk '{s+=$2} END {print s+0}')
 failed=$( (grep -oE 'Failed: +[0-9]+' "$log" || true) | awk '{s+=$2} END {print s+0}')
 rm -f "$log"
-# Benchmark smoke (issue 7): the small version of every measurement runs and writes its JSON; its figures are not judged here.
+# Benchmark smoke: the small version of every measurement runs and writes its JSON; its figures are not judged here.
 bench=0
 dotnet run -c Release --no-build --project tests/Centrali.Console.Bench -- --quick --out artifacts/bench-results.json || bench=$?
 if [ "$bench" -ne 0 ]; then echo "Benchmark --quick failed (exit $bench)"; status=1; fi

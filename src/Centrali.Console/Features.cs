@@ -18,7 +18,7 @@ public static class Features
     public static IServiceCollection AddFeatures(this IServiceCollection services, IConfiguration config, IWebHostEnvironment env)
     {
         services.AddSingleton(TimeProvider.System);
-        services.AddOpenApi();
+        services.AddApiDocs();
         services.AddScoped<WorkspaceService>();
         services.AddScoped<CurrentWorkspace>();
         // Keys live in the database: a restarted or moved container with the same database still decrypts secrets.
@@ -40,7 +40,9 @@ public static class Features
     {
         var api = app.MapWorkspaceApi();
         api.MapGet("/whoami", (HttpContext http) => TypedResults.Ok(new One<WhoAmI>(new WhoAmI(
-            http.WorkspaceSlug(), http.User.FindFirst(Auth.ApiTokenAuthentication.TokenHintClaim)!.Value))));
+            http.WorkspaceSlug(), http.User.FindFirst(Auth.ApiTokenAuthentication.TokenHintClaim)!.Value))))
+            .Doc("Check a token", "The workspace the token belongs to and the token's hint: the cheapest call that proves a token works.",
+                response: """{"data":{"workspace":"default","tokenHint":"cct_…x7Qa"}}""");
         api.MapSubscriptionsApi();
         api.MapCollectionsApi();
         api.MapRecordsApi();

@@ -4,6 +4,7 @@ using Centrali.Console.Auth;
 using Centrali.Console.Components;
 using Centrali.Console.Data;
 using Centrali.Console.Jobs;
+using Centrali.Console.Operations;
 
 var builder = WebApplication.CreateBuilder(args);
 
@@ -13,6 +14,7 @@ builder.Services.AddConsoleAuth();
 builder.Services.AddApiProblems();
 builder.Services.AddJobs(builder.Configuration);
 builder.Services.AddFeatures(builder.Configuration, builder.Environment);
+builder.Services.AddOperations(builder.Configuration);
 
 var app = builder.Build();
 
@@ -24,6 +26,7 @@ app.UseAuthentication();
 app.UseAuthorization();
 app.UseAntiforgery();
 app.MapJobsDashboard();
+app.MapOperations();
 
 app.MapStaticAssets();
 app.MapHealth();

@@ -73,7 +73,7 @@ public sealed class Api : IDisposable
 
     static readonly string Padding = new('x', 160);
 
-    /// <summary>The size and shape of what a receiver gets for one record (API.md, "The wire").</summary>
+    /// <summary>The size and shape of what a receiver gets for one record.</summary>
     public static byte[] WireBody(string collection) => Encoding.UTF8.GetBytes(
         $"{{\"event\":\"record_created\",\"workspaceSlug\":\"{AppProcess.Workspace}\",\"recordSlug\":\"{collection}\"," +
         $"\"recordId\":\"{Guid.NewGuid()}\",\"data\":{RecordData(0, 0)},\"timestamp\":\"{DateTime.UtcNow:yyyy-MM-dd'T'HH:mm:ss'Z'}\"}}");

@@ -9,19 +9,19 @@ public sealed record Sizes(
     public static readonly Sizes Full = new(10, 20_000, 1_000, 30, 1_000, 3, 100_000, 1_000_000);
     // Quick: CI smoke, about a minute on an idle machine; recovery rows kept low because today's engine drains them at tens per second.
     public static readonly Sizes Quick = new(1, 500, 50, 10, 100, 1, 2_000, 20_000, 1_000);
-    /// <summary>Concurrent API clients creating records (issue 3).</summary>
+    /// <summary>Concurrent API clients creating records.</summary>
     public int Clients => 8;
     /// <summary>The app's dispatcher parallelism (Webhooks:Concurrency, default 64): the concurrency it sends with, so the raw loop's too.</summary>
     public int SendConcurrency => 64;
     public int LatencyRate => 50;
 }
 
-/// <summary>The six measurements of issue 7, against the app as a child process and one shared receiver.</summary>
+/// <summary>The measurements, against the app as a child process and one shared receiver.</summary>
 public sealed class Bench(Results results, Receiver receiver, Sizes size, string root)
 {
     static readonly TimeSpan Stall = TimeSpan.FromSeconds(30);
 
-    /// <summary>Every figure the table has, with its target from issue 7: a failed scenario still leaves its rows, empty.</summary>
+    /// <summary>Every figure the table has, with its target: a failed scenario still leaves its rows, empty.</summary>
     static readonly (string Key, string Name, string Unit, string Target, Func<double, bool>? Met)[] Catalog =
     [
         ("raw.requestsPerSecond", "1. raw limit: HttpClient → receiver", "req/s", "—", null),

@@ -3,7 +3,7 @@ using System.Text.Json;
 
 namespace Centrali.Console.Bench;
 
-/// <summary>One line of the table: a measured figure, its target from issue 7 (if any) and whether it is met.</summary>
+/// <summary>One line of the table: a measured figure, its target (if any) and whether it is met.</summary>
 public sealed record Figure(string Key, string Name, double? Value, string Unit, string Target, bool? Met, string? Note = null);
 
 public sealed class Results

@@ -1,9 +1,9 @@
 namespace Centrali.Console.Api;
 
-/// <summary>API.md: a single object answers as {"data": …}.</summary>
+/// <summary>A single object answers as {"data": …}.</summary>
 public sealed record One<T>(T Data);
 
-/// <summary>API.md: a list answers as {"data": […], "nextCursor": …} (keyset paging).</summary>
+/// <summary>A list answers as {"data": […], "nextCursor": …} (keyset paging).</summary>
 public sealed record Page<T>(IReadOnlyList<T> Data, string? NextCursor);
 
 public static class Paging

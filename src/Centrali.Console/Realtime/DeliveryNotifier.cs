@@ -4,7 +4,7 @@ namespace Centrali.Console.Realtime;
 public sealed record DeliveryChanged(Guid Id, Guid WorkspaceId, Guid SubscriptionId, Guid EventId, string Event, string Status,
     int AttemptCount, int MaxAttempts, DateTime? NextAttemptAt, int? LastStatusCode, Guid? ReplayedFrom);
 
-/// <summary>In-process fan-out of delivery changes to pages and the hub (ARCHITECTURE: notifier).</summary>
+/// <summary>In-process fan-out of delivery changes to pages and the hub.</summary>
 public sealed class DeliveryNotifier(ILogger<DeliveryNotifier> log)
 {
     public event Func<DeliveryChanged, Task>? Changed;

@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using Centrali.Console.Api;
 using Centrali.Console.Collections;
 using Centrali.Console.Data;
+using Centrali.Console.Operations;
 using Centrali.Console.Webhooks.Delivery;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
@@ -20,7 +21,7 @@ public sealed record RecordQuery(int Skip, int Take, RecordSort Sort = RecordSor
 public sealed record RecordTablePage(List<RecordView> Items, int Total);
 
 /// <summary>Creates, changes and deletes records; every committed change writes its event in the same transaction.</summary>
-public sealed class RecordService(IDbContextFactory<AppDbContext> dbs, TimeProvider time, EventOutbox outbox, Idempotency idempotency, IOptions<RecordOptions> options)
+public sealed class RecordService(IDbContextFactory<AppDbContext> dbs, TimeProvider time, EventOutbox outbox, Idempotency idempotency, IOptions<RecordOptions> options, Telemetry telemetry)
 {
     public int MaxBytes => options.Value.MaxBytes;
 
@@ -98,6 +99,7 @@ public sealed class RecordService(IDbContextFactory<AppDbContext> dbs, TimeProvi
             return new(null, await idempotency.FindAsync(fresh, workspaceId, key, ct));
         }
         outbox.Committed([e]);
+        telemetry.RecordWritten("create");
         return new(view, null);
     }
 
@@ -126,6 +128,7 @@ public sealed class RecordService(IDbContextFactory<AppDbContext> dbs, TimeProvi
         var e = await outbox.AddAsync(db, workspaceId, workspaceSlug, EventTypes.RecordDeleted, collectionSlug, record.Id, record.Data, ct);
         await db.SaveChangesAsync(ct);
         outbox.Committed([e]);
+        telemetry.RecordWritten("delete");
         return View(record, collectionSlug);
     }
 
@@ -142,6 +145,7 @@ public sealed class RecordService(IDbContextFactory<AppDbContext> dbs, TimeProvi
         var e = await outbox.AddAsync(db, workspaceId, workspaceSlug, EventTypes.RecordUpdated, collectionSlug, record.Id, record.Data, ct);
         await db.SaveChangesAsync(ct);
         outbox.Committed([e]);
+        telemetry.RecordWritten("update");
         return View(record, collectionSlug);
     }
 

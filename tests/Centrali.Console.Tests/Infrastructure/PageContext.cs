@@ -26,6 +26,7 @@ public static class PageContext
         ui.Services.AddSingleton(scope.ServiceProvider.GetRequiredService<RecordService>());
         ui.Services.AddSingleton(app.Service<DeliveryNotifier>());
         ui.Services.AddSingleton(app.Service<CircuitBreaker>());
+        ui.Services.AddSingleton(app.Service<Centrali.Console.Operations.OperationsFigures>());
         return (ui, workspace);
     }
 }

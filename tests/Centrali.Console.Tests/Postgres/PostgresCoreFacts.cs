@@ -39,7 +39,9 @@ public sealed class PostgresCoreFacts(PostgresCluster cluster)
         Assert.IsType<PostgresAppDbContext>(db);
         Assert.Equal("Npgsql.EntityFrameworkCore.PostgreSQL", db.Database.ProviderName);
         Assert.Empty(await db.Database.GetPendingMigrationsAsync());
-        Assert.Equal(["20261124101316_Initial"], await db.Database.GetAppliedMigrationsAsync());
+        var applied = (await db.Database.GetAppliedMigrationsAsync()).ToList();
+        Assert.Equal("20261124101316_Initial", applied[0]);
+        Assert.Equal(db.Database.GetMigrations(), applied);
         Assert.IsType<Hangfire.PostgreSql.PostgreSqlStorage>(app.Service<Hangfire.JobStorage>());
         var hangfireTables = await db.Database.SqlQuery<int>($"SELECT count(*)::int AS \"Value\" FROM information_schema.tables WHERE table_schema = 'hangfire'").SingleAsync();
         Assert.True(hangfireTables > 0);

@@ -1,4 +1,5 @@
 using Centrali.Console.Data;
+using Centrali.Console.Operations;
 using Centrali.Console.Realtime;
 using Centrali.Console.Webhooks.Subscriptions;
 using Microsoft.EntityFrameworkCore;
@@ -20,6 +21,7 @@ public sealed class DeliveryJob(
     DeliveryNotifier notifier,
     TimeProvider time,
     IOptions<WebhookOptions> options,
+    Telemetry telemetry,
     ILogger<DeliveryJob> log)
 {
     public static readonly TimeSpan LeaseMargin = TimeSpan.FromSeconds(5);
@@ -65,6 +67,7 @@ public sealed class DeliveryJob(
             return;
         }
 
+        using var span = Telemetry.StartAttempt(delivery, delivery.AttemptCount + 1);
         var result = await sender.SendAsync(new SendRequest(delivery.Id, delivery.EventId, delivery.EventType, subscription.Url,
             delivery.Event!.Body, new SignatureScheme(subscription.SignatureHeader, subscription.Algorithm, subscription.Encoding, subscription.SignaturePrefix),
             secret, previousSecret));
@@ -135,6 +138,7 @@ public sealed class DeliveryJob(
             await db.SaveChangesAsync();
             await tx.CommitAsync();
         }
+        telemetry.AttemptFinished(delivery.WorkspaceId, delivery.Status, TimeSpan.FromMilliseconds(result.DurationMs));
 
         if (delivery.Status == DeliveryStatus.Pending) queue.Schedule(delivery.Id, number + 1, delivery.NextAttemptAt!.Value);
         if (!result.Succeeded)
@@ -159,6 +163,7 @@ public sealed class DeliveryJob(
         delivery.LeaseUntil = null;
         Finish(delivery, DeliveryStatus.Failed, time.GetUtcNow().UtcDateTime);
         await db.SaveChangesAsync();
+        telemetry.DeliveryEnded(delivery.WorkspaceId, delivery.Status);
         await notifier.PublishAsync(delivery.ToChange());
     }
 

@@ -37,6 +37,8 @@ public sealed class DeliverySender(IHttpClientFactory clients, IOptions<WebhookO
                     ConnectTimeout = o.Timeout,
                     // DNS can change after subscribe: check the address actually connected to.
                     ConnectCallback = o.AllowPrivateNetworks == true ? null : GuardedConnectAsync,
+                    // Receivers get exactly the documented headers: no traceparent from our own tracing.
+                    ActivityHeadersPropagator = System.Diagnostics.DistributedContextPropagator.CreateNoOutputPropagator(),
                 };
             })
             .SetHandlerLifetime(Timeout.InfiniteTimeSpan);
@@ -101,7 +103,7 @@ public sealed class DeliverySender(IHttpClientFactory clients, IOptions<WebhookO
         SendResult Failed(string error) => new(started.UtcDateTime, Elapsed(stopwatch), null, error, null, null, requestHeaders, null);
     }
 
-    /// <summary>The headers of API.md "The wire"; values are signatures, never the secret.</summary>
+    /// <summary>The documented headers a receiver gets; values are signatures, never the secret.</summary>
     public static List<KeyValuePair<string, string>> Headers(SendRequest r, long timestamp)
     {
         var messageId = r.EventId.ToString();

@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Text.Json;
 using Centrali.Console.Data;
+using Centrali.Console.Operations;
 using Centrali.Console.Realtime;
 using Centrali.Console.Webhooks.Subscriptions;
 using Microsoft.EntityFrameworkCore;
@@ -12,7 +13,7 @@ namespace Centrali.Console.Webhooks.Delivery;
 /// The outbox: a record change adds its event, and one delivery per matching active subscription,
 /// inside the change's own transaction — so if the write commits, its deliveries exist, crash or not.
 /// </summary>
-public sealed class EventOutbox(TimeProvider time, IOptions<WebhookOptions> options, DeliveryQueue queue, DeliveryNotifier notifier, SubscriptionFilters filters)
+public sealed class EventOutbox(TimeProvider time, IOptions<WebhookOptions> options, DeliveryQueue queue, DeliveryNotifier notifier, SubscriptionFilters filters, Telemetry telemetry)
 {
     readonly ConditionalWeakTable<WebhookEvent, List<Delivery>> fannedOut = new();
 
@@ -36,6 +37,7 @@ public sealed class EventOutbox(TimeProvider time, IOptions<WebhookOptions> opti
     /// <summary>Starts sending what <see cref="AddAsync"/> added, once the transaction has committed.</summary>
     public void Committed(IEnumerable<WebhookEvent> events)
     {
+        telemetry.EventsWritten(events.Count());
         foreach (var e in events)
             if (fannedOut.TryGetValue(e, out var deliveries))
                 foreach (var d in deliveries) Started(d);
@@ -59,6 +61,7 @@ public sealed class EventOutbox(TimeProvider time, IOptions<WebhookOptions> opti
             RecordId = recordId,
             Body = Body(type, workspaceSlug, recordSlug, recordId, dataJson, now),
             CreatedAt = now,
+            TraceParent = Telemetry.CurrentTrace,
         };
     }
 

@@ -10,7 +10,7 @@ public sealed class RetrySchedule(Microsoft.Extensions.Options.IOptions<WebhookO
     {
         if (attemptNumber < 1 || attemptNumber > o.RetryDelays.Length) return null;
         var delay = o.RetryDelays[attemptNumber - 1];
-        // API.md: 429/503 with Retry-After waits that long, clamped to [delay, 2×delay].
+        // A 429/503 with Retry-After waits that long, clamped to [delay, 2×delay].
         if (statusCode is 429 or 503 && retryAfter is { } asked)
             return asked < delay ? delay : asked > delay * 2 ? delay * 2 : asked;
         var factor = 1 + (random.NextDouble() * 2 - 1) * o.JitterFraction;

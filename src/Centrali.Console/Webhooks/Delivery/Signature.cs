@@ -3,7 +3,7 @@ using System.Text;
 
 namespace Centrali.Console.Webhooks.Delivery;
 
-/// <summary>How a subscription signs: which header, HMAC algorithm, encoding and prefix (API.md "Signature").</summary>
+/// <summary>How a subscription signs: which header, HMAC algorithm, encoding and prefix.</summary>
 public sealed record SignatureScheme(string Header, string Algorithm, string Encoding, string Prefix)
 {
     public static readonly SignatureScheme Default = new("X-Signature", "sha256", "base64", "");

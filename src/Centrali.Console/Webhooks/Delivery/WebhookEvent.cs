@@ -10,6 +10,8 @@ public sealed class WebhookEvent
     public Guid? RecordId { get; set; }
     public required byte[] Body { get; set; }
     public DateTime CreatedAt { get; set; }
+    /// <summary>The W3C trace id of the write that made the event, while tracing is on: each attempt's span links to it.</summary>
+    public string? TraceParent { get; set; }
 }
 
 public static class EventTypes
@@ -30,5 +32,6 @@ internal sealed class WebhookEventConfiguration : Microsoft.EntityFrameworkCore.
         b.HasIndex(x => new { x.WorkspaceId, x.Id });
         // A record's events, newest first.
         b.HasIndex(x => new { x.WorkspaceId, x.RecordId, x.Id });
+        b.Property(x => x.TraceParent).HasMaxLength(64);
     }
 }

@@ -1,6 +1,6 @@
 namespace Centrali.Console.Webhooks.Delivery;
 
-/// <summary>The "Webhooks" section of API.md's configuration table.</summary>
+/// <summary>The "Webhooks" configuration section (README, "Configuration").</summary>
 public sealed class WebhookOptions
 {
     static readonly TimeSpan[] DefaultRetryDelays =

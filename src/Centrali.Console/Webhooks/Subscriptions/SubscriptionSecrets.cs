@@ -20,7 +20,7 @@ public sealed class SubscriptionSecrets(IDataProtectionProvider protection)
     // Decrypting costs a key derivation per call: each attempt would pay it twice. A rotated secret has a new cipher, so a new entry.
     readonly ConcurrentDictionary<string, string> plain = new();
 
-    /// <summary>API.md: "whsec_" + base64 of 32 random bytes.</summary>
+    /// <summary>"whsec_" + base64 of 32 random bytes (the Standard Webhooks form).</summary>
     public static string Generate() => Prefix + Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
 
     /// <summary>What reads show instead of the secret, e.g. "whsec_…q7Rk".</summary>

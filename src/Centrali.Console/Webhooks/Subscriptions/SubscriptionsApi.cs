@@ -7,7 +7,7 @@ using Microsoft.AspNetCore.Mvc.ModelBinding;
 
 namespace Centrali.Console.Webhooks.Subscriptions;
 
-/// <summary>API.md "Webhook subscriptions": list, create, read, patch, delete, rotate-secret.</summary>
+/// <summary>Webhook subscriptions: list, create, read, patch, delete, rotate-secret.</summary>
 public static class SubscriptionsApi
 {
     public static RouteGroupBuilder MapSubscriptionsApi(this RouteGroupBuilder api)
@@ -15,7 +15,9 @@ public static class SubscriptionsApi
         var group = api.MapGroup("/webhook-subscriptions").WithTags("Webhook subscriptions");
 
         group.MapGet("", async (HttpContext http, SubscriptionService subscriptions, int? limit, string? cursor, CancellationToken ct) =>
-            TypedResults.Ok(await subscriptions.ListAsync(http.WorkspaceId(), limit, cursor, ct)));
+            TypedResults.Ok(await subscriptions.ListAsync(http.WorkspaceId(), limit, cursor, ct)))
+            .Doc("List subscriptions", "The workspace's webhook subscriptions, newest first, a page at a time (`limit`, `cursor`). The secret is never in a list; `secretHint` shows its last characters.",
+                errors: [400], response: """{"data":[{"id":"0193a7f2-5b1e-7c3d-9a41-2f6e8d0c4b17","name":"Orders to billing","url":"https://billing.example.com/hooks/centrali","events":["record_created","record_updated"],"recordSlugs":["orders"],"status":"active","signatureHeader":"X-Signature","algorithm":"sha256","encoding":"base64","signaturePrefix":"","secretHint":"whsec_…q7Rk","previousSecretExpiresAt":null,"filter":"data.total > 100","circuit":"closed","circuitOpenUntil":null,"createdAt":"2026-12-01T09:30:00Z","updatedAt":"2026-12-01T09:30:00Z"}],"nextCursor":null}""");
 
         group.MapPost("", async Task<Results<Created<One<SubscriptionView>>, StoredAnswerResult>> (
             HttpContext http, SubscriptionService subscriptions, SubscriptionInput body, CancellationToken ct) =>
@@ -23,20 +25,32 @@ public static class SubscriptionsApi
             var created = await subscriptions.CreateAsync(http.WorkspaceId(), body, IdempotencyKey.From(http.Request), ct);
             if (created.Replay is { } replay) return new StoredAnswerResult(replay);
             return TypedResults.Created($"{http.Request.Path.Value!.TrimEnd('/')}/{created.Value!.Id}", new One<SubscriptionView>(created.Value));
-        });
+        }).Doc("Create a subscription", """
+            Subscribes a URL to record events. `name`, `url` (absolute http or https) and `events` (a non-empty subset of `record_created`,
+            `record_updated`, `record_deleted`; `record.created` is accepted and stored underscored) are required; `recordSlugs` defaults
+            to every collection, `status` to `active`, and the signature to `X-Signature`, `sha256`, `base64`, no prefix. `filter` is an expression over the wire body (see the README, "Subscription filters"). The server generates the
+            secret and answers it once, in `data.secret`: store it now. Unless `Webhooks:AllowPrivateNetworks` is on, URLs that resolve
+            to loopback, private, link-local or metadata addresses are refused. Honours `Idempotency-Key`.
+            """, errors: [400],
+            request: """{"name":"Orders to billing","url":"https://billing.example.com/hooks/centrali","events":["record_created","record_updated"],"recordSlugs":["orders"],"filter":"data.total > 100"}""",
+            response: """{"data":{"id":"0193a7f2-5b1e-7c3d-9a41-2f6e8d0c4b17","name":"Orders to billing","url":"https://billing.example.com/hooks/centrali","events":["record_created","record_updated"],"recordSlugs":["orders"],"status":"active","signatureHeader":"X-Signature","algorithm":"sha256","encoding":"base64","signaturePrefix":"","secretHint":"whsec_…q7Rk","previousSecretExpiresAt":null,"filter":"data.total > 100","circuit":"closed","circuitOpenUntil":null,"createdAt":"2026-12-01T09:30:00Z","updatedAt":"2026-12-01T09:30:00Z","secret":"whsec_MfKQ9r8GKYqrTp2EZbX4b7yVfGcZ3kA1v9dJm2Rk0qE="}}""");
 
         // {id:guid}: the delivery log's routes (/webhook-subscriptions/deliveries…) live beside these.
         group.MapGet("/{id:guid}", async (HttpContext http, SubscriptionService subscriptions, Guid id, CancellationToken ct) =>
-            TypedResults.Ok(new One<SubscriptionView>(await subscriptions.GetAsync(http.WorkspaceId(), id, ct))));
+            TypedResults.Ok(new One<SubscriptionView>(await subscriptions.GetAsync(http.WorkspaceId(), id, ct))))
+            .Doc("Read a subscription", "One subscription, with the circuit state of its URL (`closed`, `open` or `half-open`, and until when it is open).",
+                response: """{"data":{"id":"0193a7f2-5b1e-7c3d-9a41-2f6e8d0c4b17","name":"Orders to billing","url":"https://billing.example.com/hooks/centrali","events":["record_created","record_updated"],"recordSlugs":["orders"],"status":"active","signatureHeader":"X-Signature","algorithm":"sha256","encoding":"base64","signaturePrefix":"","secretHint":"whsec_…q7Rk","previousSecretExpiresAt":null,"filter":"data.total > 100","circuit":"closed","circuitOpenUntil":null,"createdAt":"2026-12-01T09:30:00Z","updatedAt":"2026-12-01T09:30:00Z"}}""");
 
         group.MapPatch("/{id:guid}", async (HttpContext http, SubscriptionService subscriptions, Guid id, SubscriptionInput body, CancellationToken ct) =>
-            TypedResults.Ok(new One<SubscriptionView>(await subscriptions.PatchAsync(http.WorkspaceId(), id, body, ct))));
+            TypedResults.Ok(new One<SubscriptionView>(await subscriptions.PatchAsync(http.WorkspaceId(), id, body, ct))))
+            .Doc("Change a subscription", "Changes the fields the body carries and leaves the others; `\"filter\": null` clears the filter. The secret cannot be set (rotate it instead). Setting `status` to `inactive` pauses deliveries: new events skip it and its pending deliveries end failed.",
+                errors: [400], request: """{"status":"inactive"}""", response: """{"data":{"id":"0193a7f2-5b1e-7c3d-9a41-2f6e8d0c4b17","name":"Orders to billing","url":"https://billing.example.com/hooks/centrali","events":["record_created","record_updated"],"recordSlugs":["orders"],"status":"inactive","signatureHeader":"X-Signature","algorithm":"sha256","encoding":"base64","signaturePrefix":"","secretHint":"whsec_…q7Rk","previousSecretExpiresAt":null,"filter":"data.total > 100","circuit":"closed","circuitOpenUntil":null,"createdAt":"2026-12-01T09:30:00Z","updatedAt":"2026-12-01T09:30:00Z"}}""");
 
         group.MapDelete("/{id:guid}", async Task<NoContent> (HttpContext http, SubscriptionService subscriptions, Guid id, CancellationToken ct) =>
         {
             await subscriptions.DeleteAsync(http.WorkspaceId(), id, ct);
             return TypedResults.NoContent();
-        });
+        }).Doc("Delete a subscription", "Deletes the subscription; its pending deliveries end failed, and its delivery log stays readable. Answers 204.");
 
         group.MapPost("/{id:guid}/rotate-secret", async Task<Results<Ok<One<SubscriptionView>>, StoredAnswerResult>> (
             HttpContext http, SubscriptionService subscriptions, Guid id,
@@ -46,7 +60,12 @@ public static class SubscriptionsApi
             var rotated = await subscriptions.RotateSecretAsync(http.WorkspaceId(), id, overlap, IdempotencyKey.From(http.Request), ct);
             if (rotated.Replay is { } replay) return new StoredAnswerResult(replay);
             return TypedResults.Ok(new One<SubscriptionView>(rotated.Value!));
-        });
+        }).Doc("Rotate the secret", """
+            Generates a new secret and answers it once, in `data.secret`. With `{"overlap": "PT24H"}` (an ISO 8601 duration or `24:00:00`,
+            at most `P7D`) the old secret keeps signing beside the new one until `previousSecretExpiresAt`: `webhook-signature` carries both
+            signatures, so receivers can switch without missing a delivery. Without it the old secret stops at once. Honours `Idempotency-Key`.
+            """, errors: [400], request: """{"overlap":"PT24H"}""",
+            response: """{"data":{"id":"0193a7f2-5b1e-7c3d-9a41-2f6e8d0c4b17","name":"Orders to billing","url":"https://billing.example.com/hooks/centrali","events":["record_created","record_updated"],"recordSlugs":["orders"],"status":"active","signatureHeader":"X-Signature","algorithm":"sha256","encoding":"base64","signaturePrefix":"","secretHint":"whsec_…q7Rk","previousSecretExpiresAt":"2026-12-02T09:30:00Z","filter":"data.total > 100","circuit":"closed","circuitOpenUntil":null,"createdAt":"2026-12-01T09:30:00Z","updatedAt":"2026-12-01T09:30:00Z","secret":"whsec_3b0yZ2mQx4LrVt8NcPq1Wd6Hs9Ke5Ja7Ug2Fi0Ro4Tc="}}""");
 
         return group;
     }

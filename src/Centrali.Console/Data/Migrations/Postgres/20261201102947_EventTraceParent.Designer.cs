@@ -12,8 +12,8 @@ using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
 namespace Centrali.Console.Data.Migrations.Postgres
 {
     [DbContext(typeof(PostgresAppDbContext))]
-    [Migration("20261201103044_LogSearch")]
-    partial class LogSearch
+    [Migration("20261201102947_EventTraceParent")]
+    partial class EventTraceParent
     {
         /// <inheritdoc />
         protected override void BuildTargetModel(ModelBuilder modelBuilder)
@@ -374,8 +374,6 @@ namespace Centrali.Console.Data.Migrations.Postgres
 
                     b.HasIndex("WorkspaceId", "Id");
 
-                    b.HasIndex("WorkspaceId", "LastStatusCode", "Id");
-
                     b.HasIndex("WorkspaceId", "Status", "Id");
 
                     b.HasIndex("WorkspaceId", "SubscriptionId", "Id");
@@ -403,6 +401,10 @@ namespace Centrali.Console.Data.Migrations.Postgres
                         .IsRequired()
                         .HasColumnType("text");
 
+                    b.Property<string>("TraceParent")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
                     b.Property<string>("Type")
                         .IsRequired()
                         .HasColumnType("text");
@@ -413,8 +415,6 @@ namespace Centrali.Console.Data.Migrations.Postgres
                     b.HasKey("Id");
 
                     b.HasIndex("WorkspaceId", "Id");
-
-                    b.HasIndex("WorkspaceId", "RecordId", "Id");
 
                     b.ToTable("Events", (string)null);
                 });

@@ -11,7 +11,7 @@ using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 namespace Centrali.Console.Data.Migrations
 {
     [DbContext(typeof(AppDbContext))]
-    [Migration("20261201103028_LogSearch")]
+    [Migration("20261201112833_LogSearch")]
     partial class LogSearch
     {
         /// <inheritdoc />
@@ -396,6 +396,10 @@ namespace Centrali.Console.Data.Migrations
 
                     b.Property<string>("RecordSlug")
                         .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("TraceParent")
+                        .HasMaxLength(64)
                         .HasColumnType("TEXT");
 
                     b.Property<string>("Type")

@@ -46,7 +46,6 @@ namespace Centrali.Console.Data.Migrations
                 DROP TABLE IF EXISTS EventText;
                 DROP TABLE IF EXISTS EventSearchKeys;
                 """);
-
             migrationBuilder.DropIndex(
                 name: "IX_Events_WorkspaceId_RecordId_Id",
                 table: "Events");

@@ -1,0 +1,34 @@
+using Bunit;
+using Centrali.Console.Operations;
+using Centrali.Console.Tests.Infrastructure;
+
+namespace Centrali.Console.Tests.Operations;
+
+public sealed class BacklogPanelFacts
+{
+    [Fact]
+    public async Task Panel_ShowsTheDueBacklogAndFollowsIt()
+    {
+        // A receiver that never answers holds the only dispatcher slot, so later deliveries stay due.
+        var release = new TaskCompletionSource();
+        await using var receiver = await Receiver.StartAsync();
+        receiver.Respond = async (_, http) => await release.Task.WaitAsync(http.RequestAborted);
+        await using var app = new ConsoleApp(new Dictionary<string, string?> { ["Webhooks:Concurrency"] = "1", ["Webhooks:Timeout"] = "00:01:00" });
+        var (ui, _) = await app.PageContextAsync();
+        await using var _ui = ui;
+        await app.SubscribeAsync(receiver.Url + "/hook");
+
+        var panel = ui.Render<BacklogPanel>();
+        panel.WaitForAssertion(() => Assert.Equal("0", panel.Find("[data-testid=backlog-due]").TextContent));
+        Assert.Contains("Nothing is waiting", panel.Markup);
+
+        await app.RecordEventAsync();
+        await receiver.WaitForAsync(1);
+        await app.RecordEventAsync();
+        await app.RecordEventAsync();
+        // The in-flight one and the two behind it are all due; the panel refreshes on its own.
+        panel.WaitForAssertion(() => Assert.Equal("3", panel.Find("[data-testid=backlog-due]").TextContent), TimeSpan.FromSeconds(15));
+        Assert.NotEqual("—", panel.Find("[data-testid=backlog-age]").TextContent);
+        release.SetResult();
+    }
+}
