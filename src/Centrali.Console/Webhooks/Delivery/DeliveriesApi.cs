@@ -59,6 +59,13 @@ public static class DeliveriesApi
             .Doc("Cancel a delivery", "A pending delivery ends as `cancelled` and is not attempted again; `lastError` says who cancelled it (the token) and the optional `reason`. It can still be replayed. 409 once it is final, or while an attempt is in flight.",
                 errors: [409], request: """{"reason":"The customer retired this endpoint."}""", response: """{"data":{"id":"0193a7f5-8e2a-7b4c-9d3e-1f2a3b4c5d6e","subscriptionId":"0193a7f2-5b1e-7c3d-9a41-2f6e8d0c4b17","eventId":"0193a7f5-8e29-7a1b-8c2d-3e4f5a6b7c8d","event":"record_created","recordSlug":"orders","recordId":"7d5a87d5-b10c-48bb-85d8-c42dbdaab417","status":"succeeded","attemptCount":2,"maxAttempts":5,"nextAttemptAt":null,"lastStatusCode":200,"lastError":null,"replayedFrom":null,"payload":{"event":"record_created","workspaceSlug":"default","recordSlug":"orders","recordId":"7d5a87d5-b10c-48bb-85d8-c42dbdaab417","data":{"orderNumber":"ORD-1045","total":210},"timestamp":"2026-12-01T09:40:00Z"},"createdAt":"2026-12-01T09:40:00Z","completedAt":"2026-12-01T09:40:31Z"}}""");
 
+        subs.MapGet("/{id:guid}/health", async (HttpContext http, DeliveryService deliveries, TimeProvider time, Guid id) =>
+            (await deliveries.HealthAsync(http.WorkspaceId(), time.GetUtcNow().UtcDateTime, id, http.RequestAborted)).TryGetValue(id, out var health)
+                ? TypedResults.Ok(new One<SubscriptionHealth>(health))
+                : throw ServiceException.NotFound("Subscription"))
+            .Doc("Read a subscription's health", "The last 24 hours of one subscription: deliveries succeeded, failed and pending, `successRate` over the final ones (null when none finished), `p50Ms`/`p95Ms` attempt durations (over its latest attempts), its latest error, and `hours`: the outcomes hour by hour, oldest first.",
+                response: """{"data":{"subscriptionId":"0193a7f2-5b1e-7c3d-9a41-2f6e8d0c4b17","succeeded":412,"failed":3,"pending":1,"successRate":0.9928,"p50Ms":84,"p95Ms":312,"lastError":"HTTP 503","lastErrorAt":"2026-12-01T09:12:00Z","hours":[{"hour":"2026-12-01T09:00:00Z","succeeded":40,"failed":1,"pending":1}]}}""");
+
         api.MapGet("/events/{id:guid}", async (HttpContext http, DeliveryService deliveries, Guid id) =>
             TypedResults.Ok(new One<EventView>(await deliveries.EventAsync(http.WorkspaceId(), id, http.RequestAborted))))
             .WithTags("Events")
