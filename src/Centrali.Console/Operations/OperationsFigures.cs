@@ -12,6 +12,10 @@ namespace Centrali.Console.Operations;
 /// <param name="OpenCircuits">Receiver URLs whose circuit is open now.</param>
 public sealed record Backlog(long Due, TimeSpan OldestDueAge, long WaitingOnOpenCircuit, long OpenCircuits, DateTime At);
 
+/// <summary>How big the database is and how far back the delivery log goes.</summary>
+/// <param name="FreeBytes">SQLite: pages freed by deletes, reused before the file grows again.</param>
+public sealed record StorageFigures(long DatabaseBytes, long FreeBytes, DateTime? OldestDelivery, long Deliveries);
+
 /// <summary>Hangfire's own counts: jobs enqueued (waiting for a worker), processing and failed.</summary>
 public sealed record JobFigures(long Enqueued, long Processing, long Scheduled, long Failed, long Servers);
 
@@ -104,6 +108,21 @@ public sealed class OperationsFigures : IDisposable
         select d;
 
     static TimeSpan Age(DateTime now, DateTime? oldest) => oldest is { } o && o < now ? now - o : TimeSpan.Zero;
+
+    /// <summary>The database's size on disk (SQLite: its pages; PostgreSQL: the database) and the oldest delivery kept.</summary>
+    public async Task<StorageFigures> StorageAsync(CancellationToken ct = default)
+    {
+        await using var db = await dbs.CreateDbContextAsync(ct);
+        var sqlite = db.Database.IsSqlite();
+        var bytes = sqlite
+            ? await db.Database.SqlQueryRaw<long>("SELECT page_count * page_size AS \"Value\" FROM pragma_page_count(), pragma_page_size()").SingleAsync(ct)
+            : await db.Database.SqlQueryRaw<long>("SELECT pg_database_size(current_database()) AS \"Value\"").SingleAsync(ct);
+        var free = sqlite
+            ? await db.Database.SqlQueryRaw<long>("SELECT freelist_count * page_size AS \"Value\" FROM pragma_freelist_count(), pragma_page_size()").SingleAsync(ct)
+            : 0;
+        var deliveries = db.Deliveries.AsNoTracking();
+        return new StorageFigures(bytes, free, await deliveries.MinAsync(d => (DateTime?)d.CreatedAt, ct), await deliveries.LongCountAsync(ct));
+    }
 
     /// <summary>Hangfire's statistics, at most a few seconds old.</summary>
     public JobFigures Jobs()

@@ -25,6 +25,9 @@ public static class OperationsSetup
         services.AddSingleton<Telemetry>();
         services.AddSingleton<OperationsFigures>();
         services.AddReadiness();
+        services.Configure<RetentionOptions>(config.GetSection("Retention"));
+        services.AddTransient<RetentionJob>();
+        services.AddHostedService<RetentionStart>();
 
         var otlp = Otlp(config);
         var telemetry = services.AddOpenTelemetry()

@@ -27,6 +27,7 @@ public static class PageContext
         ui.Services.AddSingleton(app.Service<DeliveryNotifier>());
         ui.Services.AddSingleton(app.Service<CircuitBreaker>());
         ui.Services.AddSingleton(app.Service<Centrali.Console.Operations.OperationsFigures>());
+        ui.Services.AddSingleton(app.Service<Microsoft.Extensions.Options.IOptions<Centrali.Console.Operations.RetentionOptions>>());
         return (ui, workspace);
     }
 }

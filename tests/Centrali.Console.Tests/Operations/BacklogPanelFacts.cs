@@ -31,4 +31,23 @@ public sealed class BacklogPanelFacts
         Assert.NotEqual("—", panel.Find("[data-testid=backlog-age]").TextContent);
         release.SetResult();
     }
+
+    [Fact]
+    public async Task StoragePanel_ShowsTheDatabaseSizeTheOldestKeptDeliveryAndTheRetention()
+    {
+        await using var receiver = await Receiver.StartAsync();
+        await using var app = new ConsoleApp(new Dictionary<string, string?> { ["Retention:Deliveries"] = "7.00:00:00" });
+        var (ui, _) = await app.PageContextAsync();
+        await using var _ui = ui;
+        var empty = ui.Render<StoragePanel>();
+        empty.WaitForAssertion(() => Assert.Equal("none yet", empty.Find("[data-testid=oldest-delivery]").TextContent.Trim()));
+
+        await app.SubscribeAsync(receiver.Url + "/hook");
+        await app.RecordEventAsync();
+        await app.WaitForDeliveriesAsync(all => all.Count == 1);
+        var panel = ui.Render<StoragePanel>();
+        panel.WaitForAssertion(() => Assert.NotEqual("none yet", panel.Find("[data-testid=oldest-delivery]").TextContent.Trim()));
+        Assert.Matches(@"^\d+(\.\d+)? (KB|MB)$", panel.Find("[data-testid=database-size]").TextContent);
+        Assert.Contains("kept 7 days", panel.Markup);
+    }
 }
