@@ -1,6 +1,7 @@
 using Centrali.Console.Api;
 using Centrali.Console.Collections;
 using Centrali.Console.Data;
+using Centrali.Console.Operations.Alerts;
 using Centrali.Console.Realtime;
 using Centrali.Console.Records;
 using Centrali.Console.Webhooks.Delivery;
@@ -47,6 +48,7 @@ public static class Features
         api.MapCollectionsApi();
         api.MapRecordsApi();
         api.MapDeliveriesApi();
+        api.MapSettingsApi();
         app.MapConsoleExport();
         app.MapRealtime();
         return app;

@@ -34,6 +34,9 @@ public class AppDbContext : IdentityDbContext<ConsoleUser>, IDataProtectionKeyCo
     public DbSet<Attempt> Attempts => Set<Attempt>();
     public DbSet<Circuit> Circuits => Set<Circuit>();
     public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
+    public DbSet<Operations.Alerts.EndpointHealth> EndpointHealth => Set<Operations.Alerts.EndpointHealth>();
+    public DbSet<Operations.Alerts.OperatorNotification> OperatorNotifications => Set<Operations.Alerts.OperatorNotification>();
+    public DbSet<Operations.Alerts.OperatorSettings> OperatorSettings => Set<Operations.Alerts.OperatorSettings>();
 
     protected override void OnModelCreating(ModelBuilder builder)
     {

@@ -21,7 +21,7 @@ public sealed class NavMenuFacts : BunitContext
         AddAuthorization().SetAuthorized("admin@example.com").SetRoles("Admin");
         var menu = Render<NavMenu>();
 
-        Assert.Equal(["Dashboard", "Collections", "Webhooks", "Deliveries", "API tokens", "Users", "Workspaces", "API reference", "Hangfire"], Links(menu));
+        Assert.Equal(["Dashboard", "Collections", "Webhooks", "Deliveries", "API tokens", "Alerts", "Users", "Workspaces", "API reference", "Hangfire"], Links(menu));
         Assert.Contains("Settings", menu.Find(".mud-nav-group").TextContent);
         Assert.Equal("/hangfire", menu.Find("a[href='/hangfire']").GetAttribute("href"));
     }
@@ -32,7 +32,7 @@ public sealed class NavMenuFacts : BunitContext
         AddAuthorization().SetAuthorized("member@example.com").SetRoles("Member");
         var menu = Render<NavMenu>();
 
-        Assert.Equal(["Dashboard", "Collections", "Webhooks", "Deliveries", "API tokens", "API reference"], Links(menu));
+        Assert.Equal(["Dashboard", "Collections", "Webhooks", "Deliveries", "API tokens", "Alerts", "API reference"], Links(menu));
         Assert.Empty(menu.FindAll("a[href='/settings/users'], a[href='/settings/workspaces'], a[href='/hangfire']"));
     }
 
@@ -43,6 +43,6 @@ public sealed class NavMenuFacts : BunitContext
         var menu = Render<NavMenu>();
 
         var hrefs = menu.FindAll("a.mud-nav-link").Select(a => a.GetAttribute("href") ?? "").ToArray();
-        Assert.Equal(["/", "/collections", "/webhooks", "/deliveries", "/settings/tokens", "/settings/users", "/settings/workspaces", "/api-docs", "/hangfire"], hrefs);
+        Assert.Equal(["/", "/collections", "/webhooks", "/deliveries", "/settings/tokens", "/settings/alerts", "/settings/users", "/settings/workspaces", "/api-docs", "/hangfire"], hrefs);
     }
 }

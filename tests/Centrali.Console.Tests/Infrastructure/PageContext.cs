@@ -28,6 +28,9 @@ public static class PageContext
         ui.Services.AddSingleton(app.Service<CircuitBreaker>());
         ui.Services.AddSingleton(app.Service<Centrali.Console.Operations.OperationsFigures>());
         ui.Services.AddSingleton(app.Service<Microsoft.Extensions.Options.IOptions<Centrali.Console.Operations.RetentionOptions>>());
+        ui.Services.AddSingleton(app.Service<Centrali.Console.Operations.Alerts.EndpointHealthService>());
+        ui.Services.AddSingleton(app.Service<Centrali.Console.Operations.Alerts.OperatorService>());
+        ui.Services.AddSingleton(app.Service<Centrali.Console.Operations.Alerts.OperatorFeed>());
         return (ui, workspace);
     }
 }

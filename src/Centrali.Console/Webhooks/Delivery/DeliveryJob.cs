@@ -1,5 +1,6 @@
 using Centrali.Console.Data;
 using Centrali.Console.Operations;
+using Centrali.Console.Operations.Alerts;
 using Centrali.Console.Realtime;
 using Centrali.Console.Webhooks.Subscriptions;
 using Microsoft.EntityFrameworkCore;
@@ -22,6 +23,7 @@ public sealed class DeliveryJob(
     TimeProvider time,
     IOptions<WebhookOptions> options,
     Telemetry telemetry,
+    EndpointHealthService health,
     ILogger<DeliveryJob> log)
 {
     public static readonly TimeSpan LeaseMargin = TimeSpan.FromSeconds(5);
@@ -139,6 +141,7 @@ public sealed class DeliveryJob(
             await tx.CommitAsync();
         }
         telemetry.AttemptFinished(delivery.WorkspaceId, delivery.Status, TimeSpan.FromMilliseconds(result.DurationMs));
+        await health.AttemptsRecordedAsync([new AttemptOutcome(delivery.WorkspaceId, subscription.Id, delivery.Id, delivery.EventType, result.Succeeded, delivery.Status, now, delivery.LastError)]);
 
         if (delivery.Status == DeliveryStatus.Pending) queue.Schedule(delivery.Id, number + 1, delivery.NextAttemptAt!.Value);
         if (!result.Succeeded)

@@ -1,0 +1,156 @@
+using System.Collections.Concurrent;
+using System.Text.Json;
+using Centrali.Console.Data;
+using Centrali.Console.Webhooks.Delivery;
+using Centrali.Console.Webhooks.Subscriptions;
+using Hangfire;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+
+namespace Centrali.Console.Operations.Alerts;
+
+/// <summary>What the engine tells endpoint health about one committed attempt.</summary>
+/// <param name="DeliveryStatus">The delivery's status after the attempt: pending (a retry follows), succeeded or failed.</param>
+public sealed record AttemptOutcome(Guid WorkspaceId, Guid SubscriptionId, Guid DeliveryId, string EventType, bool Succeeded, string DeliveryStatus, DateTime At, string? Error);
+
+/// <summary>A subscription's health: its last 24 hours, and its current run of failures.</summary>
+public sealed record EndpointHealthView(int Attempts24h, double? SuccessRate24h, int? P50Ms, int? P95Ms, int ConsecutiveFailures, DateTime? FailingSince, string? LastError);
+
+/// <summary>
+/// Endpoint health: counts each subscription's consecutive failures after its attempts commit, tells the operator when it
+/// starts failing (<c>Webhooks:FailingAfter</c>), when a delivery is exhausted and when it recovers, and sets a subscription
+/// inactive once it has failed continuously for <c>Webhooks:DisableAfter</c> (as Svix does). A success on a subscription
+/// known to be healthy writes nothing.
+/// </summary>
+public sealed class EndpointHealthService(
+    IDbContextFactory<AppDbContext> dbs, IOptions<EndpointHealthOptions> options, OperatorFeed feed, IBackgroundJobClient jobs, TimeProvider time,
+    ILogger<EndpointHealthService> log)
+{
+    static readonly TimeSpan TrustHealthy = TimeSpan.FromSeconds(10);
+    // Subscriptions read as healthy lately: their successes need no database work. A failure anywhere on this instance drops the entry.
+    readonly ConcurrentDictionary<Guid, DateTime> healthy = new();
+
+    /// <summary>The hook: call after the attempts' transaction has committed (never inside it).</summary>
+    public async Task AttemptsRecordedAsync(IReadOnlyList<AttemptOutcome> outcomes, CancellationToken ct = default)
+    {
+        foreach (var o in outcomes)
+        {
+            var now = DateTime.UtcNow;
+            if (o.Succeeded && healthy.TryGetValue(o.SubscriptionId, out var seen) && now - seen < TrustHealthy) continue;
+            try
+            {
+                await RecordAsync(o, ct);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                // Health is bookkeeping beside a committed attempt: it must never stop the engine's next step.
+                log.LogError(e, "Endpoint health of subscription {SubscriptionId} was not updated.", o.SubscriptionId);
+            }
+        }
+    }
+
+    async Task RecordAsync(AttemptOutcome o, CancellationToken ct)
+    {
+        await using var db = await dbs.CreateDbContextAsync(ct);
+        var row = await db.EndpointHealth.AsNoTracking().FirstOrDefaultAsync(h => h.SubscriptionId == o.SubscriptionId, ct);
+        if (o.Succeeded && (row is null || row.ConsecutiveFailures == 0))
+        {
+            healthy[o.SubscriptionId] = DateTime.UtcNow;
+            return;
+        }
+        healthy.TryRemove(o.SubscriptionId, out _);
+
+        var subscription = await db.Subscriptions.AsNoTracking().FirstOrDefaultAsync(s => s.Id == o.SubscriptionId, ct);
+        var threshold = Math.Max(1, options.Value.FailingAfter);
+        var added = new List<OperatorNotification>();
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        if (row is null)
+        {
+            row = new EndpointHealth { SubscriptionId = o.SubscriptionId, WorkspaceId = o.WorkspaceId };
+            db.EndpointHealth.Add(row);
+        }
+        else db.EndpointHealth.Attach(row);
+
+        if (o.Succeeded)
+        {
+            if (row.ConsecutiveFailures >= threshold)
+                added.Add(Notify(db, o, OperationalEvents.SubscriptionRecovered, $"{Name(subscription)} is delivering again after {row.ConsecutiveFailures} failed attempts.",
+                    new { subscriptionId = o.SubscriptionId, name = subscription?.Name, url = subscription?.Url, failedAttempts = row.ConsecutiveFailures, failingSince = row.FailingSince }));
+            row.ConsecutiveFailures = 0;
+            row.FailingSince = null;
+            row.LastError = null;
+        }
+        else
+        {
+            row.ConsecutiveFailures++;
+            row.FailingSince ??= o.At;
+            row.LastError = o.Error;
+            if (row.ConsecutiveFailures == threshold)
+                added.Add(Notify(db, o, OperationalEvents.SubscriptionFailing, $"{Name(subscription)} failed {threshold} attempts in a row: {o.Error}",
+                    new { subscriptionId = o.SubscriptionId, name = subscription?.Name, url = subscription?.Url, consecutiveFailures = row.ConsecutiveFailures, failingSince = row.FailingSince, lastError = o.Error }));
+            if (o.DeliveryStatus == DeliveryStatus.Failed)
+                added.Add(Notify(db, o, OperationalEvents.DeliveryExhausted, $"A {o.EventType} delivery to {Name(subscription)} ran out of attempts: {o.Error}",
+                    new { deliveryId = o.DeliveryId, subscriptionId = o.SubscriptionId, name = subscription?.Name, url = subscription?.Url, eventType = o.EventType, lastError = o.Error }));
+            var disableAfter = options.Value.DisableAfter;
+            if (disableAfter > TimeSpan.Zero && subscription?.Status == SubscriptionStatus.Active && o.At - row.FailingSince >= disableAfter)
+            {
+                var reason = $"Failed continuously since {row.FailingSince:u} ({row.ConsecutiveFailures} attempts): set inactive automatically. Last error: {o.Error}";
+                await db.Subscriptions.Where(s => s.Id == o.SubscriptionId && s.Status == SubscriptionStatus.Active).ExecuteUpdateAsync(s => s
+                    .SetProperty(x => x.Status, SubscriptionStatus.Inactive)
+                    .SetProperty(x => x.DisabledReason, reason)
+                    .SetProperty(x => x.UpdatedAt, time.GetUtcNow().UtcDateTime), ct);
+                added.Add(Notify(db, o, OperationalEvents.SubscriptionDisabled, $"{Name(subscription)} was set inactive: it has failed continuously since {row.FailingSince:u}.",
+                    new { subscriptionId = o.SubscriptionId, name = subscription.Name, url = subscription.Url, failingSince = row.FailingSince, consecutiveFailures = row.ConsecutiveFailures, reason }));
+            }
+        }
+        row.UpdatedAt = o.At;
+        await db.SaveChangesAsync(ct);
+        await tx.CommitAsync(ct);
+        foreach (var n in added) Published(n);
+    }
+
+    static string Name(Subscription? s) => s is null ? "A deleted subscription" : $"Subscription \"{s.Name}\"";
+
+    OperatorNotification Notify(AppDbContext db, AttemptOutcome o, string type, string message, object data)
+    {
+        var n = new OperatorNotification
+        {
+            WorkspaceId = o.WorkspaceId, Type = type, SubscriptionId = o.SubscriptionId, DeliveryId = o.DeliveryId,
+            Message = message, Data = JsonSerializer.Serialize(data, JsonSerializerOptions.Web), CreatedAt = time.GetUtcNow().UtcDateTime,
+        };
+        db.OperatorNotifications.Add(n);
+        return n;
+    }
+
+    /// <summary>After commit: the bell hears at once, and the operator webhook job is queued (it ends at once when no URL is set).</summary>
+    void Published(OperatorNotification n)
+    {
+        feed.Publish(n.WorkspaceId);
+        jobs.Enqueue<OperatorWebhookJob>(j => j.SendAsync(n.Id));
+    }
+
+    /// <summary>The subscription's last 24 hours (success rate, p50/p95 latency) and its current run of failures.</summary>
+    public async Task<EndpointHealthView> HealthAsync(Guid workspaceId, Guid subscriptionId, CancellationToken ct = default)
+    {
+        await using var db = await dbs.CreateDbContextAsync(ct);
+        var since = time.GetUtcNow().UtcDateTime.AddHours(-24);
+        var attempts = await (from a in db.Attempts
+                              join d in db.Deliveries on a.DeliveryId equals d.Id
+                              where d.WorkspaceId == workspaceId && d.SubscriptionId == subscriptionId && a.StartedAt >= since
+                              orderby a.Id descending
+                              select new { a.DurationMs, a.StatusCode }).Take(20_000).ToListAsync(ct);
+        var row = await db.EndpointHealth.AsNoTracking().FirstOrDefaultAsync(h => h.SubscriptionId == subscriptionId && h.WorkspaceId == workspaceId, ct);
+        var durations = attempts.Select(a => a.DurationMs).Order().ToList();
+        int? Percentile(double p) => durations.Count == 0 ? null : durations[(int)Math.Min(durations.Count - 1, Math.Ceiling(p * durations.Count) - 1)];
+        return new EndpointHealthView(attempts.Count,
+            attempts.Count == 0 ? null : 100.0 * attempts.Count(a => a.StatusCode is >= 200 and < 300) / attempts.Count,
+            Percentile(0.5), Percentile(0.95), row?.ConsecutiveFailures ?? 0, row?.FailingSince, row?.LastError);
+    }
+}
+
+/// <summary>In-process news of new operational events, for the console's bell (each instance's pages hear their own instance).</summary>
+public sealed class OperatorFeed
+{
+    public event Action<Guid>? Added;
+    public void Publish(Guid workspaceId) => Added?.Invoke(workspaceId);
+}
