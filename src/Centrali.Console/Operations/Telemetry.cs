@@ -9,8 +9,8 @@ namespace Centrali.Console.Operations;
 /// Figures that the database already holds (backlog, open circuits) are read from it instead: see <see cref="OperationsFigures"/>.
 /// </summary>
 /// <remarks>
-/// The meter and the activity source are static, as .NET instruments are meant to be; one app per process in production.
-/// Every call is a few interlocked adds when nothing listens, and a tag lookup when the exporter does.
+/// The meter and the activity source are static, as .NET instruments are meant to be (one app per process in production);
+/// an instrument nobody listens to costs almost nothing, and the attempt span is not even created then.
 /// </remarks>
 public sealed class Telemetry
 {

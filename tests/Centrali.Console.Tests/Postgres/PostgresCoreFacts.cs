@@ -88,6 +88,19 @@ public sealed class PostgresCoreFacts(PostgresCluster cluster)
     [Fact] public Task Auth_BootstrapAcrossRestarts() => OnPostgres(new AuthFacts().Bootstrap_IsIdempotentAcrossRestarts);
     [Fact] public Task Health() => OnPostgres(new AuthFacts().Health_AnswersWhenTheDatabaseIsReachable);
 
+    // Operations: readiness, the database gauges, retention's batched deletes, endpoint health and the operator webhook.
+    [Fact] public Task Operations_Ready() => OnPostgres(new Operations.ReadinessFacts().Ready_IsHealthyWithTheDatabaseTheJobServerAndNoBacklog);
+    [Fact] public Task Operations_Gauges() => OnPostgres(new Operations.MetricsFacts().Gauges_ShowTheDueBacklogAndOpenCircuits);
+    [Fact] public Task Operations_Retention() => OnPostgres(new Operations.RetentionFacts(new NoOutput()).Purge_DeletesExactlyTheOldFinalRows_AndKeepsPendingOnesWhateverTheirAge);
+    [Fact] public Task Operations_Alerts() => OnPostgres(new Operations.OperatorAlertFacts().FailingExhaustedAndRecovered_ReachTheOperatorWebhook_Signed_AndTheBell);
+    [Fact] public Task Operations_AutoDisable() => OnPostgres(new Operations.OperatorAlertFacts().FailingContinuouslyForDisableAfter_SetsTheSubscriptionInactive_AndTellsTheOperator);
+
+    sealed class NoOutput : Xunit.Abstractions.ITestOutputHelper
+    {
+        public void WriteLine(string message) { }
+        public void WriteLine(string format, params object[] args) { }
+    }
+
     /// <summary>SQLite's LIKE ignores ASCII case, and the records table's search relies on it: on PostgreSQL it is ILIKE.</summary>
     [Fact]
     public async Task Search_IgnoresCase_AsOnSqlite()
