@@ -22,7 +22,8 @@ COPY --from=build /app ./
 RUN mkdir -p /data && chown "$APP_UID" /data
 ENV ASPNETCORE_URLS=http://+:8080 \
     ASPNETCORE_HTTP_PORTS= \
-    ConnectionStrings__Centrali="Data Source=/data/centrali.db"
+    ConnectionStrings__Centrali="Data Source=/data/centrali.db" \
+    Hangfire__DatabasePath=/data/hangfire.db
 VOLUME /data
 EXPOSE 8080
 USER $APP_UID

@@ -46,8 +46,6 @@ public sealed class AppProcess : IAsyncDisposable
             ["Bootstrap:AdminEmail"] = "admin@example.com",
             ["Bootstrap:AdminPassword"] = "Passw0rd!",
             ["Bootstrap:ApiToken"] = Token,
-            // The one Information line we read: the start-up sweep saying it has handed everything to the workers.
-            ["Logging:LogLevel:Centrali.Console.Webhooks.Delivery.DeliveryRecovery"] = "Information",
         };
         foreach (var (k, v) in settings ?? new Dictionary<string, string>()) env[k] = v;
 

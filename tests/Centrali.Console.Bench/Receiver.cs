@@ -23,8 +23,13 @@ public sealed class Sink
     /// <summary>Stopwatch timestamp of the latest receipt.</summary>
     public long Last => Interlocked.Read(ref last);
 
+    long first;
+    /// <summary>Stopwatch timestamp of the first receipt, if any.</summary>
+    public long? First => Interlocked.Read(ref first) is var f and > 0 ? f : null;
+
     public void Received(long now, long sentAt)
     {
+        Interlocked.CompareExchange(ref first, now, 0);
         Interlocked.Exchange(ref last, now);
         if (sentAt > 0) LatenciesMs.Enqueue(Stopwatch.GetElapsedTime(sentAt, now).TotalMilliseconds);
         Interlocked.Increment(ref count);

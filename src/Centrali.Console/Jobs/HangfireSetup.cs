@@ -3,9 +3,10 @@ using Centrali.Console.Data;
 using Hangfire;
 using Hangfire.AspNetCore;
 using Hangfire.Dashboard;
-using Hangfire.InMemory;
 using Hangfire.PostgreSql;
 using Hangfire.PostgreSql.Factories;
+using Hangfire.Storage.SQLite;
+using Microsoft.Data.Sqlite;
 using Microsoft.AspNetCore.Authentication;
 
 namespace Centrali.Console.Jobs;
@@ -21,9 +22,12 @@ public static class HangfireSetup
         {
             // Applies this app's Hangfire configuration (its log provider among it) before the storage logs anything.
             sp.GetRequiredService<IGlobalConfiguration>();
-            return postgres
+            JobStorage storage = postgres
                 ? PostgresStorage(DatabaseSetup.PostgresConnectionString(config), config)
-                : new InMemoryStorage(new InMemoryStorageOptions { MaxExpirationTime = TimeSpan.FromHours(1) });
+                : SqliteStorage(config);
+            // Succeeded jobs (dispatch runs, wake-ups) stay on the dashboard this long, then expire: the storage stays bounded.
+            storage.JobExpirationTimeout = config.GetValue("Hangfire:SucceededJobsKeptFor", TimeSpan.FromHours(1));
+            return storage;
         });
         services.AddSingleton<JobActivator>(sp => new AspNetCoreJobActivator(sp.GetRequiredService<IServiceScopeFactory>()));
         services.AddHangfire(c => c
@@ -32,13 +36,40 @@ public static class HangfireSetup
             .UseRecommendedSerializerSettings());
         services.AddHangfireServer((sp, o) =>
         {
-            // On PostgreSQL each worker holds a connection while it waits; its jobs are only hand-offs and sweeps, so a few do.
-            o.WorkerCount = config.GetValue("Hangfire:WorkerCount", postgres ? 5 : Math.Max(20, Environment.ProcessorCount * 10));
-            // Retries are Hangfire-scheduled: poll often so a 1 s delay is not served 15 s late.
+            // A dispatch run carries many deliveries on async I/O, so a few workers do: runs, wake-ups and the backstop.
+            o.WorkerCount = config.GetValue("Hangfire:WorkerCount", postgres ? 5 : 4);
+            // Delayed wake-ups (retries) are moved to the queue at this pace.
             o.SchedulePollingInterval = config.GetValue("Hangfire:SchedulePollingInterval", TimeSpan.FromSeconds(1));
             o.ServerName = $"centrali-{Environment.MachineName}-{Environment.ProcessId}";
         });
         return services;
+    }
+
+    /// <summary>
+    /// Hangfire:DatabasePath, by default hangfire.db beside the app's SQLite file. Its own file: Hangfire's SQLite storage
+    /// (sqlite-net) keeps its own locks, which must never meet the app's write gate.
+    /// </summary>
+    public static string SqlitePath(IConfiguration config)
+    {
+        if (config["Hangfire:DatabasePath"] is { Length: > 0 } configured) return Path.GetFullPath(configured);
+        var app = new SqliteConnectionStringBuilder(config.GetConnectionString("Centrali") ?? "Data Source=data/centrali.db").DataSource;
+        var folder = Path.GetDirectoryName(Path.GetFullPath(app is { Length: > 0 } && app != ":memory:" ? app : "data/centrali.db"))!;
+        return Path.Combine(folder, "hangfire.db");
+    }
+
+    static SQLiteStorage SqliteStorage(IConfiguration config)
+    {
+        var path = SqlitePath(config);
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        return new SQLiteStorage(path, new SQLiteStorageOptions
+        {
+            // Idle workers look for a job this often: the wait of a wake-up when no dispatch is running.
+            QueuePollInterval = config.GetValue("Hangfire:QueuePollInterval", TimeSpan.FromMilliseconds(50)),
+            // A job fetched by a crashed process is run again after this; a dispatch run lasts far less.
+            InvisibilityTimeout = TimeSpan.FromMinutes(5),
+            JobExpirationCheckInterval = config.GetValue("Hangfire:ExpirationCheckInterval", TimeSpan.FromMinutes(5)),
+            AutoVacuumSelected = SQLiteStorageOptions.AutoVacuum.FULL,
+        });
     }
 
     /// <summary>Scale-out: every instance's Hangfire server shares the jobs in the app's database, in a schema of its own.</summary>

@@ -80,7 +80,7 @@ public sealed class OperationsFigures : IDisposable
         var fresh = new Backlog(
             await due.LongCountAsync(ct),
             Age(now, await due.MinAsync(d => d.NextAttemptAt, ct)),
-            await WaitingOnCircuit(db, pending, now).LongCountAsync(ct),
+            await pending.LongCountAsync(d => d.WaitingOnCircuit, ct),
             await db.Circuits.AsNoTracking().LongCountAsync(c => c.OpenUntil > now, ct),
             now);
         lock (gate) backlog = fresh;
@@ -95,17 +95,10 @@ public sealed class OperationsFigures : IDisposable
         return new Backlog(
             due.LongCount(),
             Age(now, due.Min(d => d.NextAttemptAt)),
-            WaitingOnCircuit(db, pending, now).LongCount(),
+            pending.LongCount(d => d.WaitingOnCircuit),
             db.Circuits.AsNoTracking().LongCount(c => c.OpenUntil > now),
             now);
     }
-
-    static IQueryable<Delivery> WaitingOnCircuit(AppDbContext db, IQueryable<Delivery> pending, DateTime now) =>
-        from d in pending
-        join s in db.Subscriptions on d.SubscriptionId equals s.Id
-        join c in db.Circuits on s.Url equals c.Url
-        where c.OpenUntil > now
-        select d;
 
     static TimeSpan Age(DateTime now, DateTime? oldest) => oldest is { } o && o < now ? now - o : TimeSpan.Zero;
 

@@ -58,11 +58,11 @@ public sealed class Telemetry
     /// The span of one attempt: a trace of its own (an attempt can run hours after the write, on another instance),
     /// linked to the trace of the write that made the event. Null when no one is tracing.
     /// </summary>
-    public static Activity? StartAttempt(Delivery delivery, int attempt)
+    public static Activity? StartAttempt(Claimed delivery, int attempt)
     {
         if (!Source.HasListeners()) return null;
         Activity.Current = null;
-        ActivityLink[]? links = delivery.Event?.TraceParent is { } parent && ActivityContext.TryParse(parent, null, out var write) ? [new(write)] : null;
+        ActivityLink[]? links = delivery.TraceParent is { } parent && ActivityContext.TryParse(parent, null, out var write) ? [new(write)] : null;
         var activity = Source.StartActivity(ActivityKind.Internal, parentContext: default, links: links, name: "webhook.attempt");
         activity?.SetTag("centrali.delivery.id", delivery.Id.ToString());
         activity?.SetTag("centrali.event.id", delivery.EventId.ToString());

@@ -162,6 +162,27 @@ public sealed class DeliveryFacts
     }
 
     [Fact]
+    public async Task ResponseWithNulBytesAndInvalidUtf8_IsRecorded_AndTheDeliveryEnds()
+    {
+        await using var receiver = await Receiver.StartAsync();
+        receiver.Respond = (_, http) =>
+        {
+            http.Response.Headers["X-Odd"] = "a b";
+            return http.Response.Body.WriteAsync(new byte[] { (byte)'o', 0, (byte)'k', 0xC3, 0x28, 0xFF }).AsTask();
+        };
+        await using var app = new ConsoleApp();
+        await app.SubscribeAsync(receiver.Url);
+        await app.RecordEventAsync();
+
+        var delivery = (await app.WaitForDeliveriesAsync(d => d.Single().Status == DeliveryStatus.Succeeded)).Single();
+        var body = delivery.Attempts.Single().ResponseBody!;
+        Assert.StartsWith("o", body);
+        Assert.Contains("k", body);
+        await Task.Delay(500);
+        Assert.Single(receiver.Requests);
+    }
+
+    [Fact]
     public async Task TooManyRequests_WithRetryAfter_WaitsThatLongWithinTwiceTheDelay()
     {
         await using var receiver = await Receiver.StartAsync();
@@ -224,14 +245,14 @@ public sealed class DeliveryFacts
         var waiting = await app.WaitForDeliveriesAsync(d => d.Count == 3 && d[2].LastError?.Contains("circuit") == true);
         Assert.Equal(0, waiting[2].AttemptCount);
         Assert.Equal(2, receiver.Requests.Count);
-        var circuit = await app.Service<CircuitBreaker>().StateAsync(receiver.Url);
+        var circuit = await app.Service<CircuitBreaker>().StateAsync(waiting[2].WorkspaceId, receiver.Url);
         Assert.Equal(CircuitView.Open, circuit.State);
         Assert.Equal(circuit.OpenUntil, waiting[2].NextAttemptAt);
 
         healthy = true;
         var done = await app.WaitForDeliveriesAsync(d => d[2].Status == DeliveryStatus.Succeeded, TimeSpan.FromSeconds(20));
         Assert.Equal(1, done[2].AttemptCount);
-        Assert.Equal(CircuitView.Closed, (await app.Service<CircuitBreaker>().StateAsync(receiver.Url)).State);
+        Assert.Equal(CircuitView.Closed, (await app.Service<CircuitBreaker>().StateAsync(done[2].WorkspaceId, receiver.Url)).State);
     }
 
     [Fact]
@@ -252,34 +273,32 @@ public sealed class DeliveryFacts
     }
 
     [Fact]
-    public async Task TwoWorkersRacingOnOneDelivery_SendItOnce()
+    public async Task RacingClaimsOnOneDelivery_LeaseItOnce()
     {
         await using var receiver = await Receiver.StartAsync();
-        receiver.Respond = async (_, http) => { await Task.Delay(200); await http.Response.WriteAsync("ok"); };
         await using var app = new ConsoleApp();
-        await app.SubscribeAsync(receiver.Url);
-        // Written without the after-commit hand-off, so only the racing workers below can send it.
+        var sub = await app.SubscribeAsync(receiver.Url);
+        // Committed without waking the dispatcher: the racers below and the app's own dispatch compete for it.
         await using (var scope = app.Scope())
         {
             var db = scope.ServiceProvider.GetRequiredService<AppDbContext>();
             var outbox = scope.ServiceProvider.GetRequiredService<EventOutbox>();
             var ws = await db.Workspaces.SingleAsync();
-            await outbox.AddAsync(db, ws.Id, ws.Slug, EventTypes.RecordCreated, "orders", Guid.NewGuid(), "{}");
+            var e = outbox.NewEvent(ws.Id, ws.Slug, EventTypes.RecordCreated, "orders", Guid.NewGuid(), "{}");
+            db.Events.Add(e);
+            db.Deliveries.Add(outbox.NewDelivery(e, sub.Id));
             await db.SaveChangesAsync();
         }
-        var id = (await app.DeliveriesAsync()).Single().Id;
 
-        await Task.WhenAll(Enumerable.Range(0, 4).Select(async _ =>
-        {
-            await using var scope = app.Scope();
-            await scope.ServiceProvider.GetRequiredService<DeliveryJob>().AttemptAsync(id, 1);
-        }));
+        var store = app.Service<DeliveryStore>();
+        var claims = await Task.WhenAll(Enumerable.Range(0, 4).Select(_ =>
+            Task.Run(() => store.ClaimAsync(10, [], Guid.CreateVersion7(), DateTime.UtcNow.AddMinutes(5), CancellationToken.None))));
 
-        // The app's own start-up sweep may be the fifth racer and win: wait for whoever won to record its attempt.
-        var delivery = (await app.WaitForDeliveriesAsync(d => d.Single().Status != DeliveryStatus.Pending)).Single();
-        Assert.Single(receiver.Requests);
-        Assert.Equal(1, delivery.AttemptCount);
-        Assert.Equal(DeliveryStatus.Succeeded, delivery.Status);
+        // Whoever won holds the lease: one of the racers, or the app's dispatch, which then sends it.
+        var racersWon = claims.Sum(c => c.Count);
+        Assert.True(racersWon <= 1);
+        await Task.Delay(1500);
+        Assert.Equal(1, racersWon + receiver.Requests.Count);
     }
 
     [Fact]

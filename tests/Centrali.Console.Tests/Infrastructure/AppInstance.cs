@@ -6,8 +6,9 @@ using System.Reflection;
 namespace Centrali.Console.Tests.Infrastructure;
 
 /// <summary>
-/// One instance of the real app as a process of its own on a PostgreSQL database (scale-out tests): several of them
-/// share one database as they would behind a load balancer, and one can be killed outright.
+/// One instance of the real app as a process of its own: on a PostgreSQL database (scale-out tests), where several of
+/// them share one database as they would behind a load balancer, or on a SQLite folder of its own (restart and crash
+/// tests). It can be stopped cleanly or killed outright.
 /// </summary>
 public sealed class AppInstance : IAsyncDisposable
 {
@@ -28,13 +29,18 @@ public sealed class AppInstance : IAsyncDisposable
         BaseUrl = baseUrl;
     }
 
-    public static async Task<AppInstance> StartAsync(string name, string connectionString, IDictionary<string, string>? settings = null)
+    public static Task<AppInstance> StartAsync(string name, string connectionString, IDictionary<string, string>? settings = null) =>
+        StartAsync(name, new Dictionary<string, string> { ["Database:Provider"] = "Postgres", ["ConnectionStrings:Centrali"] = connectionString }, settings);
+
+    /// <summary>An instance on the SQLite file (and Hangfire file) in <paramref name="folder"/>: start it again there to restart.</summary>
+    public static Task<AppInstance> StartSqliteAsync(string name, string folder, IDictionary<string, string>? settings = null) =>
+        StartAsync(name, new Dictionary<string, string> { ["ConnectionStrings:Centrali"] = $"Data Source={Path.Combine(folder, "centrali.db")}" }, settings);
+
+    static async Task<AppInstance> StartAsync(string name, Dictionary<string, string> database, IDictionary<string, string>? settings)
     {
         var port = ChildApp.FreePort();
-        var env = new Dictionary<string, string>
+        var env = new Dictionary<string, string>(database)
         {
-            ["Database:Provider"] = "Postgres",
-            ["ConnectionStrings:Centrali"] = connectionString,
             ["Bootstrap:AdminEmail"] = ConsoleApp.AdminEmail,
             ["Bootstrap:AdminPassword"] = ConsoleApp.AdminPassword,
             ["Bootstrap:ApiToken"] = Token,
@@ -113,6 +119,15 @@ public sealed class AppInstance : IAsyncDisposable
         if (process.HasExited) return;
         process.Kill(entireProcessTree: true);
         await process.WaitForExitAsync();
+    }
+
+    /// <summary>SIGTERM: the host's clean shutdown, as `docker stop` does.</summary>
+    public async Task StopAsync()
+    {
+        if (process.HasExited) return;
+        using (var kill = Process.Start("kill", ["-TERM", process.Id.ToString()])) await kill.WaitForExitAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        await process.WaitForExitAsync(timeout.Token);
     }
 
     public bool HasExited => process.HasExited;

@@ -60,9 +60,14 @@ public static class WebhookSetup
         while (true)
         {
             var all = await app.DeliveriesAsync();
-            if (done(all)) return all;
+            // The dispatcher writes an event's deliveries just after its commit: a condition on rows not there yet is "not yet".
+            bool reached;
+            try { reached = done(all); }
+            catch (Exception e) when (e is InvalidOperationException or ArgumentOutOfRangeException) { reached = false; }
+            if (reached) return all;
             if (DateTime.UtcNow > deadline) throw new TimeoutException("Deliveries did not reach the expected state: " +
-                string.Join("; ", all.Select(d => $"{d.Status} {d.AttemptCount}/{d.MaxAttempts} next {d.NextAttemptAt:HH:mm:ss.fff} lease {d.LeaseUntil:HH:mm:ss.fff} now {DateTime.UtcNow:HH:mm:ss.fff} {d.LastError} [{string.Join(",", d.Attempts.Select(a => a.StartedAt.ToString("HH:mm:ss.fff")))}]")));
+                string.Join("; ", all.Select(d => $"{d.Status} {d.AttemptCount}/{d.MaxAttempts} next {d.NextAttemptAt:HH:mm:ss.fff} lease {d.LeaseUntil:HH:mm:ss.fff} now {DateTime.UtcNow:HH:mm:ss.fff} {d.LastError} [{string.Join(",", d.Attempts.Select(a => a.StartedAt.ToString("HH:mm:ss.fff")))}]"))
+                + "\nWarnings and errors of the app:\n" + string.Join("\n", app.Logs.Where(l => l.StartsWith("Warning") || l.StartsWith("Error")).Take(20)));
             await Task.Delay(50);
         }
     }

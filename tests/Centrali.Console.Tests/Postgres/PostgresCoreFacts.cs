@@ -54,10 +54,13 @@ public sealed class PostgresCoreFacts(PostgresCluster cluster)
     [Fact] public Task Delivery_RetriesOnHangfireSchedule() => OnPostgres(new DeliveryFacts().Receiver500_GetsExactlyMaxAttempts_AtTheScheduledGaps_ThenFailed);
     [Fact] public Task Delivery_Gone() => OnPostgres(new DeliveryFacts().Gone_EndsTheDelivery_AndSetsTheSubscriptionInactive);
     [Fact] public Task Delivery_OpenCircuitWaits() => OnPostgres(new DeliveryFacts().OpenCircuit_MakesDueDeliveriesWaitWithoutSpendingAttempts_ThenTheyResume);
-    [Fact] public Task Delivery_RacingWorkersSendOnce() => OnPostgres(new DeliveryFacts().TwoWorkersRacingOnOneDelivery_SendItOnce);
+    [Fact] public Task Delivery_RacingWorkersSendOnce() => OnPostgres(new DeliveryFacts().RacingClaimsOnOneDelivery_LeaseItOnce);
     [Fact] public Task Delivery_Replay() => OnPostgres(new DeliveryFacts().Replay_SendsTheSameEventAgain_AndIsRefusedWhilePending);
     [Fact] public Task Delivery_Recover() => OnPostgres(new DeliveryFacts().Recover_ReplaysEachFailedEventOnce);
     [Fact] public Task Delivery_LogApi() => OnPostgres(new DeliveryFacts().DeliveriesApi_ListsNewestFirst_WithFiltersAndPaging_AndReadsOneWithAttempts);
+    [Fact] public Task Delivery_NulBytesRecorded() => OnPostgres(new DeliveryFacts().ResponseWithNulBytesAndInvalidUtf8_IsRecorded_AndTheDeliveryEnds);
+    [Fact] public Task Delivery_ReplayThroughOpenCircuit() => OnPostgres(new DispatchFacts().AReplay_GoesThroughAnOpenCircuit_AndItsSuccessReleasesWhatWaited);
+    [Fact] public Task Delivery_CircuitsPerWorkspace() => OnPostgres(new DispatchFacts().AnotherWorkspacesFailures_AtTheSameUrl_NeverOpenThisWorkspacesCircuit);
     [Fact] public Task Delivery_Hub() => OnPostgres(new DeliveriesHubFacts().TokenClient_SeesEachAttemptOfItsWorkspace_AndOthersSeeNothing);
 
     // Records and collections: events in the same transaction, keyset paging, idempotency (unique-key races), search.

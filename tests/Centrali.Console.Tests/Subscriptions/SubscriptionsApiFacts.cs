@@ -314,7 +314,7 @@ public sealed class SubscriptionsApiFacts
         var until = DateTime.UtcNow.AddMinutes(5);
         await using (var db = await app.Service<IDbContextFactory<AppDbContext>>().CreateDbContextAsync())
         {
-            db.Circuits.Add(new Circuit { Url = (string)created["url"]!, OpenUntil = until, ConsecutiveFailures = 5 });
+            db.Circuits.Add(new Circuit { WorkspaceId = (await db.Workspaces.SingleAsync()).Id, Url = (string)created["url"]!, OpenUntil = until, ConsecutiveFailures = 5 });
             await db.SaveChangesAsync();
         }
         var read = (await (await app.Api().GetAsync($"{Base}/{created["id"]}")).ReadJsonAsync())["data"]!;

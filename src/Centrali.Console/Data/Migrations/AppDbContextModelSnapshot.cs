@@ -378,6 +378,9 @@ namespace Centrali.Console.Data.Migrations
 
             modelBuilder.Entity("Centrali.Console.Webhooks.Delivery.Circuit", b =>
                 {
+                    b.Property<Guid>("WorkspaceId")
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("Url")
                         .HasMaxLength(2048)
                         .HasColumnType("TEXT");
@@ -394,7 +397,7 @@ namespace Centrali.Console.Data.Migrations
                     b.Property<DateTime>("UpdatedAt")
                         .HasColumnType("TEXT");
 
-                    b.HasKey("Url");
+                    b.HasKey("WorkspaceId", "Url");
 
                     b.ToTable("Circuits");
                 });
@@ -427,6 +430,9 @@ namespace Centrali.Console.Data.Migrations
                     b.Property<int?>("LastStatusCode")
                         .HasColumnType("INTEGER");
 
+                    b.Property<Guid?>("LeaseId")
+                        .HasColumnType("TEXT");
+
                     b.Property<DateTime?>("LeaseUntil")
                         .HasColumnType("TEXT");
 
@@ -452,6 +458,9 @@ namespace Centrali.Console.Data.Migrations
 
                     b.Property<Guid>("SubscriptionId")
                         .HasColumnType("TEXT");
+
+                    b.Property<bool>("WaitingOnCircuit")
+                        .HasColumnType("INTEGER");
 
                     b.Property<Guid>("WorkspaceId")
                         .HasColumnType("TEXT");
@@ -488,6 +497,9 @@ namespace Centrali.Console.Data.Migrations
                     b.Property<DateTime>("CreatedAt")
                         .HasColumnType("TEXT");
 
+                    b.Property<bool>("FanOutPending")
+                        .HasColumnType("INTEGER");
+
                     b.Property<Guid?>("RecordId")
                         .HasColumnType("TEXT");
 
@@ -507,6 +519,10 @@ namespace Centrali.Console.Data.Migrations
                         .HasColumnType("TEXT");
 
                     b.HasKey("Id");
+
+                    b.HasIndex("Id")
+                        .HasDatabaseName("IX_Events_FanOutPending")
+                        .HasFilter("\"FanOutPending\" = TRUE");
 
                     b.HasIndex("WorkspaceId", "Id");
 

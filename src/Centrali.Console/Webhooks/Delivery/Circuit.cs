@@ -1,8 +1,12 @@
 namespace Centrali.Console.Webhooks.Delivery;
 
-/// <summary>Breaker state of one receiver URL, kept in the database so every instance shares it.</summary>
+/// <summary>
+/// Breaker state of one receiver URL as one workspace uses it, kept in the database so every instance shares it.
+/// Keyed by workspace too: one workspace's failures at a URL never pause another workspace's deliveries there.
+/// </summary>
 public sealed class Circuit
 {
+    public Guid WorkspaceId { get; set; }
     public required string Url { get; set; }
     public int ConsecutiveFailures { get; set; }
     public DateTime? OpenUntil { get; set; }
@@ -15,7 +19,7 @@ internal sealed class CircuitConfiguration : Microsoft.EntityFrameworkCore.IEnti
 {
     public void Configure(Microsoft.EntityFrameworkCore.Metadata.Builders.EntityTypeBuilder<Circuit> b)
     {
-        b.HasKey(x => x.Url);
+        b.HasKey(x => new { x.WorkspaceId, x.Url });
         b.Property(x => x.Url).HasMaxLength(2048);
     }
 }

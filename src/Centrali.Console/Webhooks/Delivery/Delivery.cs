@@ -14,8 +14,12 @@ public sealed class Delivery
     public int AttemptCount { get; set; }
     public int MaxAttempts { get; set; }
     public DateTime? NextAttemptAt { get; set; }
-    /// <summary>While set in the future, one worker owns this delivery (ARCHITECTURE: claim-with-lease).</summary>
+    /// <summary>While set in the future, one dispatch owns this delivery: the claim's lease.</summary>
     public DateTime? LeaseUntil { get; set; }
+    /// <summary>Which claim holds the lease: an attempt is recorded only by the claim that still holds it.</summary>
+    public Guid? LeaseId { get; set; }
+    /// <summary>Set while the delivery waits for the open circuit of its URL (no attempt spent).</summary>
+    public bool WaitingOnCircuit { get; set; }
     public int? LastStatusCode { get; set; }
     public string? LastError { get; set; }
     public Guid? ReplayedFrom { get; set; }
@@ -51,4 +55,10 @@ internal sealed class DeliveryConfiguration : Microsoft.EntityFrameworkCore.IEnt
         b.HasIndex(x => x.EventId);
         b.HasIndex(x => new { x.WorkspaceId, x.LastStatusCode, x.Id });
     }
+}
+
+public static class DeliveryChanges
+{
+    public static Realtime.DeliveryChanged ToChange(this Delivery d) => new(d.Id, d.WorkspaceId, d.SubscriptionId, d.EventId, d.EventType,
+        d.Status, d.AttemptCount, d.MaxAttempts, d.NextAttemptAt, d.LastStatusCode, d.ReplayedFrom);
 }

@@ -16,7 +16,8 @@ public sealed record DeliveryView(Guid Id, Guid SubscriptionId, Guid EventId, st
     JsonElement Payload, DateTime CreatedAt, DateTime? CompletedAt,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<AttemptView>? Attempts = null,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] int? DurationMs = null,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<Guid>? Replays = null);
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<Guid>? Replays = null,
+    bool WaitingOnCircuit = false);
 
 /// <summary>The log's filters; <see cref="Query"/> is free text over ids, status codes and payload text.</summary>
 public sealed record DeliveryFilter(Guid? SubscriptionId = null, string? Status = null, string? Event = null, string? RecordSlug = null,
@@ -336,7 +337,7 @@ public sealed class DeliveryService(IDbContextFactory<AppDbContext> dbs, EventOu
     {
         await using var db = await dbs.CreateDbContextAsync(ct);
         var urls = await db.Subscriptions.AsNoTracking().Where(s => s.WorkspaceId == workspaceId).Select(s => new { s.Id, s.Url }).ToListAsync(ct);
-        var states = await circuits.StatesAsync(urls.Select(u => u.Url).Distinct(), ct);
+        var states = await circuits.StatesAsync(workspaceId, urls.Select(u => u.Url).Distinct(), ct);
         return urls.Where(u => states.TryGetValue(u.Url, out var c) && c.State == CircuitView.Open).Select(u => u.Id).ToHashSet();
     }
 
@@ -344,7 +345,7 @@ public sealed class DeliveryService(IDbContextFactory<AppDbContext> dbs, EventOu
     {
         await using var db = await dbs.CreateDbContextAsync(ct);
         var url = await db.Subscriptions.Where(s => s.Id == subscriptionId && s.WorkspaceId == workspaceId).Select(s => s.Url).FirstOrDefaultAsync(ct);
-        return url is null ? null : await circuits.StateAsync(url, ct);
+        return url is null ? null : await circuits.StateAsync(workspaceId, url, ct);
     }
 
     /// <summary>The dashboard's figures: the last 24 h hour by hour, outcomes per subscription, the oldest pending delivery.</summary>
@@ -441,7 +442,8 @@ public sealed class DeliveryService(IDbContextFactory<AppDbContext> dbs, EventOu
 
     static DeliveryView View(Delivery d, byte[] body, IReadOnlyList<AttemptView>? attempts = null) =>
         new(d.Id, d.SubscriptionId, d.EventId, d.EventType, d.RecordSlug, d.RecordId, d.Status, d.AttemptCount, d.MaxAttempts,
-            d.NextAttemptAt, d.LastStatusCode, d.LastError, d.ReplayedFrom, JsonSerializer.Deserialize<JsonElement>(body), d.CreatedAt, d.CompletedAt, attempts);
+            d.NextAttemptAt, d.LastStatusCode, d.LastError, d.ReplayedFrom, JsonSerializer.Deserialize<JsonElement>(body), d.CreatedAt, d.CompletedAt, attempts,
+            WaitingOnCircuit: d.WaitingOnCircuit && d.Status == DeliveryStatus.Pending);
 
     static JsonElement? Parse(string? json) => json is null ? null : JsonSerializer.Deserialize<JsonElement>(json);
 }

@@ -1,5 +1,7 @@
 using Centrali.Console.Realtime;
 using Centrali.Console.Webhooks.Subscriptions;
+using Hangfire;
+using Microsoft.Extensions.Options;
 
 namespace Centrali.Console.Webhooks.Delivery;
 
@@ -9,22 +11,38 @@ public static class DeliverySetup
     {
         WebhookOptions.Configure(services, config, env);
         DeliverySender.AddClient(services);
-        services.AddSingleton(sp => new RetrySchedule(sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<WebhookOptions>>(), Random.Shared));
+        services.AddSingleton(sp => new RetrySchedule(sp.GetRequiredService<IOptions<WebhookOptions>>(), Random.Shared));
         services.AddSingleton<DeliverySender>();
         services.AddSingleton<CircuitBreaker>();
-        services.AddSingleton<DeliveryQueue>();
+        services.AddSingleton<HostSlots>();
+        services.AddSingleton<Dispatcher>();
+        services.AddSingleton<DeliveryStore>();
         services.AddSingleton<DeliveryNotifier>();
         services.AddSingleton<EventOutbox>();
         services.AddSingleton<SubscriptionSecrets>();
         services.AddSingleton<SubscriptionFilters>();
         services.AddScoped<DeliveryService>();
-        // Stateless over singletons: one for all attempts, no scope per attempt.
-        services.AddSingleton<DeliveryJob>();
-        services.AddScoped<DeliveryRecovery>();
-        services.AddHostedService<DeliveryRecoveryStart>();
-        services.AddHostedService<LateDeliveryWatcher>();
-        services.AddHostedService<DeliveryDispatcher>();
-        services.AddTransient<DeliveryDue>();
+        // Stateless over singletons: Hangfire's activator builds it per run without a scope of its own to fill.
+        services.AddTransient<DispatchJob>();
+        services.AddHostedService<DispatchBackstop>();
         return services;
     }
+}
+
+/// <summary>
+/// The backstop of <see cref="Dispatcher"/>: a minutely recurring dispatch, and one at start-up that picks up whatever
+/// a stop or crash left due (leases of a crashed process are claimable again when they end; the run schedules that wake-up).
+/// </summary>
+internal sealed class DispatchBackstop(IRecurringJobManager recurring, IBackgroundJobClient jobs) : IHostedService
+{
+    public const string RecurringId = "dispatch-backstop";
+
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        recurring.AddOrUpdate<DispatchJob>(RecurringId, j => j.RunAsync("backstop", CancellationToken.None), Cron.Minutely());
+        jobs.Enqueue<DispatchJob>(j => j.RunAsync("start-up", CancellationToken.None));
+        return Task.CompletedTask;
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 }

@@ -1,53 +1,43 @@
-using System.Runtime.CompilerServices;
 using System.Text.Json;
 using Centrali.Console.Data;
 using Centrali.Console.Operations;
 using Centrali.Console.Realtime;
-using Centrali.Console.Webhooks.Subscriptions;
-using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 
 namespace Centrali.Console.Webhooks.Delivery;
 
 /// <summary>
-/// The outbox: a record change adds its event, and one delivery per matching active subscription,
-/// inside the change's own transaction — so if the write commits, its deliveries exist, crash or not.
+/// The outbox: a record change adds its event inside the change's own transaction, marked for fan-out — so if the write
+/// commits, its deliveries happen, crash or not. The dispatcher writes one delivery per matching subscription later
+/// (<see cref="DeliveryStore.FanOutAsync"/>), so a write costs the same whether one subscription matches or a thousand.
 /// </summary>
-public sealed class EventOutbox(TimeProvider time, IOptions<WebhookOptions> options, DeliveryQueue queue, DeliveryNotifier notifier, SubscriptionFilters filters, Telemetry telemetry)
+public sealed class EventOutbox(TimeProvider time, IOptions<WebhookOptions> options, Dispatcher dispatcher, DeliveryNotifier notifier, Telemetry telemetry)
 {
-    readonly ConditionalWeakTable<WebhookEvent, List<Delivery>> fannedOut = new();
-
     /// <summary>
-    /// Adds the event and its deliveries to <paramref name="db"/> without saving; the caller's SaveChanges
-    /// commits them together with the record. Call <see cref="Committed"/> after the commit.
+    /// Adds the event to <paramref name="db"/> without saving; the caller's SaveChanges commits it together with the
+    /// record. Call <see cref="Committed"/> after the commit.
     /// </summary>
-    public async Task<WebhookEvent> AddAsync(AppDbContext db, Guid workspaceId, string workspaceSlug, string type,
+    public Task<WebhookEvent> AddAsync(AppDbContext db, Guid workspaceId, string workspaceSlug, string type,
         string recordSlug, Guid? recordId, string dataJson, CancellationToken ct = default)
     {
         var e = NewEvent(workspaceId, workspaceSlug, type, recordSlug, recordId, dataJson);
+        e.FanOutPending = true;
         db.Events.Add(e);
-        var deliveries = new List<Delivery>();
-        foreach (var subscription in Matching(await ActiveAsync(db, workspaceId, ct), type, recordSlug, e.Body))
-            deliveries.Add(NewDelivery(e, subscription.Id));
-        db.Deliveries.AddRange(deliveries);
-        fannedOut.AddOrUpdate(e, deliveries);
-        return e;
+        return Task.FromResult(e);
     }
 
-    /// <summary>Starts sending what <see cref="AddAsync"/> added, once the transaction has committed.</summary>
+    /// <summary>Wakes the dispatcher once the transaction that added <paramref name="events"/> has committed.</summary>
     public void Committed(IEnumerable<WebhookEvent> events)
     {
         telemetry.EventsWritten(events.Count());
-        foreach (var e in events)
-            if (fannedOut.TryGetValue(e, out var deliveries))
-                foreach (var d in deliveries) Started(d);
+        if (events.Any()) dispatcher.Wake(fanOutOnly: true);
     }
 
-    /// <summary>A delivery already committed (test event, replay): send it and tell the live log.</summary>
+    /// <summary>A delivery already committed (test event, replay, retry now): tell the live log and wake the dispatcher.</summary>
     public void Started(Delivery d)
     {
-        queue.Enqueue(d.Id);
         _ = notifier.PublishAsync(d.ToChange());
+        dispatcher.Wake();
     }
 
     public WebhookEvent NewEvent(Guid workspaceId, string workspaceSlug, string type, string recordSlug, Guid? recordId, string dataJson)
@@ -84,28 +74,7 @@ public sealed class EventOutbox(TimeProvider time, IOptions<WebhookOptions> opti
         };
     }
 
-    static Task<List<Subscription>> ActiveAsync(AppDbContext db, Guid workspaceId, CancellationToken ct) =>
-        db.Subscriptions.AsNoTracking()
-            .Where(s => s.WorkspaceId == workspaceId && s.Status == SubscriptionStatus.Active).ToListAsync(ct);
-
-    /// <summary>
-    /// The subscriptions an event goes to: its type, its collection, then the filter over the wire body
-    /// (compiled once per subscription and filter text). Public so the benchmark can time fan-out on its own.
-    /// </summary>
-    public IEnumerable<Subscription> Matching(IEnumerable<Subscription> subscriptions, string type, string recordSlug, byte[] body)
-    {
-        var candidates = subscriptions.Where(s => Matches(s, type, recordSlug)).ToList();
-        if (!candidates.Any(s => !string.IsNullOrEmpty(s.Filter))) return candidates;
-        // The body is parsed once per event, not once per subscription.
-        using var document = JsonDocument.Parse(body);
-        return candidates.Where(s => filters.Passes(s.Id, s.Filter, document.RootElement)).ToList();
-    }
-
-    static bool Matches(Subscription s, string type, string recordSlug) =>
-        s.Events.Split(',').Contains(type)
-        && (s.RecordSlugs.Length == 0 || s.RecordSlugs.Split(',').Contains(recordSlug));
-
-    /// <summary>The exact wire body of API.md, serialised once; every attempt and replay sends these bytes.</summary>
+    /// <summary>The exact wire body (see the README, "What a receiver gets"), serialised once; every attempt and replay sends these bytes.</summary>
     public static byte[] Body(string type, string workspaceSlug, string recordSlug, Guid? recordId, string dataJson, DateTime timestamp)
     {
         using var buffer = new MemoryStream();

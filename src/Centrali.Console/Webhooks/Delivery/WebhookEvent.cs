@@ -10,6 +10,11 @@ public sealed class WebhookEvent
     public Guid? RecordId { get; set; }
     public required byte[] Body { get; set; }
     public DateTime CreatedAt { get; set; }
+    /// <summary>
+    /// True from the record change's commit until the dispatcher has written this event's deliveries (one per matching
+    /// subscription) and marked it, in one transaction: a crash in between leaves it true, so it is fanned out later.
+    /// </summary>
+    public bool FanOutPending { get; set; }
     /// <summary>The W3C trace id of the write that made the event, while tracing is on: each attempt's span links to it.</summary>
     public string? TraceParent { get; set; }
 }
@@ -32,6 +37,10 @@ internal sealed class WebhookEventConfiguration : Microsoft.EntityFrameworkCore.
         b.HasIndex(x => new { x.WorkspaceId, x.Id });
         // A record's events, newest first.
         b.HasIndex(x => new { x.WorkspaceId, x.RecordId, x.Id });
+        // Only the few events still waiting for fan-out are in it; TRUE reads the same on SQLite and PostgreSQL.
+        Microsoft.EntityFrameworkCore.RelationalIndexBuilderExtensions.HasFilter(
+            Microsoft.EntityFrameworkCore.RelationalIndexBuilderExtensions.HasDatabaseName(b.HasIndex(x => x.Id), "IX_Events_FanOutPending"),
+            "\"FanOutPending\" = TRUE");
         b.Property(x => x.TraceParent).HasMaxLength(64);
     }
 }

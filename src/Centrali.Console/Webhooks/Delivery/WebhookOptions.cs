@@ -13,6 +13,8 @@ public sealed class WebhookOptions
     public int MaxResponseBodyBytes { get; set; } = 4096;
     /// <summary>Attempts in flight at once in this process.</summary>
     public int Concurrency { get; set; } = 64;
+    /// <summary>Attempts in flight at once to one receiver host, so a slow host cannot hold every send slot.</summary>
+    public int MaxConcurrencyPerHost { get; set; } = 16;
     public bool? AllowPrivateNetworks { get; set; }
     public CircuitBreakerOptions CircuitBreaker { get; set; } = new();
 

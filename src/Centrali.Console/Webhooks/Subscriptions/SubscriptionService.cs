@@ -93,7 +93,7 @@ public sealed partial class SubscriptionService(
         if (after is { } c) query = query.Where(s => s.Id < c);
         var rows = await query.OrderByDescending(s => s.Id).Take(take + 1).ToListAsync(ct);
         await EraseEndedOverlapsAsync(db, rows, time.GetUtcNow().UtcDateTime, ct);
-        var states = await circuits.StatesAsync(rows.Select(r => r.Url), ct);
+        var states = await circuits.StatesAsync(workspaceId, rows.Select(r => r.Url), ct);
         return Paging.ToPage(rows, take, r => r.Id, r => ToView(r, states[r.Url]));
     }
 
@@ -102,7 +102,7 @@ public sealed partial class SubscriptionService(
         await using var db = await dbs.CreateDbContextAsync(ct);
         var subscription = await FindAsync(db, workspaceId, id, ct);
         await EraseEndedOverlapsAsync(db, [subscription], time.GetUtcNow().UtcDateTime, ct);
-        return ToView(subscription, await circuits.StateAsync(subscription.Url, ct));
+        return ToView(subscription, await circuits.StateAsync(subscription.WorkspaceId, subscription.Url, ct));
     }
 
     public async Task<SubscriptionView> CreateAsync(Guid workspaceId, SubscriptionInput input, CancellationToken ct = default) =>
@@ -141,7 +141,7 @@ public sealed partial class SubscriptionService(
         await ApplyAsync(subscription, complete, ct);
         await using var save = await dbs.CreateDbContextAsync(ct);
         save.Subscriptions.Add(subscription);
-        var view = ToView(subscription, await circuits.StateAsync(subscription.Url, ct)) with { Secret = secret };
+        var view = ToView(subscription, await circuits.StateAsync(subscription.WorkspaceId, subscription.Url, ct)) with { Secret = secret };
         return await SaveOnceAsync(save, workspaceId, key, view, StatusCodes.Status201Created, $"{key?.Path.TrimEnd('/')}/{subscription.Id}", ct);
     }
 
@@ -153,7 +153,7 @@ public sealed partial class SubscriptionService(
         subscription.UpdatedAt = time.GetUtcNow().UtcDateTime;
         if (subscription.PreviousSecretExpiresAt <= subscription.UpdatedAt) (subscription.PreviousSecretCipher, subscription.PreviousSecretExpiresAt) = (null, null);
         await db.SaveChangesAsync(ct);
-        return ToView(subscription, await circuits.StateAsync(subscription.Url, ct));
+        return ToView(subscription, await circuits.StateAsync(subscription.WorkspaceId, subscription.Url, ct));
     }
 
     public Task<SubscriptionView> SetStatusAsync(Guid workspaceId, Guid id, bool active, CancellationToken ct = default) =>
@@ -196,7 +196,7 @@ public sealed partial class SubscriptionService(
         subscription.SecretCipher = secrets.Protect(secret);
         subscription.SecretHint = SubscriptionSecrets.Hint(secret);
         subscription.UpdatedAt = now;
-        var view = ToView(subscription, await circuits.StateAsync(subscription.Url, ct)) with { Secret = secret };
+        var view = ToView(subscription, await circuits.StateAsync(subscription.WorkspaceId, subscription.Url, ct)) with { Secret = secret };
         var answer = await SaveOnceAsync(db, workspaceId, key, view, StatusCodes.Status200OK, null, ct);
         // Erased on time by this job; the minutely sweep and erase-on-read cover a restart that lost it.
         if (answer.Value is not null && overlap > TimeSpan.Zero)

@@ -1,0 +1,418 @@
+using System.Data.Common;
+using System.Text;
+using Centrali.Console.Data;
+using Centrali.Console.Realtime;
+using Centrali.Console.Webhooks.Subscriptions;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage;
+using Microsoft.Extensions.Options;
+
+namespace Centrali.Console.Webhooks.Delivery;
+
+/// <summary>A delivery whose lease this dispatch holds, with what sending it needs.</summary>
+public sealed class Claimed
+{
+    public required Guid Id { get; init; }
+    public required Guid WorkspaceId { get; init; }
+    public required Guid SubscriptionId { get; init; }
+    public required Guid EventId { get; init; }
+    public required string EventType { get; init; }
+    public required int AttemptCount { get; init; }
+    public required int MaxAttempts { get; init; }
+    public Guid? ReplayedFrom { get; init; }
+    public int? LastStatusCode { get; init; }
+    public required Guid LeaseId { get; init; }
+    public byte[] Body { get; set; } = [];
+    /// <summary>The trace of the write that made the event, for the attempt's span to link to.</summary>
+    public string? TraceParent { get; set; }
+    /// <summary>Null once the subscription was deleted.</summary>
+    public Subscription? Subscription { get; set; }
+    /// <summary>Holds a place among its receiver host's claimed deliveries (<see cref="HostSlots"/>).</summary>
+    public bool Reserved { get; set; }
+
+    /// <summary>A replay, a recover or a test event not yet attempted: a person asked for it now, so it passes an open circuit.</summary>
+    public bool OperatorIntent => AttemptCount == 0 && (ReplayedFrom is not null || EventType == EventTypes.WebhookTest);
+
+    public DeliveryChanged Change(string status, int attemptCount, DateTime? nextAttemptAt, int? lastStatusCode) =>
+        new(Id, WorkspaceId, SubscriptionId, EventId, EventType, status, attemptCount, MaxAttempts, nextAttemptAt, lastStatusCode, ReplayedFrom);
+}
+
+/// <summary>What became of one claimed delivery: an attempt was made, it was put back for later, or it ended without sending.</summary>
+public sealed record Outcome(Claimed Delivery, string Status, int AttemptCount, DateTime? NextAttemptAt, int? LastStatusCode, string? LastError,
+    DateTime? CompletedAt, bool WaitingOnCircuit = false, Attempt? Attempt = null, CircuitResult? Circuit = null, bool Gone = false)
+{
+    /// <summary>Put back: no attempt, the lease given up, due again at <see cref="NextAttemptAt"/>.</summary>
+    public bool PutBack => Attempt is null && Status == DeliveryStatus.Pending;
+
+    public DeliveryChanged Change => Delivery.Change(Status, AttemptCount, NextAttemptAt, LastStatusCode);
+}
+
+/// <summary>
+/// The dispatcher's statements, many deliveries per statement or transaction: fan-out of new events, the claim of due
+/// deliveries, and the group commit of outcomes. Plain SQL (the model and migrations stay EF Core's): per delivery,
+/// EF's change tracking and command building cost more than the database does.
+/// </summary>
+public sealed class DeliveryStore(IDbContextFactory<AppDbContext> dbs, CircuitBreaker circuits, SubscriptionFilters filters,
+    IOptions<WebhookOptions> options, TimeProvider time, IConfiguration config)
+{
+    const int RowsPerInsert = 200;
+    readonly SqlDialect sql = new(DatabaseSetup.IsPostgres(config));
+
+    public SqlDialect Dialect => sql;
+
+    /// <summary>
+    /// Writes the deliveries of up to <paramref name="maxEvents"/> events still waiting for fan-out, one per matching active
+    /// subscription, and marks the events, in one transaction. Up to <paramref name="room"/> of the new deliveries are
+    /// leased to this dispatch and answered, those <paramref name="take"/> accepts (their receiver host has room); the rest
+    /// are left due for a later claim. <paramref name="created"/> gets every new delivery, for the live log.
+    /// </summary>
+    public async Task<List<Claimed>> FanOutAsync(List<Delivery> created, int maxEvents, int room, Func<Subscription, bool> take,
+        Guid leaseId, DateTime leaseUntil, CancellationToken ct)
+    {
+        await using var db = await dbs.CreateDbContextAsync(ct);
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        var events = new List<WebhookEvent>();
+        await using (var cmd = Command(db, tx))
+        {
+            cmd.CommandText = $"""
+                UPDATE "Events" SET "FanOutPending" = FALSE WHERE "Id" IN (
+                    SELECT "Id" FROM "Events" WHERE "FanOutPending" = TRUE ORDER BY "Id" LIMIT @n{sql.SkipLocked})
+                RETURNING "Id", "WorkspaceId", "Type", "RecordSlug", "RecordId", "Body", "CreatedAt", "TraceParent"
+                """;
+            SqlDialect.Add(cmd, "@n", maxEvents);
+            await using var r = await cmd.ExecuteReaderAsync(ct);
+            while (await r.ReadAsync(ct))
+                events.Add(new WebhookEvent
+                {
+                    Id = sql.Guid(r, 0), WorkspaceId = sql.Guid(r, 1), Type = r.GetString(2), RecordSlug = r.GetString(3),
+                    RecordId = sql.NullableGuid(r, 4), Body = (byte[])r.GetValue(5), CreatedAt = sql.Time(r, 6),
+                    TraceParent = r.IsDBNull(7) ? null : r.GetString(7),
+                });
+        }
+        if (events.Count == 0)
+        {
+            await tx.CommitAsync(ct);
+            return [];
+        }
+
+        var workspaces = events.Select(e => e.WorkspaceId).Distinct().ToList();
+        var active = (await db.Subscriptions.AsNoTracking()
+                .Where(s => workspaces.Contains(s.WorkspaceId) && s.Status == SubscriptionStatus.Active).ToListAsync(ct))
+            .ToLookup(s => s.WorkspaceId);
+        var now = time.GetUtcNow().UtcDateTime;
+        var maxAttempts = options.Value.MaxAttempts;
+        var rows = new List<(Delivery Delivery, Subscription Subscription, WebhookEvent Event)>();
+        var matches = events.OrderBy(e => e.Id.ToString()).SelectMany(e => Matching(active[e.WorkspaceId], e).Select(s => (Event: e, Subscription: s))).ToList();
+        // Version-7 ids made in one millisecond are not ordered: sorted, so the log lists deliveries in event order (as the database compares them).
+        var ids = matches.Select(_ => Guid.CreateVersion7()).OrderBy(id => id.ToString()).ToList();
+        var leased = 0;
+        foreach (var ((e, s), id) in matches.Zip(ids))
+        {
+            var lease = leased < room && take(s);
+            if (lease) leased++;
+            rows.Add((new Delivery
+                {
+                    Id = id,
+                    WorkspaceId = e.WorkspaceId, SubscriptionId = s.Id, EventId = e.Id, EventType = e.Type, RecordSlug = e.RecordSlug,
+                    RecordId = e.RecordId, MaxAttempts = maxAttempts, NextAttemptAt = e.CreatedAt, CreatedAt = now,
+                    LeaseUntil = lease ? leaseUntil : null, LeaseId = lease ? leaseId : null,
+                }, s, e));
+        }
+
+        for (var i = 0; i < rows.Count; i += RowsPerInsert)
+            await InsertAsync(db, tx, rows.Skip(i).Take(RowsPerInsert).Select(r => r.Delivery).ToList(), ct);
+        await tx.CommitAsync(ct);
+
+        created.AddRange(rows.Select(r => r.Delivery));
+        return rows.Where(r => r.Delivery.LeaseId is not null).Select(r => new Claimed
+        {
+            Id = r.Delivery.Id, WorkspaceId = r.Delivery.WorkspaceId, SubscriptionId = r.Delivery.SubscriptionId, EventId = r.Delivery.EventId,
+            EventType = r.Delivery.EventType, AttemptCount = 0, MaxAttempts = r.Delivery.MaxAttempts, LeaseId = leaseId,
+            Body = r.Event.Body, TraceParent = r.Event.TraceParent, Subscription = r.Subscription, Reserved = true,
+        }).ToList();
+    }
+
+    /// <summary>The subscriptions an event goes to: its type, its collection, then the filter over the wire body (parsed once per event).</summary>
+    public IEnumerable<Subscription> Matching(IEnumerable<Subscription> subscriptions, WebhookEvent e)
+    {
+        var candidates = subscriptions.Where(s => s.Events.Split(',').Contains(e.Type)
+            && (s.RecordSlugs.Length == 0 || s.RecordSlugs.Split(',').Contains(e.RecordSlug))).ToList();
+        if (!candidates.Any(s => !string.IsNullOrEmpty(s.Filter))) return candidates;
+        using var document = System.Text.Json.JsonDocument.Parse(e.Body);
+        return candidates.Where(s => filters.Passes(s.Id, s.Filter, document.RootElement)).ToList();
+    }
+
+    async Task InsertAsync(AppDbContext db, IDbContextTransaction tx, List<Delivery> rows, CancellationToken ct)
+    {
+        await using var cmd = Command(db, tx);
+        var text = new StringBuilder("""
+            INSERT INTO "Deliveries" ("Id", "WorkspaceId", "SubscriptionId", "EventId", "EventType", "RecordSlug", "RecordId", "Status",
+                "AttemptCount", "MaxAttempts", "NextAttemptAt", "LeaseUntil", "LeaseId", "WaitingOnCircuit", "CreatedAt") VALUES
+            """);
+        for (var i = 0; i < rows.Count; i++)
+        {
+            var d = rows[i];
+            text.Append(i == 0 ? "\n" : ",\n")
+                .Append($"(@i{i}, @w{i}, @s{i}, @e{i}, @t{i}, @c{i}, @r{i}, 'pending', 0, @m{i}, @n{i}, @l{i}, @li{i}, FALSE, @a{i})");
+            SqlDialect.Add(cmd, $"@i{i}", sql.Value(d.Id));
+            SqlDialect.Add(cmd, $"@w{i}", sql.Value(d.WorkspaceId));
+            SqlDialect.Add(cmd, $"@s{i}", sql.Value(d.SubscriptionId));
+            SqlDialect.Add(cmd, $"@e{i}", sql.Value(d.EventId));
+            SqlDialect.Add(cmd, $"@t{i}", d.EventType);
+            SqlDialect.Add(cmd, $"@c{i}", d.RecordSlug);
+            SqlDialect.Add(cmd, $"@r{i}", sql.Value(d.RecordId));
+            SqlDialect.Add(cmd, $"@m{i}", d.MaxAttempts);
+            SqlDialect.Add(cmd, $"@n{i}", sql.Value(d.NextAttemptAt));
+            SqlDialect.Add(cmd, $"@l{i}", sql.Value(d.LeaseUntil));
+            SqlDialect.Add(cmd, $"@li{i}", sql.Value(d.LeaseId));
+            SqlDialect.Add(cmd, $"@a{i}", sql.Value(d.CreatedAt));
+        }
+        cmd.CommandText = text.ToString();
+        await cmd.ExecuteNonQueryAsync(ct);
+    }
+
+    /// <summary>
+    /// Leases up to <paramref name="max"/> due pending deliveries (oldest due first) to this dispatch in one statement,
+    /// then reads their bodies and subscriptions: three statements for the whole batch.
+    /// </summary>
+    /// <param name="skip">Subscriptions whose receiver host is at its limit in this process: their rows stay for later.</param>
+    public async Task<List<Claimed>> ClaimAsync(int max, IReadOnlyCollection<Guid> skip, Guid leaseId, DateTime leaseUntil, CancellationToken ct)
+    {
+        var now = time.GetUtcNow().UtcDateTime;
+        await using var db = await dbs.CreateDbContextAsync(ct);
+        // Open for the whole claim: the reads after the lease's commit use the same connection.
+        await db.Database.OpenConnectionAsync(ct);
+        var claimed = new List<Claimed>();
+        await using (var tx = await db.Database.BeginTransactionAsync(ct))
+        {
+            await using var cmd = Command(db, tx);
+            var skipping = skip.Count == 0 ? "" : $""" AND "SubscriptionId" NOT IN ({sql.InList(cmd, skip, "skip")})""";
+            cmd.CommandText = $"""
+                UPDATE "Deliveries" SET "LeaseUntil" = @lease, "LeaseId" = @leaseId WHERE "Id" IN (
+                    SELECT "Id" FROM "Deliveries"
+                    WHERE "Status" = 'pending' AND "NextAttemptAt" <= @now AND ("LeaseUntil" IS NULL OR "LeaseUntil" < @now){skipping}
+                    ORDER BY "NextAttemptAt" LIMIT @n{sql.SkipLocked})
+                RETURNING "Id", "WorkspaceId", "SubscriptionId", "EventId", "EventType", "AttemptCount", "MaxAttempts", "ReplayedFrom", "LastStatusCode"
+                """;
+            SqlDialect.Add(cmd, "@lease", sql.Value(leaseUntil));
+            SqlDialect.Add(cmd, "@leaseId", sql.Value(leaseId));
+            SqlDialect.Add(cmd, "@now", sql.Value(now));
+            SqlDialect.Add(cmd, "@n", max);
+            await using (var r = await cmd.ExecuteReaderAsync(ct))
+                while (await r.ReadAsync(ct))
+                    claimed.Add(new Claimed
+                    {
+                        Id = sql.Guid(r, 0), WorkspaceId = sql.Guid(r, 1), SubscriptionId = sql.Guid(r, 2), EventId = sql.Guid(r, 3),
+                        EventType = r.GetString(4), AttemptCount = r.GetInt32(5), MaxAttempts = r.GetInt32(6), ReplayedFrom = sql.NullableGuid(r, 7),
+                        LastStatusCode = r.IsDBNull(8) ? null : r.GetInt32(8), LeaseId = leaseId,
+                    });
+            await tx.CommitAsync(ct);
+        }
+        if (claimed.Count == 0) return claimed;
+
+        var events = new Dictionary<Guid, (byte[] Body, string? TraceParent)>();
+        await using (var cmd = Command(db, null))
+        {
+            cmd.CommandText = $"""SELECT "Id", "Body", "TraceParent" FROM "Events" WHERE "Id" IN ({sql.InList(cmd, claimed.Select(c => c.EventId).Distinct())})""";
+            await using var r = await cmd.ExecuteReaderAsync(ct);
+            while (await r.ReadAsync(ct)) events[sql.Guid(r, 0)] = ((byte[])r.GetValue(1), r.IsDBNull(2) ? null : r.GetString(2));
+        }
+        var subscriptionIds = claimed.Select(c => c.SubscriptionId).Distinct().ToList();
+        var subscriptions = await db.Subscriptions.AsNoTracking().Where(s => subscriptionIds.Contains(s.Id)).ToDictionaryAsync(s => s.Id, ct);
+        foreach (var c in claimed)
+        {
+            (c.Body, c.TraceParent) = events[c.EventId];
+            c.Subscription = subscriptions.GetValueOrDefault(c.SubscriptionId);
+        }
+        return claimed;
+    }
+
+    /// <summary>When the next pending delivery this dispatch cannot claim now becomes claimable: its due time, or the end of another's lease.</summary>
+    public async Task<DateTime?> NextDueAsync(CancellationToken ct)
+    {
+        var now = time.GetUtcNow().UtcDateTime;
+        await using var db = await dbs.CreateDbContextAsync(ct);
+        var pending = db.Deliveries.Where(d => d.Status == DeliveryStatus.Pending);
+        var due = await pending.Where(d => d.NextAttemptAt > now).MinAsync(d => d.NextAttemptAt, ct);
+        var leaseEnd = await pending.Where(d => d.LeaseUntil > now).MinAsync(d => d.LeaseUntil, ct);
+        return due is null ? leaseEnd : leaseEnd is null ? due : due < leaseEnd ? due : leaseEnd;
+    }
+
+    /// <summary>
+    /// The group commit: every outcome in one transaction, each only if this dispatch still holds its delivery's lease
+    /// (a lapsed and re-claimed lease records nothing, so no attempt number is written twice). Answers the outcomes written.
+    /// </summary>
+    public async Task<List<Outcome>> RecordAsync(IReadOnlyList<Outcome> outcomes, CancellationToken ct)
+    {
+        await using var db = await dbs.CreateDbContextAsync(ct);
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        var written = sql.Postgres ? await WritePostgresAsync(db, tx, outcomes, ct) : await WriteSqliteAsync(db, tx, outcomes, ct);
+        var now = time.GetUtcNow().UtcDateTime;
+        foreach (var gone in written.Where(o => o.Gone).Select(o => o.Delivery.SubscriptionId).Distinct())
+            await db.Database.ExecuteSqlAsync($"""
+                UPDATE "Subscriptions" SET "Status" = {SubscriptionStatus.Inactive}, "DisabledReason" = {$"The receiver answered 410 Gone on {now:u}."}, "UpdatedAt" = {now}
+                WHERE "Id" = {gone}
+                """, ct);
+        var changedCircuits = await circuits.RecordAsync(db, written.Where(o => o.Circuit is not null).Select(o => o.Circuit!).ToList(), ct);
+        await tx.CommitAsync(ct);
+        circuits.Forget(changedCircuits);
+        return written;
+    }
+
+    async Task<List<Outcome>> WriteSqliteAsync(AppDbContext db, IDbContextTransaction tx, IReadOnlyList<Outcome> outcomes, CancellationToken ct)
+    {
+        // Prepared once per group commit, run once per outcome: SQLite is in-process, so a statement costs microseconds.
+        await using var update = Command(db, tx);
+        update.CommandText = UpdateText;
+        var u = UpdateParameters(update);
+        await using var putBack = Command(db, tx);
+        putBack.CommandText = PutBackText;
+        var p = PutBackParameters(putBack);
+        await using var insert = Command(db, tx);
+        insert.CommandText = InsertAttemptText("VALUES (@aid, @adid, @number, @started, @ms, @acode, @aerror, @body, @rsp, @req)");
+        var a = AttemptParameters(insert);
+
+        var written = new List<Outcome>(outcomes.Count);
+        foreach (var o in outcomes)
+        {
+            if (o.PutBack)
+            {
+                p.Set(sql, o);
+                if (await putBack.ExecuteNonQueryAsync(ct) == 1) written.Add(o);
+                continue;
+            }
+            u.Set(sql, o);
+            if (await update.ExecuteNonQueryAsync(ct) != 1) continue;
+            if (o.Attempt is { } attempt)
+            {
+                a.Set(sql, attempt);
+                await insert.ExecuteNonQueryAsync(ct);
+            }
+            written.Add(o);
+        }
+        return written;
+    }
+
+    /// <summary>One round trip for the whole group: each attempt is an UPDATE … RETURNING feeding its INSERT, so it is written only with its lease.</summary>
+    async Task<List<Outcome>> WritePostgresAsync(AppDbContext db, IDbContextTransaction tx, IReadOnlyList<Outcome> outcomes, CancellationToken ct)
+    {
+        var connection = db.Database.GetDbConnection();
+        await using var batch = connection.CreateBatch();
+        batch.Transaction = tx.GetDbTransaction();
+        foreach (var o in outcomes)
+        {
+            var command = batch.CreateBatchCommand();
+            var shim = new ParameterSink(command.Parameters, command.CreateParameter);
+            if (o.PutBack)
+            {
+                command.CommandText = PutBackText;
+                shim.PutBack(sql, o);
+            }
+            else
+            {
+                command.CommandText = o.Attempt is null ? UpdateText
+                    : $"""
+                      WITH d AS ({UpdateText} RETURNING "Id")
+                      {InsertAttemptText("SELECT @aid, d.\"Id\", @number, @started, @ms, @acode, @aerror, @body, @rsp, @req FROM d")}
+                      """;
+                shim.Update(sql, o);
+                if (o.Attempt is { } attempt) shim.Attempt(sql, attempt);
+            }
+            batch.BatchCommands.Add(command);
+        }
+        await batch.ExecuteNonQueryAsync(ct);
+        return outcomes.Where((_, i) => batch.BatchCommands[i].RecordsAffected == 1).ToList();
+    }
+
+    const string UpdateText = """
+        UPDATE "Deliveries" SET "Status" = @status, "AttemptCount" = @count, "NextAttemptAt" = @next, "LeaseUntil" = NULL, "LeaseId" = NULL,
+            "LastStatusCode" = @code, "LastError" = @error, "CompletedAt" = @done, "WaitingOnCircuit" = FALSE
+        WHERE "Id" = @id AND "LeaseId" = @leaseId
+        """;
+
+    // A put-back keeps the last attempt's status and error unless it says why it waits.
+    const string PutBackText = """
+        UPDATE "Deliveries" SET "NextAttemptAt" = @next, "LeaseUntil" = NULL, "LeaseId" = NULL, "WaitingOnCircuit" = @waiting,
+            "LastError" = COALESCE(@error, "LastError")
+        WHERE "Id" = @id AND "LeaseId" = @leaseId
+        """;
+
+    static string InsertAttemptText(string values) => $"""
+        INSERT INTO "Attempts" ("Id", "DeliveryId", "Number", "StartedAt", "DurationMs", "StatusCode", "Error", "ResponseBody", "ResponseHeaders", "RequestHeaders")
+        {values}
+        """;
+
+    static ParameterSink UpdateParameters(DbCommand c) => new(c.Parameters, c.CreateParameter);
+    static ParameterSink PutBackParameters(DbCommand c) => new(c.Parameters, c.CreateParameter);
+    static ParameterSink AttemptParameters(DbCommand c) => new(c.Parameters, c.CreateParameter);
+
+    static DbCommand Command(AppDbContext db, IDbContextTransaction? tx)
+    {
+        var cmd = db.Database.GetDbConnection().CreateCommand();
+        cmd.Transaction = tx?.GetDbTransaction();
+        return cmd;
+    }
+
+    /// <summary>Named parameters of one statement, set again for each outcome.</summary>
+    sealed class ParameterSink(DbParameterCollection parameters, Func<DbParameter> create)
+    {
+        public void Set(SqlDialect sql, Outcome o)
+        {
+            if (o.PutBack) PutBack(sql, o); else Update(sql, o);
+        }
+
+        public void Set(SqlDialect sql, Attempt a) => Attempt(sql, a);
+
+        public void Update(SqlDialect sql, Outcome o)
+        {
+            Put("@status", o.Status);
+            Put("@count", o.AttemptCount);
+            Put("@next", sql.Value(o.NextAttemptAt));
+            Put("@code", SqlDialect.Value(o.LastStatusCode));
+            Put("@error", SqlDialect.Value(Clean(o.LastError)));
+            Put("@done", sql.Value(o.CompletedAt));
+            Put("@id", sql.Value(o.Delivery.Id));
+            Put("@leaseId", sql.Value(o.Delivery.LeaseId));
+        }
+
+        public void PutBack(SqlDialect sql, Outcome o)
+        {
+            Put("@next", sql.Value(o.NextAttemptAt));
+            Put("@waiting", o.WaitingOnCircuit);
+            Put("@error", SqlDialect.Value(Clean(o.LastError)));
+            Put("@id", sql.Value(o.Delivery.Id));
+            Put("@leaseId", sql.Value(o.Delivery.LeaseId));
+        }
+
+        public void Attempt(SqlDialect sql, Attempt a)
+        {
+            Put("@aid", sql.Value(a.Id));
+            Put("@adid", sql.Value(a.DeliveryId));
+            Put("@number", a.Number);
+            Put("@started", sql.Value(a.StartedAt));
+            Put("@ms", a.DurationMs);
+            Put("@acode", SqlDialect.Value(a.StatusCode));
+            Put("@aerror", SqlDialect.Value(Clean(a.Error)));
+            Put("@body", SqlDialect.Value(Clean(a.ResponseBody)));
+            Put("@rsp", SqlDialect.Value(Clean(a.ResponseHeaders)));
+            Put("@req", SqlDialect.Value(Clean(a.RequestHeaders)));
+        }
+
+        void Put(string name, object value)
+        {
+            var index = parameters.IndexOf(name);
+            if (index >= 0)
+            {
+                parameters[index].Value = value;
+                return;
+            }
+            var p = create();
+            p.ParameterName = name;
+            p.Value = value;
+            parameters.Add(p);
+        }
+    }
+
+    /// <summary>PostgreSQL text cannot hold NUL, and a receiver's answer may contain anything: a recorded attempt must never fail on it.</summary>
+    public static string? Clean(string? text) => text is null || !text.Contains('\0') ? text : text.Replace("\0", "\\u0000");
+}
