@@ -249,6 +249,48 @@ public sealed class DispatchFacts
         Assert.Equal(CircuitView.Closed, (await app.Service<CircuitBreaker>().StateAsync(failed.WorkspaceId, receiver.Url)).State);
     }
 
+    [Fact]
+    public async Task ALapsedLease_RecordsNothing_SoNoAttemptNumberIsWrittenTwice()
+    {
+        await using var receiver = await Receiver.StartAsync();
+        await using var app = new ConsoleApp();
+        var sub = await app.SubscribeAsync(receiver.Url);
+        Guid lapsed = Guid.CreateVersion7(), current = Guid.CreateVersion7();
+        Delivery delivery;
+        // Claimed by "current" after "lapsed"'s lease ended: the row holds the new claim's lease.
+        await using (var scope = app.Scope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<AppDbContext>();
+            var outbox = scope.ServiceProvider.GetRequiredService<EventOutbox>();
+            var ws = await db.Workspaces.SingleAsync();
+            var e = outbox.NewEvent(ws.Id, ws.Slug, EventTypes.RecordCreated, "orders", Guid.NewGuid(), "{}");
+            delivery = outbox.NewDelivery(e, sub.Id);
+            delivery.LeaseId = current;
+            delivery.LeaseUntil = DateTime.UtcNow.AddMinutes(5);
+            db.Events.Add(e);
+            db.Deliveries.Add(delivery);
+            await db.SaveChangesAsync();
+        }
+        Outcome AttemptBy(Guid lease) => new(
+            new Claimed
+            {
+                Id = delivery.Id, WorkspaceId = delivery.WorkspaceId, SubscriptionId = sub.Id, EventId = delivery.EventId,
+                EventType = delivery.EventType, AttemptCount = 0, MaxAttempts = delivery.MaxAttempts, LeaseId = lease,
+            },
+            DeliveryStatus.Succeeded, 1, null, 200, null, DateTime.UtcNow,
+            Attempt: new Attempt { DeliveryId = delivery.Id, Number = 1, StartedAt = DateTime.UtcNow, StatusCode = 200, RequestHeaders = "{}" });
+
+        var store = app.Service<DeliveryStore>();
+        Assert.Empty(await store.RecordAsync([AttemptBy(lapsed)], CancellationToken.None));
+        Assert.Single(await store.RecordAsync([AttemptBy(current)], CancellationToken.None));
+        Assert.Empty(await store.RecordAsync([AttemptBy(current)], CancellationToken.None));
+
+        var stored = (await app.DeliveriesAsync()).Single();
+        Assert.Equal(DeliveryStatus.Succeeded, stored.Status);
+        Assert.Single(stored.Attempts);
+        Assert.Null(stored.LeaseUntil);
+    }
+
     static async Task SubscribeAsync(HttpClient api, string url, string prefix = "")
     {
         Assert.Equal(HttpStatusCode.Created, (await api.PostJsonAsync($"{prefix}collections", new { name = "Orders", slug = "orders" })).StatusCode);

@@ -150,13 +150,14 @@ public sealed class Dispatcher(IBackgroundJobClient jobs, TimeProvider time)
         Wake();
     }
 
-    /// <summary>A writer's progress: the running job may claim again.</summary>
+    /// <summary>A writer's progress: the running job may claim again (send slots and host places are free).</summary>
     internal void Pulse()
     {
         TaskCompletionSource? wake;
         lock (gate)
         {
             signaled = true;
+            claimWanted = true;
             wake = waiter;
             waiter = null;
         }
