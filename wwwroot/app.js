@@ -1,4 +1,11 @@
 window.centrali = {
+    // The remembered choice, else what the system prefers.
+    theme: function () {
+        const saved = localStorage.getItem('centrali.theme');
+        if (saved === 'dark' || saved === 'light') return saved;
+        return window.matchMedia && window.matchMedia('(prefers-color-scheme: dark)').matches ? 'dark' : 'light';
+    },
+    rememberTheme: function (mode) { localStorage.setItem('centrali.theme', mode); },
     copy: async function (text) {
         try { await navigator.clipboard.writeText(text); return true; }
         catch {

@@ -59,6 +59,7 @@ public static class Features
         api.MapRecordsApi();
         api.MapDeliveriesApi();
         api.MapSettingsApi();
+        app.MapConsoleExport();
         app.MapRealtime();
         return app;
     }

@@ -72,6 +72,8 @@ public static class ApiEndpoints
     public static IServiceCollection AddApiProblems(this IServiceCollection services)
     {
         services.AddProblemDetails();
+        // Binding failures (malformed JSON bodies) reach the handler below, which answers them with the field and the reason.
+        services.Configure<Microsoft.AspNetCore.Routing.RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         services.AddExceptionHandler<ServiceExceptionHandler>();
         return services;
     }
@@ -83,7 +85,10 @@ internal sealed class ServiceExceptionHandler(IProblemDetailsService problems) :
     public async ValueTask<bool> TryHandleAsync(HttpContext http, Exception exception, CancellationToken cancellationToken)
     {
         if (exception is BadHttpRequestException bad)
-            exception = bad.StatusCode == 413 ? ServiceException.TooLarge("The body is too large.") : ServiceException.Invalid("body", bad.Message);
+            exception = bad.StatusCode == 413 ? ServiceException.TooLarge("The body is too large.")
+                // Model binding wraps the parser's error: say that one, in words, with its line and column.
+                : bad.InnerException is System.Text.Json.JsonException json ? ServiceException.Invalid("body", JsonErrors.Describe(json))
+                : ServiceException.Invalid("body", bad.Message);
         if (exception is not ServiceException e) return false;
         http.Response.StatusCode = e.Status;
         var details = new Microsoft.AspNetCore.Http.HttpValidationProblemDetails(e.Errors) { Status = e.Status, Title = e.Title };

@@ -116,7 +116,7 @@ public sealed class CollectionService(IDbContextFactory<AppDbContext> dbs, TimeP
             if (records.Count > 0 && !force)
             {
                 var count = await db.Records.CountAsync(r => r.CollectionId == collection.Id, ct);
-                throw ServiceException.Conflict($"The collection '{slug}' has {count} record(s); delete with force=true to delete them too.");
+                throw ServiceException.Conflict($"The collection '{slug}' has {(count == 1 ? "1 record" : $"{count} records")}; delete with force=true to delete them too.");
             }
             var events = new List<WebhookEvent>(records.Count);
             foreach (var record in records)

@@ -14,9 +14,12 @@ public sealed class LiveRows : IAsyncDisposable
     readonly SemaphoreSlim gate = new(1, 1);
     readonly PeriodicTimer timer;
     readonly Task loop;
-    int dirty;
+    int dirty, missed;
 
+    /// <summary>While paused, changes are not applied but counted; <see cref="TakeMissed"/> says how many arrived meanwhile.</summary>
     public bool Paused { get; set; }
+
+    public int TakeMissed() => Interlocked.Exchange(ref missed, 0);
 
     public LiveRows(DeliveryNotifier notifier, Guid workspaceId, Func<DeliveryChanged, Task> apply, Func<Task> render, TimeSpan? renderEvery = null)
     {
@@ -31,7 +34,8 @@ public sealed class LiveRows : IAsyncDisposable
 
     async Task OnChangedAsync(DeliveryChanged change)
     {
-        if (change.WorkspaceId != workspaceId || Paused) return;
+        if (change.WorkspaceId != workspaceId) return;
+        if (Paused) { Interlocked.Increment(ref missed); return; }
         await gate.WaitAsync();
         try { await apply(change); }
         finally { gate.Release(); }

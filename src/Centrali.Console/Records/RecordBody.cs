@@ -48,7 +48,7 @@ public static class RecordBody
         }
         catch (JsonException e)
         {
-            throw ServiceException.Invalid("body", $"The body is not valid JSON: {e.Message}");
+            throw ServiceException.Invalid("body", JsonErrors.Describe(e, json));
         }
         return node as JsonObject ?? throw ServiceException.Invalid(field, "The data must be a JSON object, e.g. {\"name\": \"Ada\"}.");
     }

@@ -35,13 +35,14 @@ public sealed class ConsoleBrowser : IAsyncLifetime
         });
     }
 
-    /// <summary>A page in a new context (own cookies), sized like a laptop screen, with the app as base URL.</summary>
-    public async Task<IPage> NewPageAsync()
+    /// <summary>A page in a new context (own cookies), sized like a laptop screen by default, with the app as base URL.</summary>
+    public async Task<IPage> NewPageAsync(int width = 1280, int height = 800, ColorScheme colorScheme = ColorScheme.Light)
     {
         var context = await Browser.NewContextAsync(new BrowserNewContextOptions
         {
             BaseURL = Server.BaseAddress.ToString(),
-            ViewportSize = new ViewportSize { Width = 1280, Height = 800 },
+            ViewportSize = new ViewportSize { Width = width, Height = height },
+            ColorScheme = colorScheme,
         });
         context.SetDefaultTimeout(15_000);
         return await context.NewPageAsync();

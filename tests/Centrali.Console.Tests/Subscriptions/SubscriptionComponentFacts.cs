@@ -34,7 +34,7 @@ public sealed class SubscriptionComponentFacts
         await using var _ = ui;
         var cut = Editor(ui, workspace);
 
-        InputOf(cut, "subscription-url").Change("ftp://customer.example.com/hook");
+        InputOf(cut, "subscription-url").Input("ftp://customer.example.com/hook");
         foreach (var type in Webhooks.Delivery.EventTypes.Subscribable) InputOf(cut, $"event-{type}").Change(false);
         cut.Find("[data-testid='save-subscription']").Click();
 
@@ -48,7 +48,7 @@ public sealed class SubscriptionComponentFacts
 
         // A broken advanced field opens the advanced section and shows its error there.
         InputOf(cut, "subscription-name").Change("acme");
-        InputOf(cut, "subscription-url").Change("https://customer.example.com/hook");
+        InputOf(cut, "subscription-url").Input("https://customer.example.com/hook");
         InputOf(cut, "event-record_created").Change(true);
         cut.Find("[data-testid='advanced']").Click();
         InputOf(cut, "subscription-header").Change("Content-Length");
@@ -73,7 +73,7 @@ public sealed class SubscriptionComponentFacts
         var cut = Editor(ui, workspace, v => saved = v);
 
         InputOf(cut, "subscription-name").Change("acme orders");
-        InputOf(cut, "subscription-url").Change("https://customer.example.com/hook");
+        InputOf(cut, "subscription-url").Input("https://customer.example.com/hook");
         InputOf(cut, "subscription-collections").Change("orders, invoices");
         cut.Find("[data-testid='save-subscription']").Click();
 

@@ -31,7 +31,7 @@ public sealed class SubscriptionFilterComponentFacts
         cut.WaitForAssertion(() => Assert.DoesNotContain("at position", cut.Markup));
 
         cut.Find("[data-testid='subscription-name'] input, input[data-testid='subscription-name']").Change("acme");
-        cut.Find("[data-testid='subscription-url'] input, input[data-testid='subscription-url']").Change("https://customer.example.com/hook");
+        cut.Find("[data-testid='subscription-url'] input, input[data-testid='subscription-url']").Input("https://customer.example.com/hook");
         cut.Find("[data-testid='save-subscription']").Click();
         cut.WaitForElement("[data-testid='done']").Click();
         Assert.Equal("data.status == \"pending\"", saved?.Filter);

@@ -537,6 +537,8 @@ namespace Centrali.Console.Data.Migrations
 
                     b.HasIndex("WorkspaceId", "Id");
 
+                    b.HasIndex("WorkspaceId", "LastStatusCode", "Id");
+
                     b.HasIndex("WorkspaceId", "Status", "Id");
 
                     b.HasIndex("WorkspaceId", "SubscriptionId", "Id");
@@ -585,6 +587,8 @@ namespace Centrali.Console.Data.Migrations
                         .HasFilter("\"FanOutPending\" = TRUE");
 
                     b.HasIndex("WorkspaceId", "Id");
+
+                    b.HasIndex("WorkspaceId", "RecordId", "Id");
 
                     b.ToTable("Events", (string)null);
                 });

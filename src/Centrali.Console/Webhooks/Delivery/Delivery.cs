@@ -33,6 +33,10 @@ public static class DeliveryStatus
     public const string Pending = "pending";
     public const string Succeeded = "succeeded";
     public const string Failed = "failed";
+    /// <summary>Final: a person stopped it before it succeeded (who and why are in LastError).</summary>
+    public const string Cancelled = "cancelled";
+
+    public static bool IsFinal(string status) => status is Succeeded or Failed or Cancelled;
 }
 
 internal sealed class DeliveryConfiguration : Microsoft.EntityFrameworkCore.IEntityTypeConfiguration<Delivery>
@@ -47,6 +51,9 @@ internal sealed class DeliveryConfiguration : Microsoft.EntityFrameworkCore.IEnt
         b.HasIndex(x => new { x.WorkspaceId, x.Status, x.Id });
         b.HasIndex(x => new { x.Status, x.NextAttemptAt });
         b.HasIndex(x => x.ReplayedFrom);
+        // An event's deliveries (event view, search by event id) and the status-code filter without a scan.
+        b.HasIndex(x => x.EventId);
+        b.HasIndex(x => new { x.WorkspaceId, x.LastStatusCode, x.Id });
     }
 }
 

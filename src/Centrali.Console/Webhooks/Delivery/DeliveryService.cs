@@ -3,6 +3,7 @@ using System.Text.Json.Serialization;
 using Centrali.Console.Api;
 using Centrali.Console.Audit;
 using Centrali.Console.Data;
+using Centrali.Console.Realtime;
 using Centrali.Console.Webhooks.Subscriptions;
 using Microsoft.EntityFrameworkCore;
 
@@ -14,31 +15,80 @@ public sealed record AttemptView(int Number, DateTime StartedAt, int DurationMs,
 public sealed record DeliveryView(Guid Id, Guid SubscriptionId, Guid EventId, string Event, string RecordSlug, Guid? RecordId, string Status,
     int AttemptCount, int MaxAttempts, DateTime? NextAttemptAt, int? LastStatusCode, string? LastError, Guid? ReplayedFrom,
     JsonElement Payload, DateTime CreatedAt, DateTime? CompletedAt,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<AttemptView>? Attempts = null);
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<AttemptView>? Attempts = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] int? DurationMs = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<Guid>? Replays = null,
+    bool WaitingOnCircuit = false);
 
+/// <summary>The log's filters; <see cref="Query"/> is free text over ids, status codes and payload text.</summary>
 public sealed record DeliveryFilter(Guid? SubscriptionId = null, string? Status = null, string? Event = null, string? RecordSlug = null,
-    DateTime? Since = null, DateTime? Until = null);
+    DateTime? Since = null, DateTime? Until = null, string? Query = null, int? StatusCode = null, int? MinDurationMs = null, int? MaxDurationMs = null)
+{
+    public bool IsEmpty => this == new DeliveryFilter();
+}
+
+/// <summary>A page of the log, with the number of deliveries the filter matches when it was asked for.</summary>
+public sealed record DeliveryList(IReadOnlyList<DeliveryView> Data, string? NextCursor,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] int? Total = null);
 
 public sealed record RecoverResult(int Count);
+
+/// <summary>One event: the exact body every delivery of it sends, and every delivery it became (one per subscription, plus replays).</summary>
+public sealed record EventView(Guid Id, string Event, string RecordSlug, Guid? RecordId, DateTime CreatedAt, JsonElement Payload,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<DeliveryView>? Deliveries = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyDictionary<string, int>? Statuses = null);
+
+public static class BulkActions
+{
+    public const string Replay = "replay";
+    public const string Cancel = "cancel";
+}
+
+/// <summary>What a bulk action did: how many deliveries it selected, acted on, and left alone (a replay of a pending one, a cancel of a final one).</summary>
+public sealed record BulkResult(string Action, int Matched, int Done, int Skipped);
 
 public sealed record HourOutcomes(DateTime Hour, int Succeeded, int Failed, int Pending);
 
 public sealed record SubscriptionOutcomes(Guid SubscriptionId, int Succeeded, int Failed, int Pending);
 
+/// <summary>
+/// A subscription's last 24 hours: outcomes, success rate over final deliveries (null when none finished), attempt latency
+/// percentiles, its latest error, and deliveries per hour for a sparkline (oldest hour first).
+/// </summary>
+public sealed record SubscriptionHealth(Guid SubscriptionId, int Succeeded, int Failed, int Pending, double? SuccessRate, int? P50Ms, int? P95Ms,
+    string? LastError, DateTime? LastErrorAt, IReadOnlyList<HourOutcomes> Hours);
+
 public sealed record DeliveryStats(List<HourOutcomes> Last24Hours, List<SubscriptionOutcomes> BySubscription, DateTime? OldestPending);
 
-/// <summary>The delivery log and what a person does with it: read, replay, recover, send a test event.</summary>
-public sealed class DeliveryService(IDbContextFactory<AppDbContext> dbs, EventOutbox outbox, CircuitBreaker circuits, AuditLog audit)
+/// <summary>The delivery log and what a person does with it: read, search, replay, retry now, cancel, recover, send a test event.</summary>
+public sealed class DeliveryService(IDbContextFactory<AppDbContext> dbs, EventOutbox outbox, CircuitBreaker circuits, DeliveryNotifier notifier, TimeProvider time, AuditLog audit)
 {
-    static readonly string[] Statuses = [DeliveryStatus.Pending, DeliveryStatus.Succeeded, DeliveryStatus.Failed];
+    static readonly string[] Statuses = [DeliveryStatus.Pending, DeliveryStatus.Succeeded, DeliveryStatus.Failed, DeliveryStatus.Cancelled];
 
-    public async Task<Page<DeliveryView>> ListAsync(Guid workspaceId, DeliveryFilter filter, int? limit = null, string? cursor = null, CancellationToken ct = default)
+    public async Task<DeliveryList> ListAsync(Guid workspaceId, DeliveryFilter filter, int? limit = null, string? cursor = null, bool count = false,
+        CancellationToken ct = default)
     {
         var take = Paging.Limit(limit);
         var after = Paging.Cursor(cursor);
+        await using var db = await dbs.CreateDbContextAsync(ct);
+        var query = Filtered(db, workspaceId, filter);
+        int? total = count ? await query.CountAsync(ct) : null;
+        if (after is { } a) query = query.Where(d => d.Id.CompareTo(a) < 0);
+        var rows = await query.OrderByDescending(d => d.Id).Take(take + 1)
+            .Select(d => new { Delivery = d, d.Event!.Body, Duration = d.Attempts.OrderByDescending(x => x.Number).Select(x => (int?)x.DurationMs).FirstOrDefault() })
+            .ToListAsync(ct);
+        var page = Paging.ToPage(rows, take, r => r.Delivery.Id, r => View(r.Delivery, r.Body) with { DurationMs = r.Duration });
+        return new DeliveryList(page.Data, page.NextCursor, total);
+    }
+
+    /// <summary>The deliveries of one workspace that match the filter, in no order; the one query the list, count, export and bulk actions share.</summary>
+    static IQueryable<Delivery> Filtered(AppDbContext db, Guid workspaceId, DeliveryFilter filter)
+    {
         if (filter.Status is { } status && !Statuses.Contains(status))
             throw ServiceException.Invalid("status", $"status is one of {string.Join(", ", Statuses)}.");
-        await using var db = await dbs.CreateDbContextAsync(ct);
+        if (filter.StatusCode is < 100 or > 599) throw ServiceException.Invalid("statusCode", "statusCode is an HTTP status code, 100 to 599.");
+        if (filter.MinDurationMs < 0) throw ServiceException.Invalid("minDurationMs", "minDurationMs cannot be negative.");
+        if (filter.MaxDurationMs < filter.MinDurationMs) throw ServiceException.Invalid("maxDurationMs", "maxDurationMs must be at least minDurationMs.");
         var query = db.Deliveries.AsNoTracking().Where(d => d.WorkspaceId == workspaceId);
         if (filter.SubscriptionId is { } sid) query = query.Where(d => d.SubscriptionId == sid);
         if (filter.Status is { } st) query = query.Where(d => d.Status == st);
@@ -46,10 +96,12 @@ public sealed class DeliveryService(IDbContextFactory<AppDbContext> dbs, EventOu
         if (filter.RecordSlug is { Length: > 0 } slug) query = query.Where(d => d.RecordSlug == slug);
         if (filter.Since is { } since) { var s = since.ToUniversalTime(); query = query.Where(d => d.CreatedAt >= s); }
         if (filter.Until is { } until) { var u = until.ToUniversalTime(); query = query.Where(d => d.CreatedAt < u); }
-        if (after is { } a) query = query.Where(d => d.Id.CompareTo(a) < 0);
-        var rows = await query.OrderByDescending(d => d.Id).Take(take + 1)
-            .Select(d => new { Delivery = d, d.Event!.Body }).ToListAsync(ct);
-        return Paging.ToPage(rows, take, r => r.Delivery.Id, r => View(r.Delivery, r.Body));
+        if (filter.StatusCode is { } code) query = query.Where(d => d.LastStatusCode == code);
+        // Duration is the last attempt's: what the receiver took the last time it was asked.
+        if (filter.MinDurationMs is { } min) query = query.Where(d => d.Attempts.OrderByDescending(a => a.Number).Select(a => (int?)a.DurationMs).FirstOrDefault() >= min);
+        if (filter.MaxDurationMs is { } max) query = query.Where(d => d.Attempts.OrderByDescending(a => a.Number).Select(a => (int?)a.DurationMs).FirstOrDefault() <= max);
+        if (filter.Query?.Trim() is { Length: > 0 } text) query = LogSearch.Matching(db, query, text);
+        return query;
     }
 
     public async Task<DeliveryView> GetAsync(Guid workspaceId, Guid id, CancellationToken ct = default)
@@ -57,8 +109,56 @@ public sealed class DeliveryService(IDbContextFactory<AppDbContext> dbs, EventOu
         await using var db = await dbs.CreateDbContextAsync(ct);
         var d = await db.Deliveries.AsNoTracking().Include(x => x.Event).Include(x => x.Attempts)
             .FirstOrDefaultAsync(x => x.Id == id && x.WorkspaceId == workspaceId, ct) ?? throw ServiceException.NotFound("Delivery");
-        return View(d, d.Event!.Body, d.Attempts.OrderBy(a => a.Number).Select(a => new AttemptView(a.Number, a.StartedAt, a.DurationMs,
-            a.StatusCode, a.Error, a.ResponseBody, Parse(a.ResponseHeaders), Parse(a.RequestHeaders))).ToList());
+        var replays = await db.Deliveries.AsNoTracking().Where(x => x.ReplayedFrom == id && x.WorkspaceId == workspaceId)
+            .OrderBy(x => x.Id).Select(x => x.Id).ToListAsync(ct);
+        var attempts = d.Attempts.OrderBy(a => a.Number).Select(a => new AttemptView(a.Number, a.StartedAt, a.DurationMs,
+            a.StatusCode, a.Error, a.ResponseBody, Parse(a.ResponseHeaders), Parse(a.RequestHeaders))).ToList();
+        return View(d, d.Event!.Body, attempts) with { DurationMs = attempts.LastOrDefault()?.DurationMs, Replays = replays };
+    }
+
+    /// <summary>Retry now: a pending delivery's next attempt is due at once; its attempt count and budget stay as they are.</summary>
+    public async Task<DeliveryView> AttemptNowAsync(Guid workspaceId, Guid id, CancellationToken ct = default)
+    {
+        var now = time.GetUtcNow().UtcDateTime;
+        await using var db = await dbs.CreateDbContextAsync(ct);
+        var delivery = await PendingAsync(db, workspaceId, id, "attempted now", ct);
+        delivery.NextAttemptAt = now;
+        delivery.LeaseUntil = null;
+        await db.SaveChangesAsync(ct);
+        outbox.Started(delivery);
+        return await GetAsync(workspaceId, id, ct);
+    }
+
+    /// <summary>Cancel: a pending delivery ends as cancelled, saying who did it and why; no further attempt is made.</summary>
+    public async Task<DeliveryView> CancelAsync(Guid workspaceId, Guid id, string by, string? reason, CancellationToken ct = default)
+    {
+        await using var db = await dbs.CreateDbContextAsync(ct);
+        var delivery = await PendingAsync(db, workspaceId, id, "cancelled", ct);
+        Cancel(delivery, by, reason, time.GetUtcNow().UtcDateTime);
+        await db.SaveChangesAsync(ct);
+        await notifier.PublishAsync(delivery.ToChange());
+        return await GetAsync(workspaceId, id, ct);
+    }
+
+    static void Cancel(Delivery d, string by, string? reason, DateTime now)
+    {
+        d.Status = DeliveryStatus.Cancelled;
+        d.NextAttemptAt = null;
+        d.LeaseUntil = null;
+        d.CompletedAt = now;
+        d.LastError = string.IsNullOrWhiteSpace(reason) ? $"Cancelled by {by}." : $"Cancelled by {by}: {reason.Trim()}";
+    }
+
+    /// <summary>A pending delivery no worker is attempting right now (an attempt in flight finishes first, then it can be acted on).</summary>
+    async Task<Delivery> PendingAsync(AppDbContext db, Guid workspaceId, Guid id, string action, CancellationToken ct)
+    {
+        var now = time.GetUtcNow().UtcDateTime;
+        var delivery = await db.Deliveries.FirstOrDefaultAsync(d => d.Id == id && d.WorkspaceId == workspaceId, ct) ?? throw ServiceException.NotFound("Delivery");
+        if (delivery.Status != DeliveryStatus.Pending)
+            throw ServiceException.Conflict($"The delivery is {delivery.Status}; only a pending delivery can be {action}.");
+        if (delivery.LeaseUntil > now)
+            throw ServiceException.Conflict($"An attempt of this delivery is in flight; it can be {action} once the attempt is recorded.");
+        return delivery;
     }
 
     /// <summary>Replay: a new delivery of the same event to the subscription as it is now; the original stays as it was.</summary>
@@ -68,7 +168,7 @@ public sealed class DeliveryService(IDbContextFactory<AppDbContext> dbs, EventOu
         var original = await db.Deliveries.Include(d => d.Event).FirstOrDefaultAsync(d => d.Id == id && d.WorkspaceId == workspaceId, ct)
             ?? throw ServiceException.NotFound("Delivery");
         if (original.Status == DeliveryStatus.Pending)
-            throw ServiceException.Conflict("The delivery is still pending; replay it once it has succeeded or failed.");
+            throw ServiceException.Conflict("The delivery is still pending; replay it once it has succeeded, failed or been cancelled.");
         if (!await db.Subscriptions.AnyAsync(s => s.Id == original.SubscriptionId, ct))
             throw ServiceException.Conflict("The subscription of this delivery was deleted.");
         var replay = outbox.NewDelivery(original.Event!, original.SubscriptionId, replayedFrom: original.Id);
@@ -79,6 +179,117 @@ public sealed class DeliveryService(IDbContextFactory<AppDbContext> dbs, EventOu
             new { deliveryId = original.Id, replayId = replay.Id, original.SubscriptionId }, ct);
         return View(replay, original.Event!.Body);
     }
+
+    /// <summary>One event with all its deliveries, oldest first.</summary>
+    public async Task<EventView> EventAsync(Guid workspaceId, Guid eventId, CancellationToken ct = default)
+    {
+        await using var db = await dbs.CreateDbContextAsync(ct);
+        var e = await db.Events.AsNoTracking().FirstOrDefaultAsync(x => x.Id == eventId && x.WorkspaceId == workspaceId, ct)
+            ?? throw ServiceException.NotFound("Event");
+        var deliveries = await db.Deliveries.AsNoTracking().Where(d => d.EventId == eventId && d.WorkspaceId == workspaceId).OrderBy(d => d.Id)
+            .Select(d => new { Delivery = d, Duration = d.Attempts.OrderByDescending(x => x.Number).Select(x => (int?)x.DurationMs).FirstOrDefault() })
+            .ToListAsync(ct);
+        return new EventView(e.Id, e.Type, e.RecordSlug, e.RecordId, e.CreatedAt, JsonSerializer.Deserialize<JsonElement>(e.Body),
+            deliveries.Select(d => View(d.Delivery, e.Body) with { DurationMs = d.Duration }).ToList());
+    }
+
+    /// <summary>The events of one record, newest first, each with how many of its deliveries are in which status.</summary>
+    public async Task<Page<EventView>> RecordEventsAsync(Guid workspaceId, string collectionSlug, Guid recordId, int? limit = null, string? cursor = null,
+        CancellationToken ct = default)
+    {
+        var take = Paging.Limit(limit);
+        var after = Paging.Cursor(cursor);
+        await using var db = await dbs.CreateDbContextAsync(ct);
+        var query = db.Events.AsNoTracking().Where(e => e.WorkspaceId == workspaceId && e.RecordId == recordId && e.RecordSlug == collectionSlug);
+        if (after is { } a) query = query.Where(e => e.Id.CompareTo(a) < 0);
+        var events = await query.OrderByDescending(e => e.Id).Take(take + 1).ToListAsync(ct);
+        var ids = events.Select(e => e.Id).ToList();
+        var counts = await db.Deliveries.AsNoTracking().Where(d => ids.Contains(d.EventId)).GroupBy(d => new { d.EventId, d.Status })
+            .Select(g => new { g.Key.EventId, g.Key.Status, Count = g.Count() }).ToListAsync(ct);
+        return Paging.ToPage(events, take, e => e.Id, e => new EventView(e.Id, e.Type, e.RecordSlug, e.RecordId, e.CreatedAt,
+            JsonSerializer.Deserialize<JsonElement>(e.Body), Statuses: counts.Where(c => c.EventId == e.Id).ToDictionary(c => c.Status, c => c.Count)));
+    }
+
+    /// <summary>
+    /// Replays or cancels the given deliveries, or every one the filter matches, in batches; <paramref name="progress"/> hears
+    /// how many are handled so far. Replays skip pending deliveries, cancels skip final ones and attempts in flight.
+    /// </summary>
+    public async Task<BulkResult> BulkAsync(Guid workspaceId, string action, IReadOnlyCollection<Guid>? ids, DeliveryFilter? filter, string by,
+        IProgress<int>? progress = null, CancellationToken ct = default)
+    {
+        if (action is not (BulkActions.Replay or BulkActions.Cancel)) throw ServiceException.Invalid("action", "action is replay or cancel.");
+        if (ids is null && filter is null) throw ServiceException.Invalid("ids", "Give the ids of the deliveries, or a filter that selects them.");
+        if (ids is { Count: 0 }) throw ServiceException.Invalid("ids", "ids is empty: select at least one delivery.");
+        if (ids is { Count: > MaxBulk }) throw ServiceException.Invalid("ids", $"At most {MaxBulk} ids at once; use a filter to act on more.");
+        List<Guid> selected;
+        await using (var db = await dbs.CreateDbContextAsync(ct))
+        {
+            var query = ids is not null
+                ? db.Deliveries.AsNoTracking().Where(d => d.WorkspaceId == workspaceId && ids.Contains(d.Id))
+                : Filtered(db, workspaceId, filter!);
+            selected = await query.OrderBy(d => d.Id).Select(d => d.Id).Take(MaxBulk + 1).ToListAsync(ct);
+        }
+        if (selected.Count > MaxBulk) throw ServiceException.Invalid("filter", $"The filter selects more than {MaxBulk} deliveries; narrow it (for example by time range).");
+        var done = 0;
+        for (var i = 0; i < selected.Count; i += BulkBatch)
+        {
+            var batch = selected.Skip(i).Take(BulkBatch).ToList();
+            done += action == BulkActions.Replay ? await ReplayBatchAsync(workspaceId, batch, ct) : await CancelBatchAsync(workspaceId, batch, by, ct);
+            progress?.Report(Math.Min(i + BulkBatch, selected.Count));
+        }
+        return new BulkResult(action, selected.Count, done, selected.Count - done);
+    }
+
+    public const int MaxBulk = 10_000;
+    const int BulkBatch = 200;
+
+    async Task<int> ReplayBatchAsync(Guid workspaceId, List<Guid> ids, CancellationToken ct)
+    {
+        await using var db = await dbs.CreateDbContextAsync(ct);
+        var subscriptions = db.Subscriptions.Where(s => s.WorkspaceId == workspaceId).Select(s => s.Id);
+        var originals = await db.Deliveries.Include(d => d.Event)
+            .Where(d => ids.Contains(d.Id) && d.WorkspaceId == workspaceId && d.Status != DeliveryStatus.Pending && subscriptions.Contains(d.SubscriptionId))
+            .ToListAsync(ct);
+        var replays = originals.Select(o => outbox.NewDelivery(o.Event!, o.SubscriptionId, replayedFrom: o.Id)).ToList();
+        db.Deliveries.AddRange(replays);
+        await db.SaveChangesAsync(ct);
+        foreach (var r in replays) outbox.Started(r);
+        return replays.Count;
+    }
+
+    async Task<int> CancelBatchAsync(Guid workspaceId, List<Guid> ids, string by, CancellationToken ct)
+    {
+        var now = time.GetUtcNow().UtcDateTime;
+        await using var db = await dbs.CreateDbContextAsync(ct);
+        var pending = await db.Deliveries
+            .Where(d => ids.Contains(d.Id) && d.WorkspaceId == workspaceId && d.Status == DeliveryStatus.Pending && (d.LeaseUntil == null || d.LeaseUntil < now))
+            .ToListAsync(ct);
+        foreach (var d in pending) Cancel(d, by, "bulk cancel", now);
+        await db.SaveChangesAsync(ct);
+        foreach (var d in pending) await notifier.PublishAsync(d.ToChange());
+        return pending.Count;
+    }
+
+    /// <summary>The filtered log, newest first, written row by row as CSV or NDJSON (one delivery per line) without holding it in memory.</summary>
+    public async Task ExportAsync(Guid workspaceId, DeliveryFilter filter, string format, Stream output, CancellationToken ct = default)
+    {
+        if (format is not ("csv" or "ndjson")) throw ServiceException.Invalid("format", "format is csv or ndjson.");
+        await using var db = await dbs.CreateDbContextAsync(ct);
+        var rows = Filtered(db, workspaceId, filter).OrderByDescending(d => d.Id)
+            .Select(d => new { Delivery = d, d.Event!.Body, Duration = d.Attempts.OrderByDescending(x => x.Number).Select(x => (int?)x.DurationMs).FirstOrDefault() })
+            .AsAsyncEnumerable();
+        await using var writer = new StreamWriter(output, new System.Text.UTF8Encoding(false), 64 * 1024, leaveOpen: true);
+        if (format == "csv") await writer.WriteLineAsync(DeliveryCsv.Header);
+        var n = 0;
+        await foreach (var r in rows.WithCancellation(ct))
+        {
+            var view = View(r.Delivery, r.Body) with { DurationMs = r.Duration };
+            await writer.WriteLineAsync(format == "csv" ? DeliveryCsv.Row(view) : JsonSerializer.Serialize(view, ExportJson));
+            if (++n % 500 == 0) await writer.FlushAsync(ct);
+        }
+    }
+
+    static readonly JsonSerializerOptions ExportJson = new(JsonSerializerDefaults.Web);
 
     /// <summary>Replays each failed event of the window once: an event already pending or delivered again is skipped.</summary>
     public async Task<RecoverResult> RecoverAsync(Guid workspaceId, Guid subscriptionId, DateTime? since, DateTime? until, CancellationToken ct = default)
@@ -126,6 +337,15 @@ public sealed class DeliveryService(IDbContextFactory<AppDbContext> dbs, EventOu
         return View(delivery, e.Body);
     }
 
+    /// <summary>The subscriptions whose URL's circuit is open now: their due deliveries wait without spending attempts.</summary>
+    public async Task<HashSet<Guid>> OpenCircuitSubscriptionsAsync(Guid workspaceId, CancellationToken ct = default)
+    {
+        await using var db = await dbs.CreateDbContextAsync(ct);
+        var urls = await db.Subscriptions.AsNoTracking().Where(s => s.WorkspaceId == workspaceId).Select(s => new { s.Id, s.Url }).ToListAsync(ct);
+        var states = await circuits.StatesAsync(workspaceId, urls.Select(u => u.Url).Distinct(), ct);
+        return urls.Where(u => states.TryGetValue(u.Url, out var c) && c.State == CircuitView.Open).Select(u => u.Id).ToHashSet();
+    }
+
     public async Task<CircuitView?> CircuitOfAsync(Guid workspaceId, Guid subscriptionId, CancellationToken ct = default)
     {
         await using var db = await dbs.CreateDbContextAsync(ct);
@@ -157,6 +377,52 @@ public sealed class DeliveryService(IDbContextFactory<AppDbContext> dbs, EventOu
         return new DeliveryStats(hours, perSubscription, oldest);
     }
 
+    /// <summary>Where a subscription sends now (attempt inspection's "copy as curl"), or null once it was deleted.</summary>
+    public async Task<string?> SubscriptionUrlAsync(Guid workspaceId, Guid subscriptionId, CancellationToken ct = default)
+    {
+        await using var db = await dbs.CreateDbContextAsync(ct);
+        return await db.Subscriptions.AsNoTracking().Where(s => s.Id == subscriptionId && s.WorkspaceId == workspaceId).Select(s => s.Url).FirstOrDefaultAsync(ct);
+    }
+
+    /// <summary>
+    /// Per-subscription health over the last 24 hours (every subscription of the workspace, or just <paramref name="only"/>).
+    /// Latency percentiles are over the most recent attempts (at most <see cref="HealthSample"/> per subscription).
+    /// </summary>
+    public async Task<Dictionary<Guid, SubscriptionHealth>> HealthAsync(Guid workspaceId, DateTime now, Guid? only = null, CancellationToken ct = default)
+    {
+        var since = now.AddHours(-23).Date.AddHours(now.AddHours(-23).Hour);
+        await using var db = await dbs.CreateDbContextAsync(ct);
+        var ids = await db.Subscriptions.AsNoTracking().Where(s => s.WorkspaceId == workspaceId && (only == null || s.Id == only)).Select(s => s.Id).ToListAsync(ct);
+        var recent = db.Deliveries.AsNoTracking().Where(d => d.WorkspaceId == workspaceId && d.CreatedAt >= since && ids.Contains(d.SubscriptionId));
+        var counts = await recent.GroupBy(d => new { d.SubscriptionId, d.CreatedAt.Date, d.CreatedAt.Hour, d.Status })
+            .Select(g => new { g.Key.SubscriptionId, g.Key.Date, g.Key.Hour, g.Key.Status, Count = g.Count() }).ToListAsync(ct);
+        var result = new Dictionary<Guid, SubscriptionHealth>();
+        foreach (var id in ids)
+        {
+            var mine = counts.Where(c => c.SubscriptionId == id).ToList();
+            int Of(string status, DateTime? hour = null) => mine.Where(c => c.Status == status && (hour == null || c.Date.AddHours(c.Hour) == hour)).Sum(c => c.Count);
+            var hours = Enumerable.Range(0, 24).Select(i => since.AddHours(i))
+                .Select(h => new HourOutcomes(h, Of(DeliveryStatus.Succeeded, h), Of(DeliveryStatus.Failed, h), Of(DeliveryStatus.Pending, h))).ToList();
+            // From the subscription's recent deliveries (indexed) to their attempts, newest first.
+            var durations = await recent.Where(d => d.SubscriptionId == id).OrderByDescending(d => d.Id).SelectMany(d => d.Attempts)
+                .Take(HealthSample).Select(a => a.DurationMs).ToListAsync(ct);
+            durations.Sort();
+            var lastError = await recent.Where(d => d.SubscriptionId == id && d.LastError != null && d.Status != DeliveryStatus.Succeeded && d.Status != DeliveryStatus.Cancelled)
+                .OrderByDescending(d => d.Id).Select(d => new { d.LastError, d.CreatedAt }).FirstOrDefaultAsync(ct);
+            int succeeded = Of(DeliveryStatus.Succeeded), failed = Of(DeliveryStatus.Failed);
+            result[id] = new SubscriptionHealth(id, succeeded, failed, Of(DeliveryStatus.Pending),
+                succeeded + failed == 0 ? null : (double)succeeded / (succeeded + failed),
+                Percentile(durations, 0.50), Percentile(durations, 0.95), lastError?.LastError, lastError?.CreatedAt, hours);
+        }
+        return result;
+    }
+
+    public const int HealthSample = 5000;
+
+    /// <summary>Nearest-rank percentile of sorted values.</summary>
+    static int? Percentile(List<int> sorted, double p) =>
+        sorted.Count == 0 ? null : sorted[Math.Clamp((int)Math.Ceiling(p * sorted.Count) - 1, 0, sorted.Count - 1)];
+
     /// <summary>Names for the log's subscription column and filter.</summary>
     public async Task<Dictionary<Guid, string>> SubscriptionNamesAsync(Guid workspaceId, CancellationToken ct = default)
     {
@@ -165,8 +431,8 @@ public sealed class DeliveryService(IDbContextFactory<AppDbContext> dbs, EventOu
             .OrderBy(s => s.Name).ToDictionaryAsync(s => s.Id, s => s.Name, ct);
     }
 
-    public Task<Page<DeliveryView>> FailuresAsync(Guid workspaceId, Guid subscriptionId, int? limit, string? cursor, CancellationToken ct = default) =>
-        EnsureThen(workspaceId, subscriptionId, () => ListAsync(workspaceId, new DeliveryFilter(subscriptionId, DeliveryStatus.Failed), limit, cursor, ct), ct);
+    public Task<DeliveryList> FailuresAsync(Guid workspaceId, Guid subscriptionId, int? limit, string? cursor, CancellationToken ct = default) =>
+        EnsureThen(workspaceId, subscriptionId, () => ListAsync(workspaceId, new DeliveryFilter(subscriptionId, DeliveryStatus.Failed), limit, cursor, ct: ct), ct);
 
     async Task<T> EnsureThen<T>(Guid workspaceId, Guid subscriptionId, Func<Task<T>> then, CancellationToken ct)
     {
@@ -181,7 +447,8 @@ public sealed class DeliveryService(IDbContextFactory<AppDbContext> dbs, EventOu
 
     static DeliveryView View(Delivery d, byte[] body, IReadOnlyList<AttemptView>? attempts = null) =>
         new(d.Id, d.SubscriptionId, d.EventId, d.EventType, d.RecordSlug, d.RecordId, d.Status, d.AttemptCount, d.MaxAttempts,
-            d.NextAttemptAt, d.LastStatusCode, d.LastError, d.ReplayedFrom, JsonSerializer.Deserialize<JsonElement>(body), d.CreatedAt, d.CompletedAt, attempts);
+            d.NextAttemptAt, d.LastStatusCode, d.LastError, d.ReplayedFrom, JsonSerializer.Deserialize<JsonElement>(body), d.CreatedAt, d.CompletedAt, attempts,
+            WaitingOnCircuit: d.WaitingOnCircuit && d.Status == DeliveryStatus.Pending);
 
     static JsonElement? Parse(string? json) => json is null ? null : JsonSerializer.Deserialize<JsonElement>(json);
 }

@@ -108,17 +108,17 @@ public sealed class DispatchJob(
                 while (!stoppingToken.IsCancellationRequested)
                 {
                     if (Stopwatch.GetElapsedTime(started) > MaxRun) { handOver = true; break; }
-                    var claimWanted = job.dispatcher.Consume();
+                    var wanted = job.dispatcher.Consume();
                     // Claim in batches: only when at most one batch's worth is still in flight. New events are fanned out
                     // regardless, so their deliveries are in the log (and counted as due) while they wait.
                     if (Volatile.Read(ref inFlight) > Concurrency)
                     {
-                        await ClaimAsync(0, false);
+                        await ClaimAsync(0, wanted);
                         await job.dispatcher.WaitAsync(Poll, stoppingToken);
                         continue;
                     }
                     var room = Concurrency * 2 - Volatile.Read(ref inFlight);
-                    var got = await ClaimAsync(room, claimWanted);
+                    var got = await ClaimAsync(room, wanted);
                     if (got > 0) idleSince = Stopwatch.GetTimestamp();
                     if (got == room) continue;
                     if (got == 0 && Volatile.Read(ref inFlight) == 0 && Stopwatch.GetElapsedTime(idleSince) >= Linger)
@@ -162,19 +162,29 @@ public sealed class DispatchJob(
             return string.Join("; ", parts);
         }
 
-        long lastClaim;
-        bool lastClaimFull;
+        long lastClaim, lastFanOut;
+        bool lastClaimFull, lastFanOutFull;
 
-        /// <summary>New events' deliveries first, then due ones: those only when asked, after a full claim, or every <see cref="ClaimInterval"/>.</summary>
-        async Task<int> ClaimAsync(int room, bool claimWanted)
+        /// <summary>
+        /// New events' deliveries first, then due ones. Each only when a wake asked for it, after a full batch, or every
+        /// <see cref="ClaimInterval"/>: a loop woken by its own writer's progress does not run statements that find nothing.
+        /// </summary>
+        async Task<int> ClaimAsync(int room, (bool FanOut, bool Claim) wanted)
         {
             var leaseId = Guid.CreateVersion7();
             var leaseUntil = job.time.GetUtcNow().UtcDateTime + Lease;
-            var created = new List<Delivery>();
-            var batch = await job.store.FanOutAsync(created, Math.Max(room, FanOutEvents), room, sub => job.hosts.TryReserve(HostSlots.HostOf(sub.Url), sub.Id),
-                leaseId, leaseUntil, stoppingToken);
-            foreach (var d in created) await job.notifier.PublishAsync(d.ToChange());
-            if (room > 0 && batch.Count < room && (claimWanted || lastClaimFull || Stopwatch.GetElapsedTime(lastClaim) >= ClaimInterval))
+            var batch = new List<Claimed>();
+            if (wanted.FanOut || lastFanOutFull || Stopwatch.GetElapsedTime(lastFanOut) >= ClaimInterval)
+            {
+                var created = new List<Delivery>();
+                var events = Math.Max(room, FanOutEvents);
+                batch = await job.store.FanOutAsync(created, events, room, sub => job.hosts.TryReserve(HostSlots.HostOf(sub.Url), sub.Id),
+                    leaseId, leaseUntil, stoppingToken);
+                lastFanOut = Stopwatch.GetTimestamp();
+                lastFanOutFull = created.Select(d => d.EventId).Distinct().Count() == events;
+                foreach (var d in created) await job.notifier.PublishAsync(d.ToChange());
+            }
+            if (room > 0 && batch.Count < room && (wanted.Claim || lastClaimFull || Stopwatch.GetElapsedTime(lastClaim) >= ClaimInterval))
             {
                 var want = room - batch.Count;
                 var due = await job.store.ClaimAsync(want, job.hosts.SaturatedSubscriptions(), leaseId, leaseUntil, stoppingToken);

@@ -25,6 +25,7 @@ public sealed class Dispatcher(IBackgroundJobClient jobs, TimeProvider time)
     bool running;
     bool signaled;
     bool claimWanted = true;
+    bool fanOutWanted = true;
     long enqueuedAt = long.MinValue;
     TaskCompletionSource? waiter;
     DateTime? nextDue;
@@ -41,6 +42,7 @@ public sealed class Dispatcher(IBackgroundJobClient jobs, TimeProvider time)
         lock (gate)
         {
             signaled = true;
+            fanOutWanted = true;
             if (!fanOutOnly) claimWanted = true;
             wake = waiter;
             waiter = null;
@@ -80,6 +82,7 @@ public sealed class Dispatcher(IBackgroundJobClient jobs, TimeProvider time)
             {
                 signaled = true;
                 claimWanted = true;
+                fanOutWanted = true;
                 wake = waiter;
                 waiter = null;
             }
@@ -94,14 +97,17 @@ public sealed class Dispatcher(IBackgroundJobClient jobs, TimeProvider time)
         return false;
     }
 
-    /// <summary>Called before each claim, so a wake during the claim is noticed after it. Answers whether a wake asked for due deliveries.</summary>
-    internal bool Consume()
+    /// <summary>
+    /// Called before each claim, so a wake during the claim is noticed after it. Answers what the wakes since the last
+    /// call asked for: new events to fan out, due deliveries to claim.
+    /// </summary>
+    internal (bool FanOut, bool Claim) Consume()
     {
         lock (gate)
         {
             signaled = false;
-            var wanted = claimWanted;
-            claimWanted = false;
+            var wanted = (fanOutWanted, claimWanted);
+            (fanOutWanted, claimWanted) = (false, false);
             return wanted;
         }
     }

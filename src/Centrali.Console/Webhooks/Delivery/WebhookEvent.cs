@@ -35,6 +35,8 @@ internal sealed class WebhookEventConfiguration : Microsoft.EntityFrameworkCore.
     {
         Microsoft.EntityFrameworkCore.RelationalEntityTypeBuilderExtensions.ToTable(b, "Events");
         b.HasIndex(x => new { x.WorkspaceId, x.Id });
+        // A record's events, newest first.
+        b.HasIndex(x => new { x.WorkspaceId, x.RecordId, x.Id });
         // Only the few events still waiting for fan-out are in it; TRUE reads the same on SQLite and PostgreSQL.
         Microsoft.EntityFrameworkCore.RelationalIndexBuilderExtensions.HasFilter(
             Microsoft.EntityFrameworkCore.RelationalIndexBuilderExtensions.HasDatabaseName(b.HasIndex(x => x.Id), "IX_Events_FanOutPending"),

@@ -434,6 +434,13 @@ public sealed partial class SubscriptionService(
         // Positions count in the text as typed, so it is checked untrimmed (the parser skips spaces anyway).
         string.IsNullOrWhiteSpace(filter) ? null : SubscriptionFilter.Check(filter);
 
+    /// <summary>Every rule a save applies to a URL, shape and network (with the reason a private address is refused); null when it would pass.</summary>
+    public async Task<string?> CheckUrlAsync(string? url, CancellationToken ct = default)
+    {
+        var trimmed = url?.Trim() ?? "";
+        return CheckUrl(trimmed) ?? await guard.RefusalAsync(new Uri(trimmed), ct);
+    }
+
     /// <summary>The shape rules of a webhook URL (the network rules are <see cref="UrlGuard"/>'s).</summary>
     public static string? CheckUrl(string url)
     {

@@ -542,6 +542,8 @@ namespace Centrali.Console.Data.Migrations.Postgres
 
                     b.HasIndex("WorkspaceId", "Id");
 
+                    b.HasIndex("WorkspaceId", "LastStatusCode", "Id");
+
                     b.HasIndex("WorkspaceId", "Status", "Id");
 
                     b.HasIndex("WorkspaceId", "SubscriptionId", "Id");
@@ -590,6 +592,8 @@ namespace Centrali.Console.Data.Migrations.Postgres
                         .HasFilter("\"FanOutPending\" = TRUE");
 
                     b.HasIndex("WorkspaceId", "Id");
+
+                    b.HasIndex("WorkspaceId", "RecordId", "Id");
 
                     b.ToTable("Events", (string)null);
                 });

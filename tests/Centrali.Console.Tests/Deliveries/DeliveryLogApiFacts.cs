@@ -1,0 +1,247 @@
+using System.Net;
+using System.Text.Json.Nodes;
+using Centrali.Console.Data;
+using Centrali.Console.Tests.Infrastructure;
+using Centrali.Console.Webhooks.Delivery;
+using Microsoft.AspNetCore.Http;
+using Microsoft.EntityFrameworkCore;
+
+namespace Centrali.Console.Tests.Deliveries;
+
+/// <summary>The log through the API: search, event view, retry now, cancel, bulk actions, export, replays of a delivery.</summary>
+public sealed class DeliveryLogApiFacts
+{
+    const string Base = "/data/workspace/default/api/v1";
+
+    /// <summary>Retries ten minutes apart, so a failed first attempt leaves the delivery pending for the test to act on.</summary>
+    static ConsoleApp SlowRetries() => new(new Dictionary<string, string?>
+    {
+        ["Webhooks:RetryDelays:0"] = "00:10:00", ["Webhooks:RetryDelays:1"] = "00:10:00",
+        ["Webhooks:RetryDelays:2"] = "00:10:00", ["Webhooks:RetryDelays:3"] = "00:10:00",
+    });
+
+    static void Fail(Receiver receiver, int status = 503) =>
+        receiver.Respond = (_, http) => { http.Response.StatusCode = status; return http.Response.WriteAsync("down for maintenance"); };
+
+    static List<string> Ids(JsonNode page) => page["data"]!.AsArray().Select(d => (string)d!["id"]!).ToList();
+
+    [Fact]
+    public async Task Search_FindsByPayloadText_ById_ByShortId_AndByStatusCode_WithTheTotal()
+    {
+        await using var app = new ConsoleApp();
+        await using var receiver = await Receiver.StartAsync();
+        await app.SubscribeAsync(receiver.Url + "/hook");
+        var acme = await app.RecordEventAsync(data: """{"customer":"Acme Rockets","total":210}""");
+        var globex = await app.RecordEventAsync(data: """{"customer":"Globex","total":99}""");
+        var all = await app.WaitForDeliveriesAsync(d => d.Count == 2 && d.All(x => x.Status == DeliveryStatus.Succeeded));
+        var ofAcme = all.Single(d => d.EventId == acme.Id);
+        var api = app.Api();
+
+        // Payload text, case-insensitive, anywhere in the body.
+        var byText = await (await api.GetAsync($"{Base}/webhook-subscriptions/deliveries?q=rocket")).ReadJsonAsync();
+        Assert.Equal([ofAcme.Id.ToString()], Ids(byText));
+        Assert.Equal(1, (int)byText["total"]!);
+
+        var byEvent = await (await api.GetAsync($"{Base}/webhook-subscriptions/deliveries?q={globex.Id}")).ReadJsonAsync();
+        Assert.Equal([all.Single(d => d.EventId == globex.Id).Id.ToString()], Ids(byEvent));
+
+        var byShortId = await (await api.GetAsync($"{Base}/webhook-subscriptions/deliveries?q={ofAcme.Id.ToString()[^8..]}")).ReadJsonAsync();
+        Assert.Equal([ofAcme.Id.ToString()], Ids(byShortId));
+
+        var byCode = await (await api.GetAsync($"{Base}/webhook-subscriptions/deliveries?q=200")).ReadJsonAsync();
+        Assert.Equal(2, (int)byCode["total"]!);
+        var noCode = await (await api.GetAsync($"{Base}/webhook-subscriptions/deliveries?statusCode=503")).ReadJsonAsync();
+        Assert.Empty(Ids(noCode));
+        Assert.Equal(0, (int)noCode["total"]!);
+
+        var nothing = await (await api.GetAsync($"{Base}/webhook-subscriptions/deliveries?q=initech")).ReadJsonAsync();
+        Assert.Empty(Ids(nothing));
+
+        // Duration of the last attempt: a loopback receiver answers well within 10 s, never under 0.
+        var fast = await (await api.GetAsync($"{Base}/webhook-subscriptions/deliveries?maxDurationMs=10000")).ReadJsonAsync();
+        Assert.Equal(2, Ids(fast).Count);
+        Assert.All(fast["data"]!.AsArray(), d => Assert.True((int)d!["durationMs"]! >= 0));
+        var slow = await (await api.GetAsync($"{Base}/webhook-subscriptions/deliveries?minDurationMs=10000")).ReadJsonAsync();
+        Assert.Empty(Ids(slow));
+
+        using var bad = await api.GetAsync($"{Base}/webhook-subscriptions/deliveries?minDurationMs=50&maxDurationMs=10");
+        Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
+        Assert.NotNull((await bad.ReadJsonAsync())["errors"]!["maxDurationMs"]);
+    }
+
+    [Fact]
+    public async Task AttemptNow_SkipsTheWaitButNotTheCount_AndCancel_EndsItWithWhoAndWhy()
+    {
+        await using var app = SlowRetries();
+        await using var receiver = await Receiver.StartAsync();
+        Fail(receiver);
+        await app.SubscribeAsync(receiver.Url + "/hook");
+        await app.RecordEventAsync();
+        var waiting = (await app.WaitForDeliveriesAsync(d => d is [{ AttemptCount: 1, Status: DeliveryStatus.Pending, LeaseUntil: null }])).Single();
+        Assert.True(waiting.NextAttemptAt > DateTime.UtcNow.AddMinutes(5));
+        var api = app.Api();
+
+        using var now = await api.PostAsync($"{Base}/webhook-subscriptions/deliveries/{waiting.Id}/attempt-now", null);
+        Assert.Equal(HttpStatusCode.OK, now.StatusCode);
+        await receiver.WaitForAsync(2);
+        var retried = (await app.WaitForDeliveriesAsync(d => d is [{ AttemptCount: 2, LeaseUntil: null }])).Single();
+        Assert.Equal(DeliveryStatus.Pending, retried.Status);
+        Assert.Equal(waiting.MaxAttempts, retried.MaxAttempts);
+
+        using var cancel = await api.PostJsonAsync($"{Base}/webhook-subscriptions/deliveries/{waiting.Id}/cancel", new { reason = "receiver retired" });
+        Assert.Equal(HttpStatusCode.OK, cancel.StatusCode);
+        var cancelled = (await cancel.ReadJsonAsync())["data"]!;
+        Assert.Equal("cancelled", (string?)cancelled["status"]);
+        Assert.Null(cancelled["nextAttemptAt"]);
+        Assert.Contains("receiver retired", (string?)cancelled["lastError"]);
+        Assert.Contains("API token", (string?)cancelled["lastError"]);
+
+        // Final now: neither can happen again, and the list's status filter knows the new status.
+        using var again = await api.PostAsync($"{Base}/webhook-subscriptions/deliveries/{waiting.Id}/cancel", null);
+        Assert.Equal(HttpStatusCode.Conflict, again.StatusCode);
+        using var late = await api.PostAsync($"{Base}/webhook-subscriptions/deliveries/{waiting.Id}/attempt-now", null);
+        Assert.Equal(HttpStatusCode.Conflict, late.StatusCode);
+        var list = await (await api.GetAsync($"{Base}/webhook-subscriptions/deliveries?status=cancelled")).ReadJsonAsync();
+        Assert.Equal([waiting.Id.ToString()], Ids(list));
+        await Task.Delay(500);
+        Assert.Equal(2, receiver.Requests.Count);
+    }
+
+    [Fact]
+    public async Task EventView_ShowsEveryDeliveryOfTheEvent_AndARecordListsItsEvents()
+    {
+        await using var app = new ConsoleApp();
+        await using var receiver = await Receiver.StartAsync();
+        var api = app.Api();
+        (await api.PostJsonAsync($"{Base}/collections", new { name = "Orders", slug = "orders" })).EnsureSuccessStatusCode();
+        var first = await app.SubscribeAsync(receiver.Url + "/a");
+        var second = await app.SubscribeAsync(receiver.Url + "/b");
+        using var created = await api.PostJsonAsync($"{Base}/collections/orders/records", new { total = 5 });
+        var recordId = (string)(await created.ReadJsonAsync())["data"]!["id"]!;
+        (await api.PatchAsync($"{Base}/collections/orders/records/{recordId}", JsonContent(new { total = 6 }))).EnsureSuccessStatusCode();
+        var all = await app.WaitForDeliveriesAsync(d => d.Count == 4 && d.All(x => x.Status == DeliveryStatus.Succeeded));
+        var createdEvent = all.OrderBy(d => d.Id).First().EventId;
+
+        var view = (await (await api.GetAsync($"{Base}/events/{createdEvent}")).ReadJsonAsync())["data"]!;
+        Assert.Equal("record_created", (string?)view["event"]);
+        Assert.Equal(5, (int)view["payload"]!["data"]!["total"]!);
+        var to = view["deliveries"]!.AsArray().Select(d => (string)d!["subscriptionId"]!).Order().ToList();
+        Assert.Equal(new[] { first.Id.ToString(), second.Id.ToString() }.Order().ToList(), to);
+
+        var events = await (await api.GetAsync($"{Base}/collections/orders/records/{recordId}/events")).ReadJsonAsync();
+        var types = events["data"]!.AsArray().Select(e => (string)e!["event"]!).ToList();
+        Assert.Equal(["record_updated", "record_created"], types);
+        Assert.Equal(2, (int)events["data"]![0]!["statuses"]!["succeeded"]!);
+
+        using var missing = await api.GetAsync($"{Base}/events/{Guid.CreateVersion7()}");
+        Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
+    }
+
+    static StringContent JsonContent(object body) =>
+        new(System.Text.Json.JsonSerializer.Serialize(body), System.Text.Encoding.UTF8, "application/json");
+
+    [Fact]
+    public async Task Bulk_ReplaysFinalDeliveriesByIdsOrByFilter_AndCancelsPendingOnes_SayingHowMany()
+    {
+        await using var app = SlowRetries();
+        await using var receiver = await Receiver.StartAsync();
+        await app.SubscribeAsync(receiver.Url + "/hook");
+        for (var i = 0; i < 3; i++) await app.RecordEventAsync(data: $$"""{"n":{{i}}}""");
+        var done = await app.WaitForDeliveriesAsync(d => d.Count == 3 && d.All(x => x.Status == DeliveryStatus.Succeeded));
+        var api = app.Api();
+
+        using var byIds = await api.PostJsonAsync($"{Base}/webhook-subscriptions/deliveries/bulk",
+            new { action = "replay", ids = done.Take(2).Select(d => d.Id) });
+        var result = (await byIds.ReadJsonAsync())["data"]!;
+        Assert.Equal(2, (int)result["matched"]!);
+        Assert.Equal(2, (int)result["done"]!);
+        var replayed = await app.WaitForDeliveriesAsync(d => d.Count == 5 && d.All(x => x.Status == DeliveryStatus.Succeeded));
+        Assert.Equal(done.Take(2).Select(d => (Guid?)d.Id).Order(), replayed.Where(d => d.ReplayedFrom != null).Select(d => d.ReplayedFrom).Order());
+
+        // Now the receiver fails: the filter "failed first attempt, still pending" picks the new replays, and cancel ends them.
+        Fail(receiver, 500);
+        using var byFilter = await api.PostJsonAsync($"{Base}/webhook-subscriptions/deliveries/bulk",
+            new { action = "replay", filter = new { q = "\"n\":2" } });
+        Assert.Equal(1, (int)(await byFilter.ReadJsonAsync())["data"]!["done"]!);
+        await app.WaitForDeliveriesAsync(d => d.Count == 6 && d.Count(x => x.Status == DeliveryStatus.Pending && x.AttemptCount == 1 && x.LeaseUntil == null) == 1);
+        using var cancel = await api.PostJsonAsync($"{Base}/webhook-subscriptions/deliveries/bulk",
+            new { action = "cancel", filter = new { statusCode = 500 } });
+        var cancelled = (await cancel.ReadJsonAsync())["data"]!;
+        Assert.Equal(1, (int)cancelled["done"]!);
+        Assert.Single(await app.DeliveriesAsync(), d => d.Status == DeliveryStatus.Cancelled);
+
+        using var nothing = await api.PostJsonAsync($"{Base}/webhook-subscriptions/deliveries/bulk", new { action = "explode", ids = new[] { done[0].Id } });
+        Assert.Equal(HttpStatusCode.BadRequest, nothing.StatusCode);
+        Assert.NotNull((await nothing.ReadJsonAsync())["errors"]!["action"]);
+    }
+
+    [Fact]
+    public async Task Export_WritesTheFilteredLogAsCsvAndNdjson()
+    {
+        await using var app = new ConsoleApp();
+        await using var receiver = await Receiver.StartAsync();
+        await app.SubscribeAsync(receiver.Url + "/hook");
+        await app.RecordEventAsync(data: """{"customer":"Acme, \"the\" rocket people"}""");
+        await app.RecordEventAsync(collection: "invoices", data: """{"customer":"Globex"}""");
+        var all = await app.WaitForDeliveriesAsync(d => d.Count == 2 && d.All(x => x.Status == DeliveryStatus.Succeeded));
+        var api = app.Api();
+
+        using var csv = await api.GetAsync($"{Base}/webhook-subscriptions/deliveries/export?format=csv");
+        Assert.Equal("text/csv", csv.Content.Headers.ContentType!.MediaType);
+        var lines = (await csv.Content.ReadAsStringAsync()).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(DeliveryCsv.Header, lines[0].TrimEnd('\r'));
+        Assert.Equal(3, lines.Length);
+        Assert.StartsWith(all[1].Id.ToString(), lines[1]);
+        Assert.Contains(",succeeded,1,", lines[1]);
+
+        using var ndjson = await api.GetAsync($"{Base}/webhook-subscriptions/deliveries/export?format=ndjson&recordSlug=orders");
+        var rows = (await ndjson.Content.ReadAsStringAsync()).Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonNode.Parse(l)!).ToList();
+        var row = Assert.Single(rows);
+        Assert.Equal(all[0].Id.ToString(), (string?)row["id"]);
+        Assert.Equal("Acme, \"the\" rocket people", (string?)row["payload"]!["data"]!["customer"]);
+
+        using var bad = await api.GetAsync($"{Base}/webhook-subscriptions/deliveries/export?format=xml");
+        Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
+    }
+
+    [Fact]
+    public async Task Delivery_ListsItsReplays_WhoeverStartedThem()
+    {
+        await using var app = new ConsoleApp();
+        await using var receiver = await Receiver.StartAsync();
+        await app.SubscribeAsync(receiver.Url + "/hook");
+        await app.RecordEventAsync();
+        var original = (await app.WaitForDeliveriesAsync(d => d is [{ Status: DeliveryStatus.Succeeded }])).Single();
+        var api = app.Api();
+        using var replay = await api.PostAsync($"{Base}/webhook-subscriptions/deliveries/{original.Id}/retry", null);
+        var replayId = (string)(await replay.ReadJsonAsync())["data"]!["id"]!;
+
+        var read = (await (await api.GetAsync($"{Base}/webhook-subscriptions/deliveries/{original.Id}")).ReadJsonAsync())["data"]!;
+        Assert.Equal([replayId], read["replays"]!.AsArray().Select(r => (string)r!).ToList());
+    }
+
+    [Fact]
+    public async Task PayloadSearch_FollowsEventsDeletedFromTheDatabase()
+    {
+        await using var app = new ConsoleApp();
+        await using var receiver = await Receiver.StartAsync();
+        await app.SubscribeAsync(receiver.Url + "/hook");
+        var e = await app.RecordEventAsync(data: """{"note":"ephemeral zebra"}""");
+        var delivery = (await app.WaitForDeliveriesAsync(d => d is [{ Status: DeliveryStatus.Succeeded }])).Single();
+        var api = app.Api();
+        Assert.Single(Ids(await (await api.GetAsync($"{Base}/webhook-subscriptions/deliveries?q=zebra")).ReadJsonAsync()));
+
+        // What a retention sweep does: the delivery and its event go; the search index must let go of the event too.
+        await using (var scope = app.Scope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<AppDbContext>();
+            await db.Deliveries.Where(d => d.Id == delivery.Id).ExecuteDeleteAsync();
+            await db.Events.Where(x => x.Id == e.Id).ExecuteDeleteAsync();
+            var indexed = await db.Database.SqlQuery<int>($"SELECT count(*) AS Value FROM EventSearchKeys").SingleAsync();
+            Assert.Equal(0, indexed);
+        }
+        await app.RecordEventAsync(data: """{"note":"zebra again"}""");
+        await app.WaitForDeliveriesAsync(d => d is [{ Status: DeliveryStatus.Succeeded }]);
+        Assert.Single(Ids(await (await api.GetAsync($"{Base}/webhook-subscriptions/deliveries?q=zebra")).ReadJsonAsync()));
+    }
+}
