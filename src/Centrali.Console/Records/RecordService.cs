@@ -62,8 +62,9 @@ public sealed class RecordService(IDbContextFactory<AppDbContext> dbs, TimeProvi
         {
             (RecordSort.Updated, true) => query.OrderByDescending(r => r.UpdatedAt).ThenByDescending(r => r.Id),
             (RecordSort.Updated, false) => query.OrderBy(r => r.UpdatedAt).ThenBy(r => r.Id),
-            (_, true) => query.OrderByDescending(r => r.Id),
-            _ => query.OrderBy(r => r.Id),
+            // Creation time first: version-7 ids made within one millisecond are not in order.
+            (_, true) => query.OrderByDescending(r => r.CreatedAt).ThenByDescending(r => r.Id),
+            _ => query.OrderBy(r => r.CreatedAt).ThenBy(r => r.Id),
         };
         var rows = await query.Skip(Math.Max(0, q.Skip)).Take(Math.Clamp(q.Take, 1, Paging.MaxLimit)).ToListAsync(ct);
         return new RecordTablePage(rows.Select(r => View(r, collectionSlug)).ToList(), total);

@@ -5,10 +5,11 @@ public static class Screenshots
 {
     public static string Folder { get; } = Path.Combine(RepositoryRoot(), "artifacts", "screenshots");
 
-    public static async Task ShotAsync(this IPage page, string test, string step)
+    /// <param name="fullPage">False for a very tall page (the API reference): the viewport only, which stays fast on a busy machine.</param>
+    public static async Task ShotAsync(this IPage page, string test, string step, bool fullPage = true)
     {
         Directory.CreateDirectory(Folder);
-        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(Folder, $"{test}-{step}.png"), FullPage = true });
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(Folder, $"{test}-{step}.png"), FullPage = fullPage, Timeout = 60_000 });
     }
 
     static string RepositoryRoot()

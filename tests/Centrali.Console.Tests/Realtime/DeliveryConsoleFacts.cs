@@ -43,6 +43,27 @@ public sealed class DeliveryConsoleFacts
         return new ConsoleApp(settings);
     }
 
+    [Theory]
+    [InlineData(WorkspaceRole.Viewer, false)]
+    [InlineData(WorkspaceRole.Developer, true)]
+    public async Task BulkReplayAndCancel_AreOfferedToDevelopers_NeverToViewers(string role, bool offered)
+    {
+        await using var app = new ConsoleApp();
+        await using var receiver = await Receiver.StartAsync();
+        await app.SubscribeAsync(receiver.Url + "/hook");
+        await app.RecordEventAsync();
+        await app.WaitForDeliveriesAsync(d => d is [{ Status: DeliveryStatus.Succeeded }]);
+        var (ui, workspace) = await app.PageContextAsync(role);
+        await using var _ = ui;
+        ui.Render<MudBlazor.MudPopoverProvider>();
+
+        var page = ui.Render<CascadingValue<Workspace>>(p => p.Add(x => x.Value, workspace).AddChildContent<DeliveriesPage>());
+        page.WaitForElement("tr.delivery-row");
+        Assert.Equal(offered, page.FindAll("[data-testid=bulk-bar]").Count == 1);
+        Assert.Equal(offered, page.FindAll("[data-testid=bulk-replay]").Count == 1);
+        Assert.Equal(offered, page.FindAll("tr.delivery-row input[type=checkbox]").Count > 0);
+    }
+
     [Fact]
     public async Task PausedLog_KeepsStill_ThenCatchesUpOnResume_AndSaysHowManyChangesArrived()
     {
