@@ -1,5 +1,6 @@
 using Centrali.Console.Auth;
 using Centrali.Console.Data;
+using Centrali.Console.Webhooks.Delivery;
 using Hangfire;
 using Hangfire.AspNetCore;
 using Hangfire.Dashboard;
@@ -41,6 +42,8 @@ public static class HangfireSetup
             // Delayed wake-ups (retries) are moved to the queue at this pace.
             o.SchedulePollingInterval = config.GetValue("Hangfire:SchedulePollingInterval", TimeSpan.FromSeconds(1));
             o.ServerName = $"centrali-{Environment.MachineName}-{Environment.ProcessId}";
+            // This instance's own dispatch queue first (see Dispatcher.Queue), then the shared one.
+            o.Queues = sp.GetRequiredService<Dispatcher>().Queue is var own && own != "default" ? [own, "default"] : ["default"];
         });
         return services;
     }

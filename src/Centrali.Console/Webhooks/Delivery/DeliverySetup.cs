@@ -33,14 +33,14 @@ public static class DeliverySetup
 /// The backstop of <see cref="Dispatcher"/>: a minutely recurring dispatch, and one at start-up that picks up whatever
 /// a stop or crash left due (leases of a crashed process are claimable again when they end; the run schedules that wake-up).
 /// </summary>
-internal sealed class DispatchBackstop(IRecurringJobManager recurring, IBackgroundJobClient jobs) : IHostedService
+internal sealed class DispatchBackstop(IRecurringJobManager recurring, Dispatcher dispatcher) : IHostedService
 {
     public const string RecurringId = "dispatch-backstop";
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
         recurring.AddOrUpdate<DispatchJob>(RecurringId, j => j.RunAsync("backstop", CancellationToken.None), Cron.Minutely());
-        jobs.Enqueue<DispatchJob>(j => j.RunAsync("start-up", CancellationToken.None));
+        dispatcher.EnqueueHere("start-up");
         return Task.CompletedTask;
     }
 

@@ -1,5 +1,7 @@
 using System.Collections.Concurrent;
+using Centrali.Console.Data;
 using Hangfire;
+using Hangfire.States;
 
 namespace Centrali.Console.Webhooks.Delivery;
 
@@ -17,8 +19,18 @@ namespace Centrali.Console.Webhooks.Delivery;
 /// costs at most a minute, never a delivery.</item>
 /// </list>
 /// </summary>
-public sealed class Dispatcher(IBackgroundJobClient jobs, TimeProvider time)
+public sealed class Dispatcher(IBackgroundJobClient jobs, TimeProvider time, IConfiguration config)
 {
+    /// <summary>
+    /// Where this process's wakes go. On PostgreSQL every instance shares the job storage, so a wake goes to a queue only this
+    /// instance's server reads: each instance runs its own dispatch. Delayed wake-ups and the backstop stay on "default".
+    /// </summary>
+    public string Queue { get; } = DatabaseSetup.IsPostgres(config) ? "dispatch-" + Guid.NewGuid().ToString("N")[..12] : "default";
+
+    /// <summary>A dispatch run in this process now (a wake with none running, or the start-up backstop).</summary>
+    public void EnqueueHere(string cause) =>
+        jobs.Create<DispatchJob>(j => j.RunAsync(cause, CancellationToken.None), new EnqueuedState(Queue));
+
     static readonly TimeSpan CoalesceWindow = TimeSpan.FromSeconds(1);
 
     readonly Lock gate = new();
@@ -54,7 +66,7 @@ public sealed class Dispatcher(IBackgroundJobClient jobs, TimeProvider time)
             }
         }
         wake?.TrySetResult();
-        if (enqueue) jobs.Enqueue<DispatchJob>(j => j.RunAsync("woken", CancellationToken.None));
+        if (enqueue) EnqueueHere("woken");
     }
 
     /// <summary>Work becomes due at <paramref name="due"/> (a retry, a circuit's end, another's lease): one delayed wake-up per second.</summary>
