@@ -91,7 +91,7 @@ public sealed class ScaleOutFacts(PostgresCluster cluster) : IAsyncLifetime
         const int events = 600;
         await using var receiver = await Receiver.StartAsync();
         // A slow receiver keeps many attempts in flight on both instances when one of them dies.
-        receiver.Respond = async (_, http) => { await Task.Delay(50); await http.Response.WriteAsync("ok"); };
+        receiver.Respond = async (_, http) => { await Task.Delay(200); await http.Response.WriteAsync("ok"); };
         await SetUpAsync(receiver.Url + "/hook");
         var seeded = await SeedPendingAsync(events);
         // A short timeout, so the leases the killed instance leaves behind end within seconds.
@@ -100,8 +100,13 @@ public sealed class ScaleOutFacts(PostgresCluster cluster) : IAsyncLifetime
         await using var a = started[0];
         await using var b = started[1];
 
-        await WaitUntilAsync(() => Task.FromResult(receiver.Requests.Count >= 100), TimeSpan.FromSeconds(60), "100 requests received");
-        var portsOfA = a.OwnedPorts();
+        // Each instance's own dispatch starts when its Hangfire server takes its start-up job: wait until A is sending too.
+        var portsOfA = new HashSet<int>();
+        await WaitUntilAsync(() =>
+        {
+            portsOfA.UnionWith(a.OwnedPorts());
+            return Task.FromResult(receiver.Requests.Count >= 100 && receiver.Requests.Count(r => portsOfA.Contains(r.RemotePort)) >= 10);
+        }, TimeSpan.FromSeconds(60), "100 requests received, 10 of them from A");
         await a.KillAsync();
         var atKill = receiver.Requests.Count;
 
