@@ -128,13 +128,13 @@ public sealed class CircuitBreaker(IDbContextFactory<AppDbContext> dbs, TimeProv
             if (lastSuccess >= 0)
             {
                 DateTime? open = trailing >= o.FailureThreshold ? openUntil : null;
-                var reopened = await db.Circuits.Where(c => c.WorkspaceId == workspaceId && c.Url == url && c.OpenUntil != null).AnyAsync(ct);
+                var wasOpen = await db.Circuits.Where(c => c.WorkspaceId == workspaceId && c.Url == url && c.OpenUntil != null).AnyAsync(ct);
                 await db.Database.ExecuteSqlAsync($"""
                     INSERT INTO "Circuits" ("WorkspaceId", "Url", "ConsecutiveFailures", "OpenUntil", "TrialUntil", "UpdatedAt")
                     VALUES ({workspaceId}, {url}, {trailing}, {open}, NULL, {now})
                     ON CONFLICT ("WorkspaceId", "Url") DO UPDATE SET "ConsecutiveFailures" = {trailing}, "OpenUntil" = {open}, "TrialUntil" = NULL, "UpdatedAt" = {now}
                     """, ct);
-                if (reopened && open is null)
+                if (wasOpen && open is null)
                     await db.Database.ExecuteSqlAsync($"""
                         UPDATE "Deliveries" SET "NextAttemptAt" = {now}, "WaitingOnCircuit" = FALSE
                         WHERE "Status" = 'pending' AND "WaitingOnCircuit" = TRUE AND "WorkspaceId" = {workspaceId}

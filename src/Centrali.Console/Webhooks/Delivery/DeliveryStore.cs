@@ -30,6 +30,10 @@ public sealed class Claimed
     /// <summary>Holds a place among its receiver host's claimed deliveries (<see cref="HostSlots"/>).</summary>
     public bool Reserved { get; set; }
 
+    string? host;
+    /// <summary>The receiver host (host:port) of its subscription's URL, parsed once.</summary>
+    public string Host => host ??= HostSlots.HostOf(Subscription!.Url);
+
     /// <summary>A replay, a recover or a test event not yet attempted: a person asked for it now, so it passes an open circuit.</summary>
     public bool OperatorIntent => AttemptCount == 0 && (ReplayedFrom is not null || EventType == EventTypes.WebhookTest);
 
@@ -264,28 +268,28 @@ public sealed class DeliveryStore(IDbContextFactory<AppDbContext> dbs, CircuitBr
         // Prepared once per group commit, run once per outcome: SQLite is in-process, so a statement costs microseconds.
         await using var update = Command(db, tx);
         update.CommandText = UpdateText;
-        var u = UpdateParameters(update);
+        var u = new ParameterSink(update.Parameters, update.CreateParameter);
         await using var putBack = Command(db, tx);
         putBack.CommandText = PutBackText;
-        var p = PutBackParameters(putBack);
+        var p = new ParameterSink(putBack.Parameters, putBack.CreateParameter);
         await using var insert = Command(db, tx);
         insert.CommandText = InsertAttemptText("VALUES (@aid, @adid, @number, @started, @ms, @acode, @aerror, @body, @rsp, @req)");
-        var a = AttemptParameters(insert);
+        var a = new ParameterSink(insert.Parameters, insert.CreateParameter);
 
         var written = new List<Outcome>(outcomes.Count);
         foreach (var o in outcomes)
         {
             if (o.PutBack)
             {
-                p.Set(sql, o);
+                p.PutBack(sql, o);
                 if (await putBack.ExecuteNonQueryAsync(ct) == 1) written.Add(o);
                 continue;
             }
-            u.Set(sql, o);
+            u.Update(sql, o);
             if (await update.ExecuteNonQueryAsync(ct) != 1) continue;
             if (o.Attempt is { } attempt)
             {
-                a.Set(sql, attempt);
+                a.Attempt(sql, attempt);
                 await insert.ExecuteNonQueryAsync(ct);
             }
             written.Add(o);
@@ -342,9 +346,6 @@ public sealed class DeliveryStore(IDbContextFactory<AppDbContext> dbs, CircuitBr
         {values}
         """;
 
-    static ParameterSink UpdateParameters(DbCommand c) => new(c.Parameters, c.CreateParameter);
-    static ParameterSink PutBackParameters(DbCommand c) => new(c.Parameters, c.CreateParameter);
-    static ParameterSink AttemptParameters(DbCommand c) => new(c.Parameters, c.CreateParameter);
 
     static DbCommand Command(AppDbContext db, IDbContextTransaction? tx)
     {
@@ -356,13 +357,6 @@ public sealed class DeliveryStore(IDbContextFactory<AppDbContext> dbs, CircuitBr
     /// <summary>Named parameters of one statement, set again for each outcome.</summary>
     sealed class ParameterSink(DbParameterCollection parameters, Func<DbParameter> create)
     {
-        public void Set(SqlDialect sql, Outcome o)
-        {
-            if (o.PutBack) PutBack(sql, o); else Update(sql, o);
-        }
-
-        public void Set(SqlDialect sql, Attempt a) => Attempt(sql, a);
-
         public void Update(SqlDialect sql, Outcome o)
         {
             Put("@status", o.Status);

@@ -210,7 +210,7 @@ public sealed class DispatchJob(
                 if (c.Subscription is { } s)
                 {
                     // A host with twice its cap claimed takes no more: the delivery goes back, due now, skipped until the host catches up.
-                    if (!c.Reserved && !(c.Reserved = job.hosts.TryReserve(HostSlots.HostOf(s.Url), s.Id)))
+                    if (!c.Reserved && !(c.Reserved = job.hosts.TryReserve(c.Host, s.Id)))
                     {
                         outcomes.Writer.TryWrite(new Outcome(c, DeliveryStatus.Pending, c.AttemptCount, job.time.GetUtcNow().UtcDateTime,
                             c.LastStatusCode, null, null));
@@ -245,9 +245,9 @@ public sealed class DispatchJob(
                 outcome = new Outcome(c, DeliveryStatus.Pending, c.AttemptCount, job.time.GetUtcNow().UtcDateTime + RetryRunDelay,
                     c.LastStatusCode, null, null);
             }
-            if (c.Reserved && c.Subscription is { } reserved)
+            if (c.Reserved)
             {
-                job.hosts.Release(HostSlots.HostOf(reserved.Url));
+                job.hosts.Release(c.Host);
                 c.Reserved = false;
             }
             outcomes.Writer.TryWrite(outcome);
@@ -274,7 +274,7 @@ public sealed class DispatchJob(
                 return End(c, "The signing secret cannot be decrypted (the Data Protection keys in the database changed); rotate the secret.", now);
             }
 
-            var host = HostSlots.HostOf(subscription.Url);
+            var host = c.Host;
             SendResult result;
             try
             {
