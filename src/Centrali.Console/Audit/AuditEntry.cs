@@ -1,3 +1,4 @@
+using Centrali.Console.Data;
 using Microsoft.EntityFrameworkCore;
 
 namespace Centrali.Console.Audit;
@@ -5,7 +6,7 @@ namespace Centrali.Console.Audit;
 /// <summary>One security- or delivery-relevant change: who, when, what, to what, and from where. Never a secret or token value.</summary>
 public sealed class AuditEntry
 {
-    public Guid Id { get; set; } = Guid.CreateVersion7();
+    public Guid Id { get; set; } = SequentialId.New();
     /// <summary>Null for instance-wide events (logins, users).</summary>
     public Guid? WorkspaceId { get; set; }
     public DateTime At { get; set; }

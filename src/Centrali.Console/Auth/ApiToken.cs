@@ -1,8 +1,10 @@
+using Centrali.Console.Data;
+
 namespace Centrali.Console.Auth;
 
 public sealed class ApiToken
 {
-    public Guid Id { get; set; } = Guid.CreateVersion7();
+    public Guid Id { get; set; } = SequentialId.New();
     public Guid WorkspaceId { get; set; }
     public required string Name { get; set; }
     /// <summary>SHA-256 of the token value, hex; the value itself is never stored.</summary>

@@ -1,8 +1,10 @@
+using Centrali.Console.Data;
+
 namespace Centrali.Console.Collections;
 
 public sealed class Collection
 {
-    public Guid Id { get; set; } = Guid.CreateVersion7();
+    public Guid Id { get; set; } = SequentialId.New();
     public Guid WorkspaceId { get; set; }
     public required string Slug { get; set; }
     public required string Name { get; set; }

@@ -1,9 +1,11 @@
+using Centrali.Console.Data;
+
 namespace Centrali.Console.Records;
 
 /// <summary>The first answer to a POST carrying an Idempotency-Key, replayed for repeats within 24 h.</summary>
 public sealed class IdempotentResponse
 {
-    public Guid Id { get; set; } = Guid.CreateVersion7();
+    public Guid Id { get; set; } = SequentialId.New();
     public Guid WorkspaceId { get; set; }
     public required string Key { get; set; }
     public required string Path { get; set; }

@@ -1,8 +1,10 @@
+using Centrali.Console.Data;
+
 namespace Centrali.Console.Records;
 
 public sealed class Record
 {
-    public Guid Id { get; set; } = Guid.CreateVersion7();
+    public Guid Id { get; set; } = SequentialId.New();
     public Guid WorkspaceId { get; set; }
     public Guid CollectionId { get; set; }
     /// <summary>The record's data as a JSON object, stored as text.</summary>

@@ -1,8 +1,10 @@
+using Centrali.Console.Data;
+
 namespace Centrali.Console.Workspaces;
 
 public sealed class Workspace
 {
-    public Guid Id { get; set; } = Guid.CreateVersion7();
+    public Guid Id { get; set; } = SequentialId.New();
     public required string Slug { get; set; }
     public required string Name { get; set; }
     public DateTime CreatedAt { get; set; }

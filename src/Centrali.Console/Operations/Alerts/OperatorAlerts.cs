@@ -1,3 +1,4 @@
+using Centrali.Console.Data;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
 
@@ -40,7 +41,7 @@ public sealed class EndpointHealth
 /// <summary>One operational event of a workspace: shown in the bell until read, and sent to the operator webhook.</summary>
 public sealed class OperatorNotification
 {
-    public Guid Id { get; set; } = Guid.CreateVersion7();
+    public Guid Id { get; set; } = SequentialId.New();
     public Guid WorkspaceId { get; set; }
     public required string Type { get; set; }
     public Guid? SubscriptionId { get; set; }

@@ -1,8 +1,10 @@
+using Centrali.Console.Data;
+
 namespace Centrali.Console.Webhooks.Delivery;
 
 public sealed class Attempt
 {
-    public Guid Id { get; set; } = Guid.CreateVersion7();
+    public Guid Id { get; set; } = SequentialId.New();
     public Guid DeliveryId { get; set; }
     public int Number { get; set; }
     public DateTime StartedAt { get; set; }

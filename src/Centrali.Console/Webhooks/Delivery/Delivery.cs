@@ -1,8 +1,10 @@
+using Centrali.Console.Data;
+
 namespace Centrali.Console.Webhooks.Delivery;
 
 public sealed class Delivery
 {
-    public Guid Id { get; set; } = Guid.CreateVersion7();
+    public Guid Id { get; set; } = SequentialId.New();
     public Guid WorkspaceId { get; set; }
     public Guid SubscriptionId { get; set; }
     public Guid EventId { get; set; }

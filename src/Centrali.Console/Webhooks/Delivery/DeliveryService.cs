@@ -328,7 +328,7 @@ public sealed class DeliveryService(IDbContextFactory<AppDbContext> dbs, EventOu
         await using var db = await dbs.CreateDbContextAsync(ct);
         var subscription = await RequireSubscriptionAsync(db, workspaceId, subscriptionId, ct);
         var data = JsonSerializer.Serialize(new { message = "This is a test event from Centrali Console.", subscription = subscription.Name });
-        var e = outbox.NewEvent(workspaceId, workspaceSlug, EventTypes.WebhookTest, "webhook-test", Guid.CreateVersion7(), data);
+        var e = outbox.NewEvent(workspaceId, workspaceSlug, EventTypes.WebhookTest, "webhook-test", SequentialId.New(), data);
         var delivery = outbox.NewDelivery(e, subscription.Id);
         db.Events.Add(e);
         db.Deliveries.Add(delivery);

@@ -107,8 +107,8 @@ public sealed class DeliveryStore(IDbContextFactory<AppDbContext> dbs, CircuitBr
         var maxAttempts = options.Value.MaxAttempts;
         var rows = new List<(Delivery Delivery, Subscription Subscription, WebhookEvent Event)>();
         var matches = events.OrderBy(e => e.Id.ToString()).SelectMany(e => Matching(active[e.WorkspaceId], e).Select(s => (Event: e, Subscription: s))).ToList();
-        // Version-7 ids made in one millisecond are not ordered: sorted, so the log lists deliveries in event order (as the database compares them).
-        var ids = matches.Select(_ => Guid.CreateVersion7()).OrderBy(id => id.ToString()).ToList();
+        // Sequential ids in event order, so the log lists deliveries the way their events happened.
+        var ids = matches.Select(_ => SequentialId.New()).ToList();
         var leased = 0;
         foreach (var ((e, s), id) in matches.Zip(ids))
         {

@@ -3,6 +3,7 @@ using System.ComponentModel;
 using System.Diagnostics;
 using System.Security.Cryptography;
 using System.Threading.Channels;
+using Centrali.Console.Data;
 using Centrali.Console.Operations;
 using Centrali.Console.Operations.Alerts;
 using Centrali.Console.Realtime;
@@ -171,7 +172,7 @@ public sealed class DispatchJob(
         /// </summary>
         async Task<int> ClaimAsync(int room, (bool FanOut, bool Claim) wanted)
         {
-            var leaseId = Guid.CreateVersion7();
+            var leaseId = SequentialId.New();
             var leaseUntil = job.time.GetUtcNow().UtcDateTime + Lease;
             var batch = new List<Claimed>();
             if (wanted.FanOut || lastFanOutFull || Stopwatch.GetElapsedTime(lastFanOut) >= ClaimInterval)

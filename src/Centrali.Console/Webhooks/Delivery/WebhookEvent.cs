@@ -1,9 +1,11 @@
+using Centrali.Console.Data;
+
 namespace Centrali.Console.Webhooks.Delivery;
 
 /// <summary>The outbox: one row per committed change, holding the exact bytes every delivery sends.</summary>
 public sealed class WebhookEvent
 {
-    public Guid Id { get; set; } = Guid.CreateVersion7();
+    public Guid Id { get; set; } = SequentialId.New();
     public Guid WorkspaceId { get; set; }
     public required string Type { get; set; }
     public required string RecordSlug { get; set; }
