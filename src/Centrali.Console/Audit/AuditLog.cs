@@ -23,6 +23,9 @@ public static class AuditActions
     public const string LoginFailed = "login.failed";
     public const string PasswordChanged = "user.password_changed";
     public const string SignedOutEverywhere = "user.signed_out_everywhere";
+    public const string TwoFactorEnabled = "user.two_factor_enabled";
+    public const string TwoFactorDisabled = "user.two_factor_disabled";
+    public const string RecoveryCodesRenewed = "user.recovery_codes_renewed";
     public const string UserCreated = "user.created";
     public const string UserDeleted = "user.deleted";
     public const string WorkspaceCreated = "workspace.created";
