@@ -39,6 +39,11 @@ public static class AuditActions
     public const string SubscriptionDeleted = "subscription.deleted";
     public const string SecretRotated = "subscription.secret_rotated";
     public const string DeliveryReplayed = "delivery.replayed";
+    public const string DeliveryAttemptedNow = "delivery.attempted_now";
+    public const string DeliveryCancelled = "delivery.cancelled";
+    public const string DeliveriesBulkReplayed = "delivery.bulk_replayed";
+    public const string DeliveriesBulkCancelled = "delivery.bulk_cancelled";
+    public const string OperatorWebhookChanged = "settings.operator_webhook_changed";
     public const string DeliveriesRecovered = "subscription.recovered";
     public const string CollectionDeleted = "collection.deleted";
 }
@@ -48,7 +53,7 @@ public static class AuditActions
 /// <see cref="RecordAsync(Guid?, string, string?, object?, CancellationToken)"/> after their change commits; the actor
 /// (console user or API token) and IP come from the current request or circuit. Secrets and token values never enter it.
 /// </summary>
-public sealed class AuditLog(IDbContextFactory<AppDbContext> dbs, TimeProvider time, IHttpContextAccessor http, IServiceProvider services)
+public sealed class AuditLog(IDbContextFactory<AppDbContext> dbs, TimeProvider time, IHttpContextAccessor http, ClientAddress client, IServiceProvider services)
 {
     /// <summary>Records an action by whoever is acting now.</summary>
     public async Task RecordAsync(Guid? workspaceId, string action, string? target, object? details = null, CancellationToken ct = default)
@@ -109,7 +114,8 @@ public sealed class AuditLog(IDbContextFactory<AppDbContext> dbs, TimeProvider t
     public async Task<AuditActor> CurrentActorAsync()
     {
         var context = http.HttpContext;
-        var ip = context?.Connection.RemoteIpAddress?.ToString();
+        // In a console circuit there is no request of its own: the address is the one the page was opened from.
+        var ip = client.Ip ?? context?.Connection.RemoteIpAddress?.ToString();
         var user = context?.User is { Identity.IsAuthenticated: true } u ? u : await CircuitUserAsync();
         if (user is null) return new AuditActor("system", null, ip);
         if (user.FindFirstValue(ApiTokenAuthentication.TokenHintClaim) is { } hint)
