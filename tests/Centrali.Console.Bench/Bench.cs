@@ -183,7 +183,12 @@ public sealed class Bench(Results results, Receiver receiver, Sizes size, string
     /// </summary>
     public async Task RetentionAsync(int minutes, int rate)
     {
-        var settings = new Dictionary<string, string> { ["Retention:Deliveries"] = "00:01:00", ["Retention:Schedule"] = "* * * * *" };
+        var settings = new Dictionary<string, string>
+        {
+            ["Retention:Deliveries"] = "00:01:00", ["Retention:Schedule"] = "* * * * *",
+            // The child app logs warnings only; the purge's own line says what it deleted.
+            ["Logging:LogLevel:Centrali.Console.Operations.RetentionJob"] = "Information",
+        };
         await using var app = await AppProcess.StartAsync(Path.Combine(root, "retention"), settings);
         using var api = new Api(app);
         var sink = await CollectionWithSubscriberAsync(api, "retention");

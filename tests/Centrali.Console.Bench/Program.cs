@@ -38,11 +38,11 @@ await using (var receiver = await Receiver.StartAsync())
     if (!postgres && Runs("log")) await bench.RunAsync("log", bench.LogAsync);
     results.Write(output, new { mode = "partial", sizes = size });
     if (!postgres && Runs("filters")) await bench.RunAsync("filters", bench.FiltersAsync);
-    // Several minutes long, so only in the full run or when asked for: --only retention [--retention-minutes N].
+    // Several minutes long, so only in the full run or when asked for: --only retention [--retention-minutes N] [--retention-rate N].
     if (!postgres && (quick ? Option("--only")?.Split(',').Contains("retention") == true : Runs("retention")))
     {
         results.Write(output, new { mode = "partial", sizes = size });
-        await bench.RunAsync("retention", () => bench.RetentionAsync(Number("--retention-minutes") ?? 5, 100));
+        await bench.RunAsync("retention", () => bench.RetentionAsync(Number("--retention-minutes") ?? 5, Number("--retention-rate") ?? 100));
     }
 }
 try { Directory.Delete(root, recursive: true); } catch (IOException) { }
