@@ -11,6 +11,8 @@ namespace Centrali.Console.Tests.Features;
 /// </summary>
 public sealed class FeaturesApp : IAsyncLifetime
 {
+    public const string Collection = "delivery features";
+
     public ConsoleApp App { get; } = new(new Dictionary<string, string?>
     {
         ["Webhooks:RetryDelays:0"] = "00:10:00",
@@ -44,4 +46,26 @@ public sealed class FeaturesApp : IAsyncLifetime
     public Task InitializeAsync() => Task.CompletedTask;
 
     public async Task DisposeAsync() => await App.DisposeAsync();
+}
+
+[CollectionDefinition(FeaturesApp.Collection)]
+public sealed class FeaturesCollection : ICollectionFixture<FeaturesApp>;
+
+public static class FeatureEvents
+{
+    /// <summary>Committed record changes in one transaction (so one fan-out sees them together), as the record service writes them.</summary>
+    public static async Task<List<Centrali.Console.Webhooks.Delivery.WebhookEvent>> RecordEventsAsync(this ConsoleApp app, string collection,
+        params (string Type, Guid RecordId, string Data)[] changes)
+    {
+        await using var scope = app.Scope();
+        var db = scope.ServiceProvider.GetRequiredService<Centrali.Console.Data.AppDbContext>();
+        var outbox = scope.ServiceProvider.GetRequiredService<Centrali.Console.Webhooks.Delivery.EventOutbox>();
+        var workspace = await scope.ServiceProvider.GetRequiredService<Centrali.Console.Workspaces.WorkspaceService>().EnsureAsync("default");
+        var events = new List<Centrali.Console.Webhooks.Delivery.WebhookEvent>();
+        foreach (var (type, id, data) in changes)
+            events.Add(await outbox.AddAsync(db, workspace.Id, workspace.Slug, type, collection, id, data));
+        await db.SaveChangesAsync();
+        outbox.Committed(events);
+        return events;
+    }
 }

@@ -7,7 +7,8 @@ using Microsoft.AspNetCore.Http;
 namespace Centrali.Console.Tests.Features;
 
 /// <summary>A subscription's own retryDelays and timeout: validated, read back, and followed by the dispatcher instead of the configured ones.</summary>
-public sealed class SubscriptionPolicyFacts(FeaturesApp fixture) : IClassFixture<FeaturesApp>
+[Collection(FeaturesApp.Collection)]
+public sealed class SubscriptionPolicyFacts(FeaturesApp fixture)
 {
     ConsoleApp App => fixture.App;
 

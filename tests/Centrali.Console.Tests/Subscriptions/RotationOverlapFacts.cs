@@ -166,7 +166,7 @@ public sealed class RotationOverlapFacts(SharedApp shared) : IClassFixture<Share
         Assert.StartsWith("fail", lines[2]);
     }
 
-    static bool CanRun(string program)
+    internal static bool CanRun(string program)
     {
         try
         {
@@ -178,7 +178,7 @@ public sealed class RotationOverlapFacts(SharedApp shared) : IClassFixture<Share
     }
 
     /// <summary>Tests/Node copied to a work folder with its locked dependencies installed once (npm ci).</summary>
-    static async Task<string> NodeFolderAsync()
+    internal static async Task<string> NodeFolderAsync()
     {
         var source = Path.Combine(AppContext.BaseDirectory, "Node");
         var folder = Path.Combine(Path.GetTempPath(), "centrali-tests-node", "standardwebhooks-1.1.1");
@@ -189,7 +189,7 @@ public sealed class RotationOverlapFacts(SharedApp shared) : IClassFixture<Share
         return folder;
     }
 
-    static async Task<string> RunAsync(string program, string arguments, string folder, string? stdin)
+    internal static async Task<string> RunAsync(string program, string arguments, string folder, string? stdin)
     {
         var info = new ProcessStartInfo(program, arguments)
         {

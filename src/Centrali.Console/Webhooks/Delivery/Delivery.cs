@@ -1,3 +1,4 @@
+using Microsoft.EntityFrameworkCore;
 using Centrali.Console.Data;
 
 namespace Centrali.Console.Webhooks.Delivery;
@@ -22,6 +23,8 @@ public sealed class Delivery
     public Guid? LeaseId { get; set; }
     /// <summary>Set while the delivery waits for the open circuit of its URL (no attempt spent).</summary>
     public bool WaitingOnCircuit { get; set; }
+    /// <summary>Made for a subscription with record ordering: attempted only after the earlier deliveries of its record ended.</summary>
+    public bool Ordered { get; set; }
     public int? LastStatusCode { get; set; }
     public string? LastError { get; set; }
     public Guid? ReplayedFrom { get; set; }
@@ -56,6 +59,9 @@ internal sealed class DeliveryConfiguration : Microsoft.EntityFrameworkCore.IEnt
         // An event's deliveries (event view, search by event id) and the status-code filter without a scan.
         b.HasIndex(x => x.EventId);
         b.HasIndex(x => new { x.WorkspaceId, x.LastStatusCode, x.Id });
+        // The claim's ordering rule: an earlier pending delivery of the same (subscription, record), looked up in a small index.
+        b.HasIndex(x => new { x.SubscriptionId, x.RecordId, x.EventId }).HasFilter("\"Status\" = 'pending' AND \"Ordered\" = TRUE")
+            .HasDatabaseName("IX_Deliveries_Ordered_Pending");
     }
 }
 

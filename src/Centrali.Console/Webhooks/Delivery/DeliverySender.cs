@@ -9,7 +9,8 @@ using Microsoft.Extensions.Options;
 namespace Centrali.Console.Webhooks.Delivery;
 
 public sealed record SendRequest(Guid DeliveryId, Guid EventId, string EventType, string Url, byte[] Body,
-    SignatureScheme Scheme, string Secret, string? PreviousSecret, TimeSpan? Timeout = null);
+    SignatureScheme Scheme, string Secret, string? PreviousSecret, TimeSpan? Timeout = null,
+    IReadOnlyList<KeyValuePair<string, string>>? CustomHeaders = null, IReadOnlyList<KeyValuePair<string, string>>? SecretHeaders = null);
 
 public sealed record SendResult(DateTime StartedAt, int DurationMs, int? StatusCode, string? Error, string? ResponseBody,
     string? ResponseHeaders, string RequestHeaders, TimeSpan? RetryAfter)
@@ -72,9 +73,11 @@ public sealed class DeliverySender(IHttpClientFactory clients, IOptions<WebhookO
         var stopwatch = Stopwatch.StartNew();
         using var request = new HttpRequestMessage(HttpMethod.Post, r.Url) { Content = new ByteArrayContent(r.Body) };
         var headers = Headers(r, started.ToUnixTimeSeconds());
-        foreach (var (name, value) in headers)
+        foreach (var (name, value) in headers.Concat(r.SecretHeaders ?? []))
             if (!request.Headers.TryAddWithoutValidation(name, value)) request.Content.Headers.TryAddWithoutValidation(name, value);
-        var requestHeaders = JsonSerializer.Serialize(headers.ToDictionary(h => h.Key, h => h.Value));
+        // The log keeps what was sent, the secret headers' values masked.
+        var requestHeaders = JsonSerializer.Serialize(headers.Concat((r.SecretHeaders ?? []).Select(h => KeyValuePair.Create(h.Key, CustomHeaders.Mask(h.Value))))
+            .ToDictionary(h => h.Key, h => h.Value));
 
         var limit = r.Timeout ?? o.Timeout;
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
@@ -107,25 +110,31 @@ public sealed class DeliverySender(IHttpClientFactory clients, IOptions<WebhookO
         SendResult Failed(string error) => new(started.UtcDateTime, Elapsed(stopwatch), null, error, null, null, requestHeaders, null);
     }
 
-    /// <summary>The documented headers a receiver gets; values are signatures, never the secret.</summary>
+    /// <summary>
+    /// The documented headers a receiver gets, then the subscription's custom ones (the secret ones are added by the caller);
+    /// values are signatures, never the secret or private key.
+    /// </summary>
     public static List<KeyValuePair<string, string>> Headers(SendRequest r, long timestamp)
     {
         var messageId = r.EventId.ToString();
-        var standard = Signature.StandardWebhooks(r.Secret, messageId, timestamp, r.Body);
-        if (r.PreviousSecret is { } previous)
-            standard += " " + Signature.StandardWebhooks(previous, messageId, timestamp, r.Body);
-        return
+        string Sign(string key) => r.Scheme.Ed25519 ? Signature.StandardWebhooksEd25519(key, messageId, timestamp, r.Body)
+            : Signature.StandardWebhooks(key, messageId, timestamp, r.Body);
+        var standard = Sign(r.Secret);
+        if (r.PreviousSecret is { } previous) standard += " " + Sign(previous);
+        List<KeyValuePair<string, string>> headers = [new("Content-Type", "application/json"), new("User-Agent", UserAgent)];
+        // HMAC needs a shared secret: an ed25519 subscription has none, so it gets no configured signature header.
+        if (!r.Scheme.Ed25519) headers.Add(new(r.Scheme.Header, Signature.Sign(r.Scheme, r.Secret, r.Body)));
+        headers.AddRange(
         [
-            new("Content-Type", "application/json"),
-            new("User-Agent", UserAgent),
-            new(r.Scheme.Header, Signature.Sign(r.Scheme, r.Secret, r.Body)),
             new("X-Centrali-Event", r.EventType),
             new("X-Centrali-Delivery-Id", r.DeliveryId.ToString()),
             new("X-Centrali-Event-Id", messageId),
             new("webhook-id", messageId),
             new("webhook-timestamp", timestamp.ToString(System.Globalization.CultureInfo.InvariantCulture)),
             new("webhook-signature", standard),
-        ];
+        ]);
+        if (r.CustomHeaders is { } custom) headers.AddRange(custom);
+        return headers;
     }
 
     /// <summary>Keeps at most <paramref name="max"/> bytes of the answer; a 10 MB response is not read into memory.</summary>

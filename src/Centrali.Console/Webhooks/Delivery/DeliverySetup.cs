@@ -15,6 +15,7 @@ public static class DeliverySetup
         services.AddSingleton<DeliverySender>();
         services.AddSingleton<CircuitBreaker>();
         services.AddSingleton<HostSlots>();
+        services.AddSingleton<RateSlots>();
         services.AddSingleton<Dispatcher>();
         services.AddSingleton<DeliveryStore>();
         services.AddSingleton<DeliveryNotifier>();

@@ -29,6 +29,10 @@ public sealed class Claimed
     public Subscription? Subscription { get; set; }
     /// <summary>Holds a place among its receiver host's claimed deliveries (<see cref="HostSlots"/>).</summary>
     public bool Reserved { get; set; }
+    /// <summary>Holds a place among its rate-limited subscription's claimed deliveries (<see cref="RateSlots"/>).</summary>
+    public bool RateReserved { get; set; }
+    /// <summary>A rate-limited delivery is sent no earlier than this.</summary>
+    public DateTime? RateSlot { get; set; }
 
     string? host;
     /// <summary>The receiver host (host:port) of its subscription's URL, parsed once.</summary>
@@ -122,17 +126,25 @@ public sealed class DeliveryStore(IDbContextFactory<AppDbContext> dbs, CircuitBr
         var matches = events.OrderBy(e => e.Id.ToString()).SelectMany(e => Matching(active[e.WorkspaceId], e).Select(s => (Event: e, Subscription: s))).ToList();
         // Sequential ids in event order, so the log lists deliveries the way their events happened.
         var ids = matches.Select(_ => SequentialId.New()).ToList();
+        // Record ordering: the latest earlier delivery of each (subscription, record) still pending, which a new one waits on.
+        var ahead = await PendingAheadAsync(db, tx, matches.Where(m => IsOrdered(m.Subscription, m.Event)).ToList(), ct);
         var leased = 0;
         foreach (var ((e, s), id) in matches.Zip(ids))
         {
-            var lease = leased < room && take(s);
+            var ordered = IsOrdered(s, e);
+            string? waiting = null;
+            if (ordered && ahead.TryGetValue((s.Id, e.RecordId!.Value), out var earlier))
+                waiting = earlier == Guid.Empty ? "Waiting: an earlier event of this record is still being fanned out (ordering: record)."
+                    : $"Waiting on delivery {earlier}: an earlier event of this record goes first (ordering: record).";
+            if (ordered) ahead[(s.Id, e.RecordId!.Value)] = id;
+            var lease = waiting is null && leased < room && take(s);
             if (lease) leased++;
             rows.Add((new Delivery
                 {
                     Id = id,
                     WorkspaceId = e.WorkspaceId, SubscriptionId = s.Id, EventId = e.Id, EventType = e.Type, RecordSlug = e.RecordSlug,
                     RecordId = e.RecordId, MaxAttempts = DeliveryPolicy.MaxAttempts(s, options.Value), NextAttemptAt = e.CreatedAt, CreatedAt = now,
-                    LeaseUntil = lease ? leaseUntil : null, LeaseId = lease ? leaseId : null,
+                    LeaseUntil = lease ? leaseUntil : null, LeaseId = lease ? leaseId : null, Ordered = ordered, LastError = waiting,
                 }, s, e));
         }
 
@@ -146,7 +158,50 @@ public sealed class DeliveryStore(IDbContextFactory<AppDbContext> dbs, CircuitBr
             Id = r.Delivery.Id, WorkspaceId = r.Delivery.WorkspaceId, SubscriptionId = r.Delivery.SubscriptionId, EventId = r.Delivery.EventId,
             EventType = r.Delivery.EventType, AttemptCount = 0, MaxAttempts = r.Delivery.MaxAttempts, LeaseId = leaseId,
             Body = r.Event.Body, TraceParent = r.Event.TraceParent, Subscription = r.Subscription, Reserved = true,
+            RateReserved = r.Subscription.RateLimit is not null,
         }).ToList();
+    }
+
+    static bool IsOrdered(Subscription s, WebhookEvent e) => s.Ordering == SubscriptionOrdering.Record && e.RecordId is not null;
+
+    /// <summary>
+    /// For each (subscription, record) of <paramref name="ordered"/>: the pending ordered delivery a new one waits on (the
+    /// latest by event order). On PostgreSQL, another instance may be fanning out an earlier event of the record right now
+    /// (its row locked, so skipped): that record waits too, on <see cref="Guid.Empty"/>, until the claim finds it free.
+    /// </summary>
+    async Task<Dictionary<(Guid Subscription, Guid Record), Guid>> PendingAheadAsync(AppDbContext db, IDbContextTransaction tx,
+        List<(WebhookEvent Event, Subscription Subscription)> ordered, CancellationToken ct)
+    {
+        var ahead = new Dictionary<(Guid, Guid), Guid>();
+        if (ordered.Count == 0) return ahead;
+        var records = ordered.Select(m => m.Event.RecordId!.Value).Distinct().ToList();
+        await using (var cmd = Command(db, tx))
+        {
+            cmd.CommandText = $"""
+                SELECT "SubscriptionId", "RecordId", "Id" FROM "Deliveries"
+                WHERE "Status" = 'pending' AND "Ordered" = TRUE
+                    AND "SubscriptionId" IN ({sql.InList(cmd, ordered.Select(m => m.Subscription.Id).Distinct(), "s")})
+                    AND "RecordId" IN ({sql.InList(cmd, records, "r")})
+                ORDER BY "EventId"
+                """;
+            await using var r = await cmd.ExecuteReaderAsync(ct);
+            while (await r.ReadAsync(ct)) ahead[(sql.Guid(r, 0), sql.Guid(r, 1))] = sql.Guid(r, 2);
+        }
+        if (!sql.Postgres) return ahead;
+        await using (var cmd = Command(db, tx))
+        {
+            // Ours are no longer pending in this transaction: what is left are events other fan-outs hold.
+            cmd.CommandText = $"""
+                SELECT "RecordId", MIN("Id") FROM "Events"
+                WHERE "FanOutPending" = TRUE AND "RecordId" IN ({sql.InList(cmd, records, "r")}) GROUP BY "RecordId"
+                """;
+            var busy = new Dictionary<Guid, Guid>();
+            await using (var r = await cmd.ExecuteReaderAsync(ct))
+                while (await r.ReadAsync(ct)) busy[sql.Guid(r, 0)] = sql.Guid(r, 1);
+            foreach (var (e, s) in ordered)
+                if (busy.TryGetValue(e.RecordId!.Value, out var earliest) && earliest.CompareTo(e.Id) < 0) ahead.TryAdd((s.Id, e.RecordId.Value), Guid.Empty);
+        }
+        return ahead;
     }
 
     /// <summary>The subscriptions an event goes to: its type, its collection, then the filter over the wire body (parsed once per event).</summary>
@@ -164,13 +219,13 @@ public sealed class DeliveryStore(IDbContextFactory<AppDbContext> dbs, CircuitBr
         await using var cmd = Command(db, tx);
         var text = new StringBuilder("""
             INSERT INTO "Deliveries" ("Id", "WorkspaceId", "SubscriptionId", "EventId", "EventType", "RecordSlug", "RecordId", "Status",
-                "AttemptCount", "MaxAttempts", "NextAttemptAt", "LeaseUntil", "LeaseId", "WaitingOnCircuit", "CreatedAt") VALUES
+                "AttemptCount", "MaxAttempts", "NextAttemptAt", "LeaseUntil", "LeaseId", "WaitingOnCircuit", "CreatedAt", "Ordered", "LastError") VALUES
             """);
         for (var i = 0; i < rows.Count; i++)
         {
             var d = rows[i];
             text.Append(i == 0 ? "\n" : ",\n")
-                .Append($"(@i{i}, @w{i}, @s{i}, @e{i}, @t{i}, @c{i}, @r{i}, 'pending', 0, @m{i}, @n{i}, @l{i}, @li{i}, FALSE, @a{i})");
+                .Append($"(@i{i}, @w{i}, @s{i}, @e{i}, @t{i}, @c{i}, @r{i}, 'pending', 0, @m{i}, @n{i}, @l{i}, @li{i}, FALSE, @a{i}, @o{i}, @x{i})");
             SqlDialect.Add(cmd, $"@i{i}", sql.Value(d.Id));
             SqlDialect.Add(cmd, $"@w{i}", sql.Value(d.WorkspaceId));
             SqlDialect.Add(cmd, $"@s{i}", sql.Value(d.SubscriptionId));
@@ -183,6 +238,8 @@ public sealed class DeliveryStore(IDbContextFactory<AppDbContext> dbs, CircuitBr
             SqlDialect.Add(cmd, $"@l{i}", sql.Value(d.LeaseUntil));
             SqlDialect.Add(cmd, $"@li{i}", sql.Value(d.LeaseId));
             SqlDialect.Add(cmd, $"@a{i}", sql.Value(d.CreatedAt));
+            SqlDialect.Add(cmd, $"@o{i}", d.Ordered);
+            SqlDialect.Add(cmd, $"@x{i}", SqlDialect.Value(d.LastError));
         }
         cmd.CommandText = text.ToString();
         await cmd.ExecuteNonQueryAsync(ct);
@@ -203,12 +260,19 @@ public sealed class DeliveryStore(IDbContextFactory<AppDbContext> dbs, CircuitBr
         await using (var tx = await db.Database.BeginTransactionAsync(ct))
         {
             await using var cmd = Command(db, tx);
-            var skipping = skip.Count == 0 ? "" : $""" AND "SubscriptionId" NOT IN ({sql.InList(cmd, skip, "skip")})""";
+            var skipping = skip.Count == 0 ? "" : $""" AND d."SubscriptionId" NOT IN ({sql.InList(cmd, skip, "skip")})""";
+            // On PostgreSQL an earlier event of the record may still be in another instance's fan-out (see PendingAheadAsync).
+            var fanningOut = sql.Postgres
+                ? """ AND NOT EXISTS (SELECT 1 FROM "Events" v WHERE v."FanOutPending" = TRUE AND v."RecordId" = d."RecordId" AND v."Id" < d."EventId")"""
+                : "";
             cmd.CommandText = $"""
                 UPDATE "Deliveries" SET "LeaseUntil" = @lease, "LeaseId" = @leaseId WHERE "Id" IN (
-                    SELECT "Id" FROM "Deliveries"
-                    WHERE "Status" = 'pending' AND "NextAttemptAt" <= @now AND ("LeaseUntil" IS NULL OR "LeaseUntil" < @now){skipping}
-                    ORDER BY "NextAttemptAt" LIMIT @n{sql.SkipLocked})
+                    SELECT d."Id" FROM "Deliveries" d
+                    WHERE d."Status" = 'pending' AND d."NextAttemptAt" <= @now AND (d."LeaseUntil" IS NULL OR d."LeaseUntil" < @now){skipping}
+                        AND (d."Ordered" = FALSE OR (NOT EXISTS (SELECT 1 FROM "Deliveries" e
+                            WHERE e."Status" = 'pending' AND e."Ordered" = TRUE AND e."SubscriptionId" = d."SubscriptionId"
+                                AND e."RecordId" = d."RecordId" AND e."EventId" < d."EventId"){fanningOut}))
+                    ORDER BY d."NextAttemptAt" LIMIT @n{sql.SkipLocked})
                 RETURNING "Id", "WorkspaceId", "SubscriptionId", "EventId", "EventType", "AttemptCount", "MaxAttempts", "ReplayedFrom", "LastStatusCode"
                 """;
             SqlDialect.Add(cmd, "@lease", sql.Value(leaseUntil));
@@ -271,10 +335,83 @@ public sealed class DeliveryStore(IDbContextFactory<AppDbContext> dbs, CircuitBr
                 UPDATE "Subscriptions" SET "Status" = {SubscriptionStatus.Inactive}, "DisabledReason" = {$"The receiver answered 410 Gone on {now:u}."}, "UpdatedAt" = {now}
                 WHERE "Id" = {gone}
                 """, ct);
+        await AdaptRatesAsync(db, written, now, ct);
         var changedCircuits = await circuits.RecordAsync(db, written.Where(o => o.Circuit is not null).Select(o => o.Circuit!).ToList(), ct);
         await tx.CommitAsync(ct);
         circuits.Forget(changedCircuits);
         return written;
+    }
+
+    /// <summary>Receiver answers that ask a sender to slow down: each halves a rate-limited subscription's rate.</summary>
+    public static bool IsThrottling(int? status) => status is 429 or 502 or 503 or 504;
+
+    /// <summary>
+    /// Adaptive throttling, one statement per rate-limited subscription the group touched: a throttling answer halves its
+    /// rate (at most once a second, never below 1/s); successes raise a lowered rate again by a twentieth of the limit
+    /// (at least 1/s) per second's worth of them, so it is back at the limit after about twenty seconds.
+    /// </summary>
+    async Task AdaptRatesAsync(AppDbContext db, List<Outcome> written, DateTime now, CancellationToken ct)
+    {
+        foreach (var group in written.Where(o => o.Attempt is not null && o.Delivery.Subscription?.RateLimit is not null)
+                     .GroupBy(o => o.Delivery.SubscriptionId))
+        {
+            var s = group.First().Delivery.Subscription!;
+            if (group.Any(o => IsThrottling(o.Attempt!.StatusCode)))
+            {
+                var since = now - TimeSpan.FromSeconds(1);
+                await db.Database.ExecuteSqlAsync($"""
+                    UPDATE "Subscriptions" SET "ThrottledAt" = {now},
+                        "EffectiveRate" = CASE WHEN COALESCE("EffectiveRate", "RateLimit") / 2.0 < {RateSlots.MinRate} THEN {RateSlots.MinRate}
+                            ELSE COALESCE("EffectiveRate", "RateLimit") / 2.0 END
+                    WHERE "Id" = {s.Id} AND "RateLimit" IS NOT NULL AND ("ThrottledAt" IS NULL OR "ThrottledAt" <= {since})
+                    """, ct);
+                continue;
+            }
+            var successes = group.Count(o => o.Status == DeliveryStatus.Succeeded);
+            if (successes == 0 || s.EffectiveRate is not { } rate) continue;
+            var step = successes * Math.Max(1, s.RateLimit!.Value / 20.0) / Math.Max(RateSlots.MinRate, rate);
+            await db.Database.ExecuteSqlAsync($"""
+                UPDATE "Subscriptions" SET "EffectiveRate" = CASE WHEN "EffectiveRate" + {step} >= "RateLimit" THEN NULL ELSE "EffectiveRate" + {step} END
+                WHERE "Id" = {s.Id} AND "EffectiveRate" IS NOT NULL
+                """, ct);
+        }
+    }
+
+    /// <summary>
+    /// PostgreSQL's shared token bucket: takes the next <c>count</c> send slots of each subscription from its row, in one
+    /// statement (the row lock orders the instances). Answers the first slot of each and their spacing.
+    /// </summary>
+    public async Task<Dictionary<Guid, (DateTime First, TimeSpan Spacing)>> TakeRateSlotsAsync(IReadOnlyDictionary<Guid, int> counts, CancellationToken ct)
+    {
+        var now = time.GetUtcNow().UtcDateTime;
+        await using var db = await dbs.CreateDbContextAsync(ct);
+        await db.Database.OpenConnectionAsync(ct);
+        await using var cmd = Command(db, null);
+        var values = new List<string>();
+        foreach (var (id, n) in counts)
+        {
+            values.Add($"(@s{values.Count}, @n{values.Count})");
+            SqlDialect.Add(cmd, $"@s{values.Count - 1}", sql.Value(id));
+            SqlDialect.Add(cmd, $"@n{values.Count - 1}", n);
+        }
+        const string rate = """GREATEST(@min, LEAST(s."RateLimit", COALESCE(s."EffectiveRate", s."RateLimit")))""";
+        cmd.CommandText = $"""
+            UPDATE "Subscriptions" s SET "RateSlotsUntil" = GREATEST(COALESCE(s."RateSlotsUntil", @now), @now) + v.n * @margin / {rate} * INTERVAL '1 second'
+            FROM (VALUES {string.Join(", ", values)}) AS v(id, n)
+            WHERE s."Id" = v.id
+            RETURNING s."Id", s."RateSlotsUntil", v.n, {rate}
+            """;
+        SqlDialect.Add(cmd, "@now", sql.Value(now));
+        SqlDialect.Add(cmd, "@min", RateSlots.MinRate);
+        SqlDialect.Add(cmd, "@margin", RateSlots.Margin);
+        var slots = new Dictionary<Guid, (DateTime, TimeSpan)>();
+        await using var r = await cmd.ExecuteReaderAsync(ct);
+        while (await r.ReadAsync(ct))
+        {
+            var spacing = RateSlots.Spacing(r.GetDouble(3));
+            slots[sql.Guid(r, 0)] = (sql.Time(r, 1) - spacing * r.GetInt32(2), spacing);
+        }
+        return slots;
     }
 
     async Task<List<Outcome>> WriteSqliteAsync(AppDbContext db, IDbContextTransaction tx, IReadOnlyList<Outcome> outcomes, CancellationToken ct)

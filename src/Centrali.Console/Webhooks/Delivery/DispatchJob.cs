@@ -28,6 +28,7 @@ public sealed class DispatchJob(
     RetrySchedule retries,
     SubscriptionSecrets secrets,
     HostSlots hosts,
+    RateSlots rates,
     DeliveryNotifier notifier,
     Telemetry telemetry,
     EndpointHealthService health,
@@ -43,6 +44,7 @@ public sealed class DispatchJob(
     readonly RetrySchedule retries = retries;
     readonly SubscriptionSecrets secrets = secrets;
     readonly HostSlots hosts = hosts;
+    readonly RateSlots rates = rates;
     readonly DeliveryNotifier notifier = notifier;
     readonly Telemetry telemetry = telemetry;
     readonly EndpointHealthService health = health;
@@ -179,8 +181,7 @@ public sealed class DispatchJob(
             {
                 var created = new List<Delivery>();
                 var events = Math.Max(room, FanOutEvents);
-                batch = await job.store.FanOutAsync(created, events, room, sub => job.hosts.TryReserve(HostSlots.HostOf(sub.Url), sub.Id),
-                    leaseId, leaseUntil, stoppingToken);
+                batch = await job.store.FanOutAsync(created, events, room, TryReserve, leaseId, leaseUntil, stoppingToken);
                 lastFanOut = Stopwatch.GetTimestamp();
                 lastFanOutFull = created.Select(d => d.EventId).Distinct().Count() == events;
                 foreach (var d in created) await job.notifier.PublishAsync(d.ToChange());
@@ -188,7 +189,7 @@ public sealed class DispatchJob(
             if (room > 0 && batch.Count < room && (wanted.Claim || lastClaimFull || Stopwatch.GetElapsedTime(lastClaim) >= ClaimInterval))
             {
                 var want = room - batch.Count;
-                var due = await job.store.ClaimAsync(want, job.hosts.SaturatedSubscriptions(), leaseId, leaseUntil, stoppingToken);
+                var due = await job.store.ClaimAsync(want, [.. job.hosts.SaturatedSubscriptions(), .. job.rates.Saturated()], leaseId, leaseUntil, stoppingToken);
                 lastClaim = Stopwatch.GetTimestamp();
                 lastClaimFull = due.Count == want;
                 batch.AddRange(due);
@@ -199,22 +200,39 @@ public sealed class DispatchJob(
             return batch.Count;
         }
 
-        /// <summary>Decides each delivery's circuit gate (one read for the batch), then starts its send.</summary>
+        /// <summary>A new delivery's place among its rate-limited subscription's and its host's claimed ones (fan-out leases only those it gets).</summary>
+        bool TryReserve(Subscription s)
+        {
+            if (!job.rates.TryReserve(s)) return false;
+            if (job.hosts.TryReserve(HostSlots.HostOf(s.Url), s.Id)) return true;
+            if (s.RateLimit is not null) job.rates.Release(s.Id);
+            return false;
+        }
+
+        /// <summary>Decides each delivery's circuit gate (one read for the batch) and its rate slot, then starts its send.</summary>
         async Task StartAsync(List<Claimed> batch)
         {
             var keys = batch.Where(c => c.Subscription is not null).Select(c => new CircuitKey(c.WorkspaceId, c.Subscription!.Url)).ToHashSet();
             var states = await job.circuits.ReadAsync(keys, stoppingToken);
             var gates = new Dictionary<CircuitKey, CircuitGate>();
+            var starting = new List<(Claimed, CircuitGate?)>(batch.Count);
             foreach (var c in batch)
             {
                 CircuitGate? gate = null;
                 if (c.Subscription is { } s)
                 {
-                    // A host with twice its cap claimed takes no more: the delivery goes back, due now, skipped until the host catches up.
+                    // A host with twice its cap claimed takes no more, nor a rate-limited subscription with half a second's worth:
+                    // the delivery goes back, due now, skipped until they catch up.
                     if (!c.Reserved && !(c.Reserved = job.hosts.TryReserve(c.Host, s.Id)))
                     {
-                        outcomes.Writer.TryWrite(new Outcome(c, DeliveryStatus.Pending, c.AttemptCount, job.time.GetUtcNow().UtcDateTime,
-                            c.LastStatusCode, null, null));
+                        PutBack(c);
+                        continue;
+                    }
+                    if (s.RateLimit is not null && !c.RateReserved && !(c.RateReserved = job.rates.TryReserve(s)))
+                    {
+                        job.hosts.Release(c.Host);
+                        c.Reserved = false;
+                        PutBack(c);
                         continue;
                     }
                     var key = new CircuitKey(c.WorkspaceId, s.Url);
@@ -226,9 +244,35 @@ public sealed class DispatchJob(
                             gates[key] = gate.Trial ? new CircuitGate(false, false, job.time.GetUtcNow().UtcDateTime + o.Timeout + LeaseMargin) : gate;
                     }
                 }
+                starting.Add((c, gate));
+            }
+            await TakeRateSlotsAsync(starting.Select(x => x.Item1).Where(c => c.RateReserved).ToList());
+            foreach (var (c, gate) in starting)
+            {
                 var task = SendAsync(c, gate);
                 sending.TryAdd(task, 0);
                 _ = task.ContinueWith(t => sending.TryRemove(t, out _), TaskScheduler.Default);
+            }
+        }
+
+        void PutBack(Claimed c) => outcomes.Writer.TryWrite(new Outcome(c, DeliveryStatus.Pending, c.AttemptCount, job.time.GetUtcNow().UtcDateTime,
+            c.LastStatusCode, null, null));
+
+        /// <summary>Gives each rate-limited delivery its send slot: from the shared row per subscription on PostgreSQL, from this process's bucket on SQLite.</summary>
+        async Task TakeRateSlotsAsync(List<Claimed> limited)
+        {
+            if (limited.Count == 0) return;
+            var bySubscription = limited.GroupBy(c => c.SubscriptionId).ToList();
+            var shared = job.store.Dialect.Postgres
+                ? await job.store.TakeRateSlotsAsync(bySubscription.ToDictionary(g => g.Key, g => g.Count()), stoppingToken)
+                : null;
+            foreach (var g in bySubscription)
+            {
+                var s = g.First().Subscription!;
+                var (first, spacing) = shared?.GetValueOrDefault(g.Key) is { } slots && slots.First != default ? slots
+                    : (job.rates.TakeLocal(s, g.Count()), RateSlots.Spacing(RateSlots.Rate(s)));
+                var i = 0;
+                foreach (var c in g) c.RateSlot = first + spacing * i++;
             }
         }
 
@@ -251,6 +295,11 @@ public sealed class DispatchJob(
                 job.hosts.Release(c.Host);
                 c.Reserved = false;
             }
+            if (c.RateReserved)
+            {
+                job.rates.Release(c.SubscriptionId);
+                c.RateReserved = false;
+            }
             outcomes.Writer.TryWrite(outcome);
         }
 
@@ -265,14 +314,25 @@ public sealed class DispatchJob(
 
             string secret;
             string? previousSecret;
+            List<KeyValuePair<string, string>>? secretHeaders;
             try
             {
                 secret = job.secrets.SigningSecret(subscription);
                 previousSecret = job.secrets.PreviousSigningSecret(subscription, now);
+                secretHeaders = subscription.SecretHeadersCipher is { } cipher ? CustomHeaders.ToList(job.secrets.Unprotect(cipher)) : null;
             }
             catch (CryptographicException)
             {
                 return End(c, "The signing secret cannot be decrypted (the Data Protection keys in the database changed); rotate the secret.", now);
+            }
+
+            // A rate-limited delivery waits for its slot before it queues for its host.
+            if (c.RateSlot is { } slot && slot > now) await Task.Delay(slot - now, CancellationToken.None);
+            // Sent now: no longer ahead of its slots, so the claim may take its subscription's next ones.
+            if (c.RateReserved)
+            {
+                job.rates.Release(c.SubscriptionId);
+                c.RateReserved = false;
             }
 
             var host = c.Host;
@@ -287,8 +347,9 @@ public sealed class DispatchJob(
                     {
                         using var span = Telemetry.StartAttempt(c, c.AttemptCount + 1);
                         result = await job.sender.SendAsync(new SendRequest(c.Id, c.EventId, c.EventType, subscription.Url, c.Body,
-                            new SignatureScheme(subscription.SignatureHeader, subscription.Algorithm, subscription.Encoding, subscription.SignaturePrefix),
-                            secret, previousSecret, DeliveryPolicy.Timeout(subscription, o)));
+                            new SignatureScheme(subscription.SignatureHeader, subscription.Algorithm, subscription.Encoding, subscription.SignaturePrefix,
+                                subscription.SignatureScheme == SignatureSchemes.Ed25519),
+                            secret, previousSecret, DeliveryPolicy.Timeout(subscription, o), CustomHeaders.ToList(subscription.Headers), secretHeaders));
                     }
                     finally
                     {

@@ -28,9 +28,43 @@ public sealed class Subscription
     public string? RetryDelays { get; set; }
     /// <summary>Own attempt timeout in seconds (1–60); null follows Webhooks:Timeout.</summary>
     public int? TimeoutSeconds { get; set; }
+    /// <summary><see cref="SubscriptionOrdering"/>: with <c>record</c>, one record's deliveries are attempted in event order.</summary>
+    public string Ordering { get; set; } = SubscriptionOrdering.None;
+    /// <summary>Deliveries per second at most; null is unlimited.</summary>
+    public int? RateLimit { get; set; }
+    /// <summary>The rate adaptive throttling has lowered the limit to after 429/502/503/504 answers; null when at the limit.</summary>
+    public double? EffectiveRate { get; set; }
+    /// <summary>When the receiver last answered a throttling status; the rate halves at most once a second.</summary>
+    public DateTime? ThrottledAt { get; set; }
+    /// <summary>PostgreSQL: the end of the send slots the instances have taken (the shared token bucket).</summary>
+    public DateTime? RateSlotsUntil { get; set; }
+    /// <summary>Custom request headers, a JSON object name → value.</summary>
+    public string? Headers { get; set; }
+    /// <summary>Secret request headers: the JSON object encrypted with Data Protection.</summary>
+    public string? SecretHeadersCipher { get; set; }
+    /// <summary>The secret headers' masked values (a JSON object), what reads answer.</summary>
+    public string? SecretHeadersHint { get; set; }
+    /// <summary><see cref="SignatureSchemes"/>: <c>hmac</c> (the secret) or <c>ed25519</c> (SecretCipher then holds the private key).</summary>
+    public string SignatureScheme { get; set; } = SignatureSchemes.Hmac;
+    /// <summary>ed25519: "whpk_" + base64 of the 32-byte public key.</summary>
+    public string? PublicKey { get; set; }
+    /// <summary>ed25519 during a rotation overlap: the public key of the previous private key.</summary>
+    public string? PreviousPublicKey { get; set; }
     public string? DisabledReason { get; set; }
     public DateTime CreatedAt { get; set; }
     public DateTime UpdatedAt { get; set; }
+}
+
+public static class SubscriptionOrdering
+{
+    public const string None = "none";
+    public const string Record = "record";
+}
+
+public static class SignatureSchemes
+{
+    public const string Hmac = "hmac";
+    public const string Ed25519 = "ed25519";
 }
 
 public static class SubscriptionStatus

@@ -21,6 +21,30 @@ public sealed class SubscriptionForm
 
     public const string NoRetries = "none";
 
+    public string Ordering { get; set; } = SubscriptionOrdering.None;
+    /// <summary>Deliveries per second; empty is unlimited.</summary>
+    public int? RateLimit { get; set; }
+    /// <summary>Custom headers, one "Name: value" per line.</summary>
+    public string Headers { get; set; } = "";
+    /// <summary>Secret headers, one "Name: value" per line; a value left as its mask keeps the stored one.</summary>
+    public string SecretHeaders { get; set; } = "";
+    public string SignatureScheme { get; set; } = SignatureSchemes.Hmac;
+
+    public static string ToLines(IReadOnlyDictionary<string, string> headers) => string.Join("\n", headers.Select(h => $"{h.Key}: {h.Value}"));
+
+    /// <summary>"Name: value" lines as a map; a line without a colon is a name without a value (the service says so).</summary>
+    public static Dictionary<string, string?> FromLines(string? lines)
+    {
+        var headers = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
+        foreach (var line in (lines ?? "").Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            var colon = line.IndexOf(':');
+            if (colon < 0) headers[line] = null;
+            else headers[line[..colon].Trim()] = line[(colon + 1)..].Trim();
+        }
+        return headers;
+    }
+
     public static SubscriptionForm From(SubscriptionView s) => new()
     {
         Name = s.Name,
@@ -34,6 +58,11 @@ public sealed class SubscriptionForm
         Filter = s.Filter ?? "",
         RetryDelays = s.RetryDelays is null ? "" : s.RetryDelays.Count == 0 ? NoRetries : string.Join(", ", s.RetryDelays),
         Timeout = s.Timeout,
+        Ordering = s.Ordering,
+        RateLimit = s.RateLimit,
+        Headers = ToLines(s.Headers),
+        SecretHeaders = ToLines(s.SecretHeaders),
+        SignatureScheme = s.SignatureScheme,
     };
 
     public SubscriptionInput ToInput() => new()
@@ -51,5 +80,10 @@ public sealed class SubscriptionForm
             : RetryDelays.Trim().Equals(NoRetries, StringComparison.OrdinalIgnoreCase) ? []
             : RetryDelays.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
         Timeout = Timeout,
+        Ordering = Ordering,
+        RateLimit = RateLimit,
+        Headers = FromLines(Headers),
+        SecretHeaders = FromLines(SecretHeaders),
+        SignatureScheme = SignatureScheme,
     };
 }

@@ -26,6 +26,9 @@ public sealed class SubscriptionSecrets(IDataProtectionProvider protection)
     /// <summary>What reads show instead of the secret, e.g. "whsec_…q7Rk".</summary>
     public static string Hint(string secret) => $"{Prefix}…{secret[^4..]}";
 
+    /// <summary>What an ed25519 subscription shows in place of a secret hint: the end of its public key, e.g. "whpk_…q7Rk=".</summary>
+    public static string KeyHint(string publicKey) => $"{Delivery.Signature.PublicKeyPrefix}…{publicKey[^5..]}";
+
     public string Protect(string secret) => protector.Protect(secret);
 
     public string Unprotect(string cipher)

@@ -29,6 +29,15 @@ public sealed record SubscriptionView(
     string? Filter,
     IReadOnlyList<string>? RetryDelays,
     int? Timeout,
+    string Ordering,
+    int? RateLimit,
+    double? EffectiveRate,
+    DateTime? ThrottledAt,
+    IReadOnlyDictionary<string, string> Headers,
+    IReadOnlyDictionary<string, string> SecretHeaders,
+    string SignatureScheme,
+    string? PublicKey,
+    string? PreviousPublicKey,
     string Circuit,
     DateTime? CircuitOpenUntil,
     DateTime CreatedAt,
@@ -69,6 +78,27 @@ public sealed record SubscriptionInput
     /// <summary>Own attempt timeout in seconds (1–60); present as null goes back to the configured one.</summary>
     public int? Timeout { get => timeout; init { timeout = value; HasTimeout = true; } }
     [JsonIgnore] public bool HasTimeout { get; private init; }
+
+    /// <summary><c>none</c> or <c>record</c>.</summary>
+    public string? Ordering { get; init; }
+
+    readonly int? rateLimit;
+    /// <summary>Deliveries per second at most; present as null removes the limit.</summary>
+    public int? RateLimit { get => rateLimit; init { rateLimit = value; HasRateLimit = true; } }
+    [JsonIgnore] public bool HasRateLimit { get; private init; }
+
+    readonly IReadOnlyDictionary<string, string?>? headers;
+    /// <summary>Replaces the custom headers; present as null or {} removes them.</summary>
+    public IReadOnlyDictionary<string, string?>? Headers { get => headers; init { headers = value; HasHeaders = true; } }
+    [JsonIgnore] public bool HasHeaders { get; private init; }
+
+    readonly IReadOnlyDictionary<string, string?>? secretHeaders;
+    /// <summary>Replaces the secret headers; a value equal to its current masked form keeps the stored value. Null or {} removes them.</summary>
+    public IReadOnlyDictionary<string, string?>? SecretHeaders { get => secretHeaders; init { secretHeaders = value; HasSecretHeaders = true; } }
+    [JsonIgnore] public bool HasSecretHeaders { get; private init; }
+
+    /// <summary><c>hmac</c> or <c>ed25519</c>.</summary>
+    public string? SignatureScheme { get; init; }
     /// <summary>Never accepted: only here so that a body carrying it is refused rather than silently ignored.</summary>
     public string? Secret { get; init; }
 }
@@ -90,6 +120,9 @@ public sealed partial class SubscriptionService(
     public static readonly string[] Encodings = ["base64", "hex"];
     public const string DefaultSignatureHeader = "X-Signature";
     public const int MaxPrefixLength = 32;
+    public static readonly string[] Orderings = [SubscriptionOrdering.None, SubscriptionOrdering.Record];
+    public static readonly string[] Schemes = [SignatureSchemes.Hmac, SignatureSchemes.Ed25519];
+    public const int MaxRateLimit = 10_000;
 
     // Headers the sender sets itself or that HTTP owns: a signature there would clash or break the request.
     static readonly HashSet<string> ReservedHeaders = new(StringComparer.OrdinalIgnoreCase)
@@ -155,9 +188,12 @@ public sealed partial class SubscriptionService(
             SignaturePrefix = input.SignaturePrefix ?? "",
         };
         await ApplyAsync(subscription, complete, ct);
+        // An ed25519 subscription has a key pair instead of a shared secret: nothing secret to answer.
+        var answered = subscription.SignatureScheme == SignatureSchemes.Ed25519 ? null : secret;
+        if (answered is null) NewKeyPair(subscription);
         await using var save = await dbs.CreateDbContextAsync(ct);
         save.Subscriptions.Add(subscription);
-        var view = ToView(subscription, await circuits.StateAsync(subscription.WorkspaceId, subscription.Url, ct)) with { Secret = secret };
+        var view = ToView(subscription, await circuits.StateAsync(subscription.WorkspaceId, subscription.Url, ct)) with { Secret = answered };
         var created = await SaveOnceAsync(save, workspaceId, key, view, StatusCodes.Status201Created, $"{key?.Path.TrimEnd('/')}/{subscription.Id}", ct);
         if (created.Value is not null)
             await audit.RecordAsync(workspaceId, AuditActions.SubscriptionCreated, subscription.Name,
@@ -169,10 +205,22 @@ public sealed partial class SubscriptionService(
     {
         await using var db = await dbs.CreateDbContextAsync(ct);
         var subscription = await FindAsync(db, workspaceId, id, ct);
-        var (oldUrl, oldStatus) = (subscription.Url, subscription.Status);
+        var (oldUrl, oldStatus, oldScheme) = (subscription.Url, subscription.Status, subscription.SignatureScheme);
         await ApplyAsync(subscription, input, ct);
         subscription.UpdatedAt = time.GetUtcNow().UtcDateTime;
-        if (subscription.PreviousSecretExpiresAt <= subscription.UpdatedAt) (subscription.PreviousSecretCipher, subscription.PreviousSecretExpiresAt) = (null, null);
+        if (subscription.PreviousSecretExpiresAt <= subscription.UpdatedAt) ClearPrevious(subscription);
+        // A change of scheme starts with fresh keys: a key pair for ed25519, a new secret (answered once) for hmac.
+        string? secret = null;
+        if (subscription.SignatureScheme != oldScheme)
+        {
+            ClearPrevious(subscription);
+            if (subscription.SignatureScheme == SignatureSchemes.Ed25519) NewKeyPair(subscription);
+            else
+            {
+                secret = SubscriptionSecrets.Generate();
+                (subscription.SecretCipher, subscription.SecretHint, subscription.PublicKey) = (secrets.Protect(secret), SubscriptionSecrets.Hint(secret), null);
+            }
+        }
         await db.SaveChangesAsync(ct);
         await audit.RecordAsync(workspaceId, AuditActions.SubscriptionUpdated, subscription.Name, new
         {
@@ -181,9 +229,20 @@ public sealed partial class SubscriptionService(
             newUrl = subscription.Url,
             oldStatus = oldStatus == subscription.Status ? null : oldStatus,
             newStatus = oldStatus == subscription.Status ? null : subscription.Status,
+            signatureScheme = oldScheme == subscription.SignatureScheme ? null : subscription.SignatureScheme,
         }, ct);
-        return ToView(subscription, await circuits.StateAsync(subscription.WorkspaceId, subscription.Url, ct));
+        return ToView(subscription, await circuits.StateAsync(subscription.WorkspaceId, subscription.Url, ct)) with { Secret = secret };
     }
+
+    void NewKeyPair(Subscription s)
+    {
+        var (privateKey, publicKey) = Signature.NewKeyPair();
+        s.SecretCipher = secrets.Protect(privateKey);
+        s.PublicKey = publicKey;
+        s.SecretHint = SubscriptionSecrets.KeyHint(publicKey);
+    }
+
+    static void ClearPrevious(Subscription s) => (s.PreviousSecretCipher, s.PreviousPublicKey, s.PreviousSecretExpiresAt) = (null, null, null);
 
     public Task<SubscriptionView> SetStatusAsync(Guid workspaceId, Guid id, bool active, CancellationToken ct = default) =>
         PatchAsync(workspaceId, id, new SubscriptionInput { Status = active ? SubscriptionStatus.Active : SubscriptionStatus.Inactive }, ct);
@@ -220,12 +279,18 @@ public sealed partial class SubscriptionService(
         if (await ReplayAsync(db, workspaceId, key, ct) is { } replay) return new(null, replay);
         var subscription = await FindAsync(db, workspaceId, id, ct);
         var now = time.GetUtcNow().UtcDateTime;
-        var secret = SubscriptionSecrets.Generate();
-        // Only the secret being replaced overlaps; one still overlapping from an earlier rotation is dropped now.
+        var ed25519 = subscription.SignatureScheme == SignatureSchemes.Ed25519;
+        string? secret = ed25519 ? null : SubscriptionSecrets.Generate();
+        // Only the secret (or key) being replaced overlaps; one still overlapping from an earlier rotation is dropped now.
         subscription.PreviousSecretCipher = overlap > TimeSpan.Zero ? subscription.SecretCipher : null;
+        subscription.PreviousPublicKey = overlap > TimeSpan.Zero && ed25519 ? subscription.PublicKey : null;
         subscription.PreviousSecretExpiresAt = overlap > TimeSpan.Zero ? now + overlap : null;
-        subscription.SecretCipher = secrets.Protect(secret);
-        subscription.SecretHint = SubscriptionSecrets.Hint(secret);
+        if (secret is null) NewKeyPair(subscription);
+        else
+        {
+            subscription.SecretCipher = secrets.Protect(secret);
+            subscription.SecretHint = SubscriptionSecrets.Hint(secret);
+        }
         subscription.UpdatedAt = now;
         var view = ToView(subscription, await circuits.StateAsync(subscription.WorkspaceId, subscription.Url, ct)) with { Secret = secret };
         var answer = await SaveOnceAsync(db, workspaceId, key, view, StatusCodes.Status200OK, null, ct);
@@ -284,6 +349,7 @@ public sealed partial class SubscriptionService(
         if (ids is not null) expired = expired.Where(s => ids.Contains(s.Id));
         return expired.ExecuteUpdateAsync(u => u
             .SetProperty(s => s.PreviousSecretCipher, (string?)null)
+            .SetProperty(s => s.PreviousPublicKey, (string?)null)
             .SetProperty(s => s.PreviousSecretExpiresAt, (DateTime?)null), ct);
     }
 
@@ -293,7 +359,7 @@ public sealed partial class SubscriptionService(
         var ended = rows.Where(r => r.PreviousSecretExpiresAt is { } until && until <= now).ToList();
         if (ended.Count == 0) return;
         await ErasePreviousSecretsAsync(db, now, [.. ended.Select(r => r.Id)], ct);
-        foreach (var r in ended) (r.PreviousSecretCipher, r.PreviousSecretExpiresAt) = (null, null);
+        foreach (var r in ended) ClearPrevious(r);
     }
 
     async Task<StoredAnswer?> ReplayAsync(AppDbContext db, Guid workspaceId, IdempotencyKey? key, CancellationToken ct) =>
@@ -414,6 +480,24 @@ public sealed partial class SubscriptionService(
             else delays = parsed;
         }
         if (input.Timeout is { } seconds && DeliveryPolicy.CheckTimeout(seconds) is { } timeoutProblem) Error("timeout", timeoutProblem);
+        if (input.Ordering is not null && !Orderings.Contains(input.Ordering))
+            Error("ordering", "ordering is 'none' (any order, the fastest) or 'record' (one record's deliveries in event order).");
+        if (input.RateLimit is < 1 or > MaxRateLimit) Error("rateLimit", $"rateLimit is a number of deliveries per second from 1 to {MaxRateLimit}, or null for none.");
+        if (input.SignatureScheme is not null && !Schemes.Contains(input.SignatureScheme))
+            Error("signatureScheme", "signatureScheme is 'hmac' (the shared secret) or 'ed25519' (a key pair: receivers verify with the public key).");
+        var headers = input.HasHeaders ? Clean(input.Headers) : CustomHeaders.Parse(s.Headers);
+        var oldSecret = s.SecretHeadersCipher is { } cipher ? CustomHeaders.Parse(secrets.Unprotect(cipher)) : [];
+        // A value sent back as its mask keeps the stored value, so a form can change one header without knowing the others.
+        var secretHeaders = !input.HasSecretHeaders ? oldSecret
+            : Clean(input.SecretHeaders).ToDictionary(h => h.Key, h => oldSecret.TryGetValue(h.Key, out var kept) && CustomHeaders.Mask(kept) == h.Value ? kept : h.Value, StringComparer.OrdinalIgnoreCase);
+        var signatureHeaderAfter = header ?? s.SignatureHeader;
+        foreach (var (field, list) in new[] { ("headers", headers), ("secretHeaders", secretHeaders) })
+            foreach (var (headerName, value) in list)
+                if (CustomHeaders.Check(headerName, value, signatureHeaderAfter) is { } problem) Error(field, problem);
+        if (headers.Count + secretHeaders.Count > CustomHeaders.Max)
+            Error(input.HasSecretHeaders ? "secretHeaders" : "headers", $"{headers.Count + secretHeaders.Count} headers in all; at most {CustomHeaders.Max}.");
+        foreach (var both in headers.Keys.Where(secretHeaders.ContainsKey))
+            Error("secretHeaders", $"'{both}' is in both headers and secretHeaders; name it once.");
 
         if (errors.Count > 0) throw ServiceException.Invalid(errors);
 
@@ -433,6 +517,24 @@ public sealed partial class SubscriptionService(
         if (input.HasFilter) s.Filter = filter;
         if (input.HasRetryDelays) s.RetryDelays = delays is null ? null : DeliveryPolicy.Store(delays);
         if (input.HasTimeout) s.TimeoutSeconds = input.Timeout;
+        if (input.Ordering is not null) s.Ordering = input.Ordering;
+        if (input.HasRateLimit && s.RateLimit != input.RateLimit)
+            (s.RateLimit, s.EffectiveRate, s.ThrottledAt, s.RateSlotsUntil) = (input.RateLimit, null, null, null);
+        if (input.HasHeaders) s.Headers = CustomHeaders.Store(headers);
+        if (input.HasSecretHeaders)
+        {
+            s.SecretHeadersCipher = secretHeaders.Count == 0 ? null : secrets.Protect(CustomHeaders.Store(secretHeaders)!);
+            s.SecretHeadersHint = CustomHeaders.Store(secretHeaders.ToDictionary(h => h.Key, h => CustomHeaders.Mask(h.Value)));
+        }
+        if (input.SignatureScheme is not null) s.SignatureScheme = input.SignatureScheme;
+    }
+
+    /// <summary>Header names as given (trimmed), duplicates by case folded into the last; a null map is none.</summary>
+    static Dictionary<string, string> Clean(IReadOnlyDictionary<string, string?>? headers)
+    {
+        var clean = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var (name, value) in headers ?? new Dictionary<string, string?>()) clean[name.Trim()] = value!;
+        return clean;
     }
 
     /// <summary>
@@ -503,6 +605,15 @@ public sealed partial class SubscriptionService(
         s.Filter,
         s.RetryDelays is { } delays ? [.. DeliveryPolicy.Parse(delays).Select(DeliveryPolicy.Format)] : null,
         s.TimeoutSeconds,
+        s.Ordering,
+        s.RateLimit,
+        s.RateLimit is null ? null : s.EffectiveRate ?? s.RateLimit,
+        s.ThrottledAt,
+        CustomHeaders.Parse(s.Headers),
+        CustomHeaders.Parse(s.SecretHeadersHint),
+        s.SignatureScheme,
+        s.PublicKey,
+        s.PreviousSecretExpiresAt is null ? null : s.PreviousPublicKey,
         circuit.State, circuit.OpenUntil,
         s.CreatedAt, s.UpdatedAt);
 
