@@ -258,22 +258,18 @@ public sealed class DispatchJob(
         void PutBack(Claimed c) => outcomes.Writer.TryWrite(new Outcome(c, DeliveryStatus.Pending, c.AttemptCount, job.time.GetUtcNow().UtcDateTime,
             c.LastStatusCode, null, null));
 
-        /// <summary>Gives each rate-limited delivery its send slot: from the shared row per subscription on PostgreSQL, from this process's bucket on SQLite.</summary>
+        /// <summary>PostgreSQL: gives each rate-limited delivery its send slot from the shared row per subscription (SQLite paces in <see cref="RateSlots"/> alone).</summary>
         async Task TakeRateSlotsAsync(List<Claimed> limited)
         {
-            if (limited.Count == 0) return;
+            if (limited.Count == 0 || !job.store.Dialect.Postgres) return;
             var bySubscription = limited.GroupBy(c => c.SubscriptionId).ToList();
-            var shared = job.store.Dialect.Postgres
-                ? await job.store.TakeRateSlotsAsync(bySubscription.ToDictionary(g => g.Key, g => g.Count()), stoppingToken)
-                : null;
+            var shared = await job.store.TakeRateSlotsAsync(bySubscription.ToDictionary(g => g.Key, g => g.Count()), stoppingToken);
             foreach (var g in bySubscription)
-            {
-                var s = g.First().Subscription!;
-                var (first, spacing) = shared?.GetValueOrDefault(g.Key) is { } slots && slots.First != default ? slots
-                    : (job.rates.TakeLocal(s, g.Count()), RateSlots.Spacing(RateSlots.Rate(s)));
-                var i = 0;
-                foreach (var c in g) c.RateSlot = first + spacing * i++;
-            }
+                if (shared.TryGetValue(g.Key, out var slots))
+                {
+                    var i = 0;
+                    foreach (var c in g) c.RateSlot = slots.First + slots.Spacing * i++;
+                }
         }
 
         async Task SendAsync(Claimed c, CircuitGate? gate)
@@ -326,8 +322,8 @@ public sealed class DispatchJob(
                 return End(c, "The signing secret cannot be decrypted (the Data Protection keys in the database changed); rotate the secret.", now);
             }
 
-            // A rate-limited delivery waits for its slot before it queues for its host.
-            if (c.RateSlot is { } slot && slot > now) await Task.Delay(slot - now, CancellationToken.None);
+            // A rate-limited delivery waits for its turn before it queues for its host.
+            if (c.RateReserved) await job.rates.WaitTurnAsync(subscription, c.RateSlot);
             // Sent now: no longer ahead of its slots, so the claim may take its subscription's next ones.
             if (c.RateReserved)
             {

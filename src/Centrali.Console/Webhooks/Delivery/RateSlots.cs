@@ -26,8 +26,10 @@ public sealed class RateSlots(TimeProvider time)
     sealed class Limited
     {
         public int Claimed;
-        public DateTime Next;
         public double Rate;
+        /// <summary>One delivery at a time takes its turn, so a late timer never lets several go at once.</summary>
+        public readonly SemaphoreSlim Turn = new(1);
+        public DateTime LastSent;
     }
 
     /// <summary>The rate in force: the limit, or what adaptive throttling lowered it to.</summary>
@@ -55,27 +57,38 @@ public sealed class RateSlots(TimeProvider time)
     public void Release(Guid subscriptionId)
     {
         lock (subscriptions)
-            if (subscriptions.TryGetValue(subscriptionId, out var l) && --l.Claimed <= 0 && l.Next < time.GetUtcNow().UtcDateTime)
+            if (subscriptions.TryGetValue(subscriptionId, out var l) && --l.Claimed <= 0
+                && l.LastSent + Spacing(l.Rate) < time.GetUtcNow().UtcDateTime && l.Turn.CurrentCount == 1)
                 subscriptions.Remove(subscriptionId);
+    }
+
+    /// <summary>
+    /// Waits for a reserved delivery's turn: not before its <paramref name="slot"/> (PostgreSQL's shared bucket), and one spacing
+    /// after this process's previous send of the subscription, measured when that send really went (this process's bucket).
+    /// </summary>
+    public async Task WaitTurnAsync(Subscription s, DateTime? slot)
+    {
+        Limited l;
+        lock (subscriptions)
+            if (!subscriptions.TryGetValue(s.Id, out l!)) subscriptions[s.Id] = l = new Limited { Rate = Rate(s) };
+        await l.Turn.WaitAsync();
+        try
+        {
+            var now = time.GetUtcNow().UtcDateTime;
+            var at = l.LastSent + Spacing(Rate(s));
+            if (slot > at) at = slot.Value;
+            if (at > now) await Task.Delay(at - now);
+            l.LastSent = time.GetUtcNow().UtcDateTime;
+        }
+        finally
+        {
+            l.Turn.Release();
+        }
     }
 
     /// <summary>Rate-limited subscriptions with their half second claimed: the next claim skips their deliveries.</summary>
     public List<Guid> Saturated()
     {
         lock (subscriptions) return [.. subscriptions.Where(p => p.Value.Claimed >= Ahead(p.Value.Rate)).Select(p => p.Key)];
-    }
-
-    /// <summary>SQLite: the next <paramref name="count"/> slots of a subscription from this process's own bucket; the first of them.</summary>
-    public DateTime TakeLocal(Subscription s, int count)
-    {
-        var now = time.GetUtcNow().UtcDateTime;
-        var spacing = Spacing(Rate(s));
-        lock (subscriptions)
-        {
-            if (!subscriptions.TryGetValue(s.Id, out var l)) subscriptions[s.Id] = l = new Limited { Rate = Rate(s) };
-            var first = l.Next > now ? l.Next : now;
-            l.Next = first + spacing * count;
-            return first;
-        }
     }
 }
