@@ -28,10 +28,10 @@ public sealed class Api : IDisposable
     }
 
     /// <summary>A subscription to record_created of one collection; answers its id.</summary>
-    public async Task<Guid> SubscribeAsync(string name, string url, string collection)
+    public async Task<Guid> SubscribeAsync(string name, string url, string collection, string ordering = "none", int? rateLimit = null)
     {
         using var r = await http.PostAsJsonAsync("webhook-subscriptions",
-            new { name, url, events = new[] { "record_created" }, recordSlugs = new[] { collection } });
+            new { name, url, events = new[] { "record_created" }, recordSlugs = new[] { collection }, ordering, rateLimit });
         await EnsureAsync(r);
         using var doc = JsonDocument.Parse(await r.Content.ReadAsStreamAsync());
         return doc.RootElement.GetProperty("data").GetProperty("id").GetGuid();

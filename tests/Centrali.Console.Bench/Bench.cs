@@ -4,11 +4,15 @@ namespace Centrali.Console.Bench;
 
 public sealed record Sizes(
     double RawSeconds, int SustainedRecords, int SustainedWarmup, int LatencySeconds, int FanoutSubscriptions, int FanoutRounds,
-    int RecoveryDeliveries, int LogDeliveries, int FilterEvents = 10_000, int ThroughputSubscriptions = 100, int ThroughputRecords = 200)
+    int RecoveryDeliveries, int LogDeliveries, int FilterEvents = 10_000, int ThroughputSubscriptions = 100, int ThroughputRecords = 200,
+    int OrderingRecords = 1_000, int RateLimitDeliveries = 500)
 {
     public static readonly Sizes Full = new(10, 20_000, 1_000, 30, 1_000, 3, 100_000, 1_000_000);
     // Quick: CI smoke, about a minute on an idle machine.
-    public static readonly Sizes Quick = new(1, 500, 50, 10, 100, 1, 2_000, 20_000, 1_000, 20, 50);
+    public static readonly Sizes Quick = new(1, 500, 50, 10, 100, 1, 2_000, 20_000, 1_000, 20, 50, 100, 100);
+    /// <summary>Subscriptions of the ordering scenario, each getting every record.</summary>
+    public const int OrderingSubscriptions = 10;
+    public const int RateLimit = 50;
     /// <summary>Concurrent API clients creating records.</summary>
     public int Clients => 8;
     /// <summary>The app's dispatcher parallelism (Webhooks:Concurrency, default 64): the concurrency it sends with, so the raw loop's too.</summary>
@@ -56,6 +60,11 @@ public sealed class Bench(Results results, Receiver receiver, Sizes size, string
         ("log.failedPageMs", "6. log: status=failed page (median)", "ms", "—", null),
         ("log.subscriptionPageMs", "6. log: subscriptionId= page (median)", "ms", "—", null),
         ("filters.perEventMs", "9. filters: 1,000 subscriptions, one event", "ms", "≪ 1 ms", v => v < 1),
+        ("ordering.unorderedPerSecond", "O. 10 subscriptions × distinct records, ordering none", "/s", "—", null),
+        ("ordering.orderedPerSecond", "O. the same with ordering: record", "/s", "—", null),
+        ("ordering.ratio", "O. ordered ÷ unordered", "%", "≥ 80%", v => v >= 80),
+        ("ratelimit.achievedPerSecond", "L. one subscription at rateLimit 50: receipts/s", "/s", "≤ 50", v => v <= 50),
+        ("ratelimit.busiestSecond", "L. most receipts in any one second", "receipts", "≤ 50", v => v <= 50),
         ("retention.sizeAtFirstPurgeMb", "R. database (file + WAL) when retention first runs", "MB", "—", null),
         ("retention.sizeAtEndMb", "R. database at the end of the run", "MB", "—", null),
         ("retention.growthAfterFirstPurgeMb", "R. growth from the first purge to the end", "MB", "≈ 0 (bounded)", null),
@@ -88,7 +97,8 @@ public sealed class Bench(Results results, Receiver receiver, Sizes size, string
 
     static string Owner(string key) => key.Split('.')[0] switch
     {
-        "recovery" => "recovery", "log" => "log", "postgres" => "postgres", "filters" => "filters", "retention" => "retention", _ => "live",
+        "recovery" => "recovery", "log" => "log", "postgres" => "postgres", "filters" => "filters", "retention" => "retention",
+        "ordering" or "ratelimit" => "features", _ => "live",
     };
 
     void Say(string what) => System.Console.WriteLine($"  {DateTime.Now:HH:mm:ss} {what}");
@@ -143,6 +153,49 @@ public sealed class Bench(Results results, Receiver receiver, Sizes size, string
         }
         Say($"{key}: fan-out throughput {rate:N0} deliveries/s");
         if (!all) throw new TimeoutException($"Throughput: {delivered} of {size.ThroughputRecords * size.ThroughputSubscriptions} deliveries arrived.");
+    }
+
+    /// <summary>
+    /// O. The cost of record ordering: distinct records through 10 subscriptions, first with ordering none, then with ordering
+    /// record (every claim then checks each row for an earlier pending delivery of its record). L. A rate-limited subscription
+    /// as its receiver sees it: receipts per second, and the busiest one-second window.
+    /// </summary>
+    public async Task FeaturesAsync()
+    {
+        await using var app = await AppProcess.StartAsync(Path.Combine(root, "features"));
+        using var api = new Api(app);
+        var rates = new Dictionary<string, double>();
+        foreach (var ordering in new[] { "none", "record" })
+        {
+            var collection = $"ordering-{ordering}";
+            await api.CreateCollectionAsync(collection);
+            for (var s = 0; s < Sizes.OrderingSubscriptions; s++) await api.SubscribeAsync($"{collection}-{s}", receiver.UrlOf(collection), collection, ordering);
+            var sink = receiver[collection];
+            var expected = Sizes.OrderingSubscriptions * size.OrderingRecords;
+            var started = Stopwatch.GetTimestamp();
+            await CreateAsync([api], collection, size.OrderingRecords);
+            if (!await sink.WaitForAsync(expected, Stall)) throw new TimeoutException($"Ordering {ordering}: {sink.Count} of {expected} deliveries arrived.");
+            rates[ordering] = sink.Count / Stopwatch.GetElapsedTime(started, sink.Last).TotalSeconds;
+            Say($"ordering {ordering}: {rates[ordering]:N0} deliveries/s");
+        }
+        var note = $"{Sizes.OrderingSubscriptions} × {size.OrderingRecords:N0} records";
+        Add("ordering.unorderedPerSecond", rates["none"], note);
+        Add("ordering.orderedPerSecond", rates["record"], note);
+        Add("ordering.ratio", rates["record"] / rates["none"] * 100);
+
+        await api.CreateCollectionAsync("rate-limited");
+        await api.SubscribeAsync("rate-limited", receiver.UrlOf("rate-limited"), "rate-limited", rateLimit: Sizes.RateLimit);
+        var limited = receiver["rate-limited"];
+        await CreateAsync([api], "rate-limited", size.RateLimitDeliveries);
+        if (!await limited.WaitForAsync(size.RateLimitDeliveries, Stall))
+            throw new TimeoutException($"Rate limit: {limited.Count} of {size.RateLimitDeliveries} deliveries arrived.");
+        var times = limited.Times.Order().ToList();
+        var span = Stopwatch.GetElapsedTime(times[0], times[^1]).TotalSeconds;
+        var second = Stopwatch.Frequency;
+        var busiest = times.Select((t, i) => times.Skip(i).TakeWhile(u => u - t < second).Count()).Max();
+        Add("ratelimit.achievedPerSecond", (times.Count - 1) / span, $"{times.Count} deliveries over {span:0.0} s");
+        Add("ratelimit.busiestSecond", busiest);
+        Say($"rate limit {Sizes.RateLimit}/s: {(times.Count - 1) / span:0.0}/s achieved, at most {busiest} in one second");
     }
 
     /// <summary>1. What a plain HttpClient gets out of the same receiver, same body size, same concurrency.</summary>

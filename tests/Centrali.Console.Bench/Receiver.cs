@@ -27,8 +27,12 @@ public sealed class Sink
     /// <summary>Stopwatch timestamp of the first receipt, if any.</summary>
     public long? First => Interlocked.Read(ref first) is var f and > 0 ? f : null;
 
+    /// <summary>Stopwatch timestamps of every receipt (for per-second windows).</summary>
+    public ConcurrentQueue<long> Times { get; } = new();
+
     public void Received(long now, long sentAt)
     {
+        Times.Enqueue(now);
         Interlocked.CompareExchange(ref first, now, 0);
         Interlocked.Exchange(ref last, now);
         if (sentAt > 0) LatenciesMs.Enqueue(Stopwatch.GetElapsedTime(sentAt, now).TotalMilliseconds);

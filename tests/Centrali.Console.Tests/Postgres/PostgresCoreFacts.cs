@@ -49,6 +49,23 @@ public sealed class PostgresCoreFacts(PostgresCluster cluster)
     }
 
     // Deliveries: signing, fan-out, Hangfire-scheduled retries, circuit (raw upsert), the claim, replay, recover, the log's keyset paging.
+    // Per-subscription features: the ordering rule of the claim, the shared rate-limit bucket and adaptive throttling, ed25519.
+    [Fact] public Task Features_OrderingRateLimitThrottlingEd25519() => OnPostgres(async () =>
+    {
+        var features = new Features.FeaturesApp();
+        try
+        {
+            await new Features.OrderingFacts(features).ARecordsEvents_ArriveInEventOrder_WhileItsFirstIsRetried_AndAnotherRecordIsNotHeldUp();
+            await new Features.RateLimitFacts(features).TwentyPerSecond_TwoHundredDeliveries_TakeAtLeast9Point5Seconds_AndNoSecondAtTheReceiverHoldsMoreThanTwenty();
+            await new Features.RateLimitFacts(features).A429_HalvesTheEffectiveRate_AndSuccessesBringItBackToTheLimit();
+            await new Features.Ed25519Facts(features).AnEd25519Delivery_VerifiesWithThePublicKey_InLibsodiumAndInNode_AndCarriesNoHmacHeader();
+        }
+        finally
+        {
+            await features.DisposeAsync();
+        }
+    });
+
     [Fact] public Task Delivery_IsSignedAndVerifies() => OnPostgres(new DeliveryFacts().Attempt_IsSignedAsTheSeedsReceiversAndStandardWebhooksVerify);
     [Fact] public Task Delivery_FansOut() => OnPostgres(new DeliveryFacts().FanOut_MakesOneDeliveryPerMatchingActiveSubscription);
     [Fact] public Task Delivery_RetriesOnHangfireSchedule() => OnPostgres(new DeliveryFacts().Receiver500_GetsExactlyMaxAttempts_AtTheScheduledGaps_ThenFailed);

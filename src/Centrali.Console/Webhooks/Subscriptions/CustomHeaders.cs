@@ -22,8 +22,9 @@ public static partial class CustomHeaders
     /// <summary>What reads show of a secret value: its first three and last two characters, e.g. "Bea…x9"; short values show nothing.</summary>
     public static string Mask(string value) => value.Length >= 8 ? $"{value[..3]}…{value[^2..]}" : "…";
 
-    public static Dictionary<string, string> Parse(string? json) =>
-        string.IsNullOrEmpty(json) ? [] : JsonSerializer.Deserialize<Dictionary<string, string>>(json) ?? [];
+    /// <summary>A stored map, its names compared as HTTP does (ignoring case).</summary>
+    public static Dictionary<string, string> Parse(string? json) => new(
+        string.IsNullOrEmpty(json) ? [] : JsonSerializer.Deserialize<Dictionary<string, string>>(json) ?? [], StringComparer.OrdinalIgnoreCase);
 
     public static string? Store(IReadOnlyDictionary<string, string>? headers) =>
         headers is null || headers.Count == 0 ? null : JsonSerializer.Serialize(headers);
