@@ -13,23 +13,6 @@ namespace Centrali.Console.E2E;
 [Collection(BrowserCollection.Name)]
 public sealed class LayoutFacts(ConsoleBrowser browser)
 {
-    const string SidewaysOverflow = "() => document.documentElement.scrollWidth - document.documentElement.clientWidth";
-    // The innermost elements that reach past the right edge, named so a failure says what to fix.
-    const string Overflowing = """
-        () => {
-            const edge = document.documentElement.clientWidth + 0.5;
-            const clipped = e => { for (let p = e.parentElement; p && p !== document.body; p = p.parentElement) if (getComputedStyle(p).overflowX !== 'visible') return true; return false; };
-            const wide = [...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect().right > edge && !clipped(e));
-            return wide.filter(e => !wide.some(o => o !== e && e.contains(o))).slice(0, 5)
-                .map(e => `${e.tagName.toLowerCase()}.${[...e.classList].join('.')}${e.dataset.testid ? '[' + e.dataset.testid + ']' : ''}`).join(', ');
-        }
-        """;
-    // Tables that scroll inside themselves: the page fits, but a card's values are cut off at its right edge.
-    const string ScrollingTables = """
-        () => [...document.querySelectorAll('.mud-table-container')].filter(t => t.scrollWidth > t.clientWidth + 1)
-            .map(t => (t.closest('[data-testid]')?.dataset.testid ?? 'table') + ' by ' + (t.scrollWidth - t.clientWidth) + ' px').join(', ')
-        """;
-
     [Fact]
     public async Task EveryPage_FitsA390PxScreen_WithoutScrollingSideways_AndTablesBecomeLabelledCards()
     {
@@ -62,11 +45,8 @@ public sealed class LayoutFacts(ConsoleBrowser browser)
             await Expect(page).ToHaveTitleAsync(new System.Text.RegularExpressions.Regex(title));
             await Expect(page.Locator(ready).First).ToBeVisibleAsync();
             await Expect(page.Locator("#blazor-error-ui")).ToBeHiddenAsync();
-            var overflow = await page.EvaluateAsync<int>(SidewaysOverflow);
             await page.ShotAsync("narrow", name);
-            if (overflow > 0) Assert.Fail($"{name} scrolls sideways by {overflow} px at 390 px: {await page.EvaluateAsync<string>(Overflowing)}");
-            var tables = await page.EvaluateAsync<string>(ScrollingTables);
-            Assert.True(tables.Length == 0, $"{name} has tables wider than the screen at 390 px: {tables}");
+            await page.AssertFitsAsync(name);
         }
 
         // The app bar's title stays on one line.
