@@ -57,6 +57,7 @@ public static class AuthSetup
 
         services.AddScoped<TokenService>();
         services.AddScoped<UserService>();
+        services.AddSingleton<LiveTokens>();
         services.AddSingleton<RevocableConnections>();
         services.AddHostedService(sp => sp.GetRequiredService<RevocableConnections>());
         return services;
