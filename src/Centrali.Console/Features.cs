@@ -24,6 +24,7 @@ public static class Features
         services.AddApiDocs();
         services.AddHttpContextAccessor();
         services.AddScoped<AuditLog>();
+        services.AddScoped<ClientAddress>();
         services.AddHostedService<AuditRetention>();
         services.AddScoped<WorkspaceService>();
         services.AddScoped<MembershipService>();

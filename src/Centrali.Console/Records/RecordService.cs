@@ -41,7 +41,11 @@ public sealed class RecordService(IDbContextFactory<AppDbContext> dbs, TimeProvi
         var collectionId = await collections.FindAsync(db, workspaceId, collectionSlug, ct);
         var query = db.Records.AsNoTracking().Where(r => r.CollectionId == collectionId);
         if (after is { } a) query = query.Where(r => r.Id.CompareTo(a) > 0);
-        var rows = await query.OrderBy(r => r.Id).Take(take + 1).ToListAsync(ct);
+        // Sizes first: a page of large records reads no more than the byte budget (and one row) into memory, whatever the limit.
+        var sizes = await query.OrderBy(r => r.Id).Select(r => r.Data.Length).Take(take + 1).ToListAsync(ct);
+        var (fetch, bytes) = (0, 0L);
+        while (fetch < sizes.Count && bytes < Paging.ByteBudget) bytes += sizes[fetch++];
+        var rows = await query.OrderBy(r => r.Id).Take(Math.Min(sizes.Count, fetch + 1)).ToListAsync(ct);
         return Paging.ToPage(rows, take, r => r.Id, r => View(r, collectionSlug));
     }
 
