@@ -634,6 +634,9 @@ namespace Centrali.Console.Data.Migrations
                         .IsRequired()
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("RetryDelays")
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("SecretCipher")
                         .IsRequired()
                         .HasColumnType("TEXT");
@@ -653,6 +656,9 @@ namespace Centrali.Console.Data.Migrations
                     b.Property<string>("Status")
                         .IsRequired()
                         .HasColumnType("TEXT");
+
+                    b.Property<int?>("TimeoutSeconds")
+                        .HasColumnType("INTEGER");
 
                     b.Property<DateTime>("UpdatedAt")
                         .HasColumnType("TEXT");

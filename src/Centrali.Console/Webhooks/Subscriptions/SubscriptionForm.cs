@@ -14,6 +14,12 @@ public sealed class SubscriptionForm
     public string SignaturePrefix { get; set; } = "";
     /// <summary>The filter as typed; empty means every event.</summary>
     public string Filter { get; set; } = "";
+    /// <summary>Retry delays as typed, comma-separated ("00:00:30, 00:05:00"); empty follows the configured ones, "none" never retries.</summary>
+    public string RetryDelays { get; set; } = "";
+    /// <summary>Attempt timeout in seconds; empty follows the configured one.</summary>
+    public int? Timeout { get; set; }
+
+    public const string NoRetries = "none";
 
     public static SubscriptionForm From(SubscriptionView s) => new()
     {
@@ -26,6 +32,8 @@ public sealed class SubscriptionForm
         Encoding = s.Encoding,
         SignaturePrefix = s.SignaturePrefix,
         Filter = s.Filter ?? "",
+        RetryDelays = s.RetryDelays is null ? "" : s.RetryDelays.Count == 0 ? NoRetries : string.Join(", ", s.RetryDelays),
+        Timeout = s.Timeout,
     };
 
     public SubscriptionInput ToInput() => new()
@@ -39,5 +47,9 @@ public sealed class SubscriptionForm
         Encoding = Encoding,
         SignaturePrefix = SignaturePrefix ?? "",
         Filter = Filter ?? "",
+        RetryDelays = string.IsNullOrWhiteSpace(RetryDelays) ? null
+            : RetryDelays.Trim().Equals(NoRetries, StringComparison.OrdinalIgnoreCase) ? []
+            : RetryDelays.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
+        Timeout = Timeout,
     };
 }

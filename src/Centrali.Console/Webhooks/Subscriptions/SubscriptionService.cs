@@ -27,6 +27,8 @@ public sealed record SubscriptionView(
     string SecretHint,
     DateTime? PreviousSecretExpiresAt,
     string? Filter,
+    IReadOnlyList<string>? RetryDelays,
+    int? Timeout,
     string Circuit,
     DateTime? CircuitOpenUntil,
     DateTime CreatedAt,
@@ -57,6 +59,16 @@ public sealed record SubscriptionInput
     public string? Filter { get => filter; init { filter = value; HasFilter = true; } }
     /// <summary>Whether the body carried <c>filter</c> at all: absent leaves it as it is, null clears it.</summary>
     [JsonIgnore] public bool HasFilter { get; private init; }
+
+    readonly IReadOnlyList<string?>? retryDelays;
+    /// <summary>Own retry delays ("00:00:30" or "PT30S"); present as null goes back to the configured ones, [] means no retries.</summary>
+    public IReadOnlyList<string?>? RetryDelays { get => retryDelays; init { retryDelays = value; HasRetryDelays = true; } }
+    [JsonIgnore] public bool HasRetryDelays { get; private init; }
+
+    readonly int? timeout;
+    /// <summary>Own attempt timeout in seconds (1–60); present as null goes back to the configured one.</summary>
+    public int? Timeout { get => timeout; init { timeout = value; HasTimeout = true; } }
+    [JsonIgnore] public bool HasTimeout { get; private init; }
     /// <summary>Never accepted: only here so that a body carrying it is refused rather than silently ignored.</summary>
     public string? Secret { get; init; }
 }
@@ -395,6 +407,13 @@ public sealed partial class SubscriptionService(
         if (input.SignaturePrefix is not null && CheckPrefix(input.SignaturePrefix) is { } prefixProblem) Error("signaturePrefix", prefixProblem);
         var filter = string.IsNullOrWhiteSpace(input.Filter) ? null : input.Filter.Trim();
         if (input.HasFilter && CheckFilter(input.Filter) is { } filterProblem) Error("filter", filterProblem);
+        TimeSpan[]? delays = null;
+        if (input.RetryDelays is { } rawDelays)
+        {
+            if (DeliveryPolicy.CheckRetryDelays(rawDelays, out var parsed) is { } delaysProblem) Error("retryDelays", delaysProblem);
+            else delays = parsed;
+        }
+        if (input.Timeout is { } seconds && DeliveryPolicy.CheckTimeout(seconds) is { } timeoutProblem) Error("timeout", timeoutProblem);
 
         if (errors.Count > 0) throw ServiceException.Invalid(errors);
 
@@ -412,6 +431,8 @@ public sealed partial class SubscriptionService(
         if (header is not null) s.SignatureHeader = header;
         if (input.SignaturePrefix is not null) s.SignaturePrefix = input.SignaturePrefix;
         if (input.HasFilter) s.Filter = filter;
+        if (input.HasRetryDelays) s.RetryDelays = delays is null ? null : DeliveryPolicy.Store(delays);
+        if (input.HasTimeout) s.TimeoutSeconds = input.Timeout;
     }
 
     /// <summary>
@@ -480,6 +501,8 @@ public sealed partial class SubscriptionService(
         s.Status, s.SignatureHeader, s.Algorithm, s.Encoding, s.SignaturePrefix, s.SecretHint,
         s.PreviousSecretExpiresAt,
         s.Filter,
+        s.RetryDelays is { } delays ? [.. DeliveryPolicy.Parse(delays).Select(DeliveryPolicy.Format)] : null,
+        s.TimeoutSeconds,
         circuit.State, circuit.OpenUntil,
         s.CreatedAt, s.UpdatedAt);
 

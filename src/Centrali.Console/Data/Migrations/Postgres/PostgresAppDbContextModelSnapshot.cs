@@ -639,6 +639,9 @@ namespace Centrali.Console.Data.Migrations.Postgres
                         .IsRequired()
                         .HasColumnType("text");
 
+                    b.Property<string>("RetryDelays")
+                        .HasColumnType("text");
+
                     b.Property<string>("SecretCipher")
                         .IsRequired()
                         .HasColumnType("text");
@@ -658,6 +661,9 @@ namespace Centrali.Console.Data.Migrations.Postgres
                     b.Property<string>("Status")
                         .IsRequired()
                         .HasColumnType("text");
+
+                    b.Property<int?>("TimeoutSeconds")
+                        .HasColumnType("integer");
 
                     b.Property<DateTime>("UpdatedAt")
                         .HasColumnType("timestamp with time zone");
