@@ -509,6 +509,9 @@ namespace Centrali.Console.Data.Migrations.Postgres
                     b.Property<DateTime?>("NextAttemptAt")
                         .HasColumnType("timestamp with time zone");
 
+                    b.Property<bool>("Ordered")
+                        .HasColumnType("boolean");
+
                     b.Property<Guid?>("RecordId")
                         .HasColumnType("uuid");
 
@@ -541,6 +544,10 @@ namespace Centrali.Console.Data.Migrations.Postgres
                     b.HasIndex("Status", "NextAttemptAt");
 
                     b.HasIndex("WorkspaceId", "Id");
+
+                    b.HasIndex("SubscriptionId", "RecordId", "EventId")
+                        .HasDatabaseName("IX_Deliveries_Ordered_Pending")
+                        .HasFilter("\"Status\" = 'pending' AND \"Ordered\" = TRUE");
 
                     b.HasIndex("WorkspaceId", "LastStatusCode", "Id");
 
@@ -614,6 +621,9 @@ namespace Centrali.Console.Data.Migrations.Postgres
                     b.Property<string>("DisabledReason")
                         .HasColumnType("text");
 
+                    b.Property<double?>("EffectiveRate")
+                        .HasColumnType("double precision");
+
                     b.Property<string>("Encoding")
                         .IsRequired()
                         .HasColumnType("text");
@@ -625,14 +635,33 @@ namespace Centrali.Console.Data.Migrations.Postgres
                     b.Property<string>("Filter")
                         .HasColumnType("text");
 
+                    b.Property<string>("Headers")
+                        .HasColumnType("text");
+
                     b.Property<string>("Name")
                         .IsRequired()
+                        .HasColumnType("text");
+
+                    b.Property<string>("Ordering")
+                        .IsRequired()
+                        .HasColumnType("text");
+
+                    b.Property<string>("PreviousPublicKey")
                         .HasColumnType("text");
 
                     b.Property<string>("PreviousSecretCipher")
                         .HasColumnType("text");
 
                     b.Property<DateTime?>("PreviousSecretExpiresAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("PublicKey")
+                        .HasColumnType("text");
+
+                    b.Property<int?>("RateLimit")
+                        .HasColumnType("integer");
+
+                    b.Property<DateTime?>("RateSlotsUntil")
                         .HasColumnType("timestamp with time zone");
 
                     b.Property<string>("RecordSlugs")
@@ -644,6 +673,12 @@ namespace Centrali.Console.Data.Migrations.Postgres
 
                     b.Property<string>("SecretCipher")
                         .IsRequired()
+                        .HasColumnType("text");
+
+                    b.Property<string>("SecretHeadersCipher")
+                        .HasColumnType("text");
+
+                    b.Property<string>("SecretHeadersHint")
                         .HasColumnType("text");
 
                     b.Property<string>("SecretHint")
@@ -658,9 +693,16 @@ namespace Centrali.Console.Data.Migrations.Postgres
                         .IsRequired()
                         .HasColumnType("text");
 
+                    b.Property<string>("SignatureScheme")
+                        .IsRequired()
+                        .HasColumnType("text");
+
                     b.Property<string>("Status")
                         .IsRequired()
                         .HasColumnType("text");
+
+                    b.Property<DateTime?>("ThrottledAt")
+                        .HasColumnType("timestamp with time zone");
 
                     b.Property<int?>("TimeoutSeconds")
                         .HasColumnType("integer");
