@@ -34,7 +34,7 @@ public sealed class CustomHeaderFacts(FeaturesApp fixture)
         Assert.DoesNotContain("s3cr3t", row);
 
         var e = (await App.RecordEventsAsync("headers", (EventTypes.RecordCreated, Guid.CreateVersion7(), "{}")))[0];
-        var request = (await receiver.WaitForAsync(1)).Single();
+        var request = (await receiver.WaitForAsync("headers", 1)).Single();
         Assert.Equal("acme", request.Header("X-Tenant"));
         Assert.Equal(Token, request.Header("Authorization"));
         var delivery = (await App.WaitForDeliveriesAsync(all => all.Single(d => d.EventId == e.Id).Status == DeliveryStatus.Succeeded)).Single(d => d.EventId == e.Id);
@@ -49,7 +49,7 @@ public sealed class CustomHeaderFacts(FeaturesApp fixture)
             """{"headers":{"X-Tenant":"globex"},"secretHeaders":{"Authorization":"Bea…x9"}}""", Encoding.UTF8, "application/json"));
         Assert.Equal(HttpStatusCode.OK, patch.StatusCode);
         await App.RecordEventsAsync("headers", (EventTypes.RecordCreated, Guid.CreateVersion7(), "{}"));
-        var next = (await receiver.WaitForAsync(2))[1];
+        var next = (await receiver.WaitForAsync("headers", 2))[1];
         Assert.Equal("globex", next.Header("X-Tenant"));
         Assert.Equal(Token, next.Header("Authorization"));
     }

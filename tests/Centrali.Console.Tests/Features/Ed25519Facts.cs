@@ -38,7 +38,7 @@ public sealed class Ed25519Facts(FeaturesApp fixture)
         Assert.Equal(32, Convert.FromBase64String(publicKey["whpk_".Length..]).Length);
 
         await App.RecordEventsAsync("signed-ed25519", (EventTypes.RecordCreated, Guid.CreateVersion7(), """{"total":5}"""));
-        var request = (await receiver.WaitForAsync(1)).Single();
+        var request = (await receiver.WaitForAsync("signed-ed25519", 1)).Single();
         Assert.StartsWith("v1a,", request.Header("webhook-signature"));
         Assert.Single(request.Header("webhook-signature").Split(' '));
         Assert.Equal("", request.Header("X-Signature"));
@@ -72,7 +72,7 @@ public sealed class Ed25519Facts(FeaturesApp fixture)
         Assert.DoesNotContain("whsk_", data.ToJsonString());
 
         await App.RecordEventsAsync("rotated-ed25519", (EventTypes.RecordCreated, Guid.CreateVersion7(), "{}"));
-        var request = (await receiver.WaitForAsync(1)).Single();
+        var request = (await receiver.WaitForAsync("rotated-ed25519", 1)).Single();
         Assert.Equal(2, request.Header("webhook-signature").Split(' ').Length);
         Assert.True(Verifies(request, fresh), "the new key");
         Assert.True(Verifies(request, old), "the old key, during the overlap");

@@ -69,3 +69,18 @@ public static class FeatureEvents
         return events;
     }
 }
+
+public static class FeatureReceipts
+{
+    /// <summary>
+    /// The requests of one collection's deliveries: a port freed by an earlier test's receiver may be another's now, and
+    /// what was still pending for the old one must not count.
+    /// </summary>
+    public static async Task<List<ReceivedRequest>> WaitForAsync(this Receiver receiver, string collection, int count, TimeSpan? timeout = null)
+    {
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(30));
+        List<ReceivedRequest> Of() => [.. receiver.Requests.Where(r => r.Text.Contains($"\"recordSlug\":\"{collection}\""))];
+        while (Of().Count < count && DateTime.UtcNow < deadline) await Task.Delay(25);
+        return Of();
+    }
+}

@@ -18,7 +18,7 @@ public sealed class RateLimitFacts(FeaturesApp fixture)
         Assert.Equal(20, (int?)created["rateLimit"]);
         await App.RecordEventsAsync("limited", [.. Enumerable.Range(0, 200).Select(i => (EventTypes.RecordCreated, Guid.CreateVersion7(), $$"""{"n":{{i}}}"""))]);
 
-        var requests = await receiver.WaitForAsync(200, TimeSpan.FromSeconds(60));
+        var requests = await receiver.WaitForAsync("limited", 200, TimeSpan.FromSeconds(60));
         Assert.Equal(200, requests.Count);
         var times = requests.Select(r => r.At).Order().ToList();
         Assert.True(times[^1] - times[0] >= TimeSpan.FromSeconds(9.5), $"200 deliveries at 20/s arrived within {(times[^1] - times[0]).TotalSeconds:0.00} s");

@@ -34,7 +34,7 @@ public sealed class SubscriptionPolicyFacts(FeaturesApp fixture)
             var waited = attempts[i].StartedAt - answered;
             Assert.True(waited >= TimeSpan.FromSeconds(i), $"attempt {i + 1} came {waited.TotalMilliseconds} ms after attempt {i}'s answer; the delay is {i} s");
         }
-        Assert.Equal(3, receiver.Requests.Count);
+        Assert.Equal(3, (await receiver.WaitForAsync("policy-retries", 3)).Count);
     }
 
     [Fact]

@@ -191,14 +191,14 @@ public sealed class DeliveryStore(IDbContextFactory<AppDbContext> dbs, CircuitBr
         if (!sql.Postgres) return ahead;
         await using (var cmd = Command(db, tx))
         {
-            // Ours are no longer pending in this transaction: what is left are events other fan-outs hold.
+            // Ours are no longer pending in this transaction: what is left are events other fan-outs hold (the earliest per record).
             cmd.CommandText = $"""
-                SELECT "RecordId", MIN("Id") FROM "Events"
-                WHERE "FanOutPending" = TRUE AND "RecordId" IN ({sql.InList(cmd, records, "r")}) GROUP BY "RecordId"
+                SELECT "RecordId", "Id" FROM "Events"
+                WHERE "FanOutPending" = TRUE AND "RecordId" IN ({sql.InList(cmd, records, "r")}) ORDER BY "Id"
                 """;
             var busy = new Dictionary<Guid, Guid>();
             await using (var r = await cmd.ExecuteReaderAsync(ct))
-                while (await r.ReadAsync(ct)) busy[sql.Guid(r, 0)] = sql.Guid(r, 1);
+                while (await r.ReadAsync(ct)) busy.TryAdd(sql.Guid(r, 0), sql.Guid(r, 1));
             foreach (var (e, s) in ordered)
                 if (busy.TryGetValue(e.RecordId!.Value, out var earliest) && earliest.CompareTo(e.Id) < 0) ahead.TryAdd((s.Id, e.RecordId.Value), Guid.Empty);
         }
