@@ -12,6 +12,7 @@ public sealed class SubscriptionForm
     public string Algorithm { get; set; } = SubscriptionService.Algorithms[0];
     public string Encoding { get; set; } = SubscriptionService.Encodings[0];
     public string SignaturePrefix { get; set; } = "";
+    public string PayloadFormat { get; set; } = Delivery.PayloadFormats.V2;
     /// <summary>The filter as typed; empty means every event.</summary>
     public string Filter { get; set; } = "";
 
@@ -25,6 +26,7 @@ public sealed class SubscriptionForm
         Algorithm = s.Algorithm,
         Encoding = s.Encoding,
         SignaturePrefix = s.SignaturePrefix,
+        PayloadFormat = s.PayloadFormat,
         Filter = s.Filter ?? "",
     };
 
@@ -38,6 +40,7 @@ public sealed class SubscriptionForm
         Algorithm = Algorithm,
         Encoding = Encoding,
         SignaturePrefix = SignaturePrefix ?? "",
+        PayloadFormat = PayloadFormat,
         Filter = Filter ?? "",
     };
 }
