@@ -183,5 +183,42 @@ public sealed class OlderGuideFacts(GuideApp fixture) : IClassFixture<GuideApp>
         Assert.Equal(HttpStatusCode.OK, (await App.Api(other).GetAsync("/workspace/older-other/api/v1/webhooks")).StatusCode);
     }
 
+    [Fact]
+    public async Task AFormatChange_AppliesToNewDeliveries_AndAReplaySendsTheOriginalsBytes()
+    {
+        await using var receiver = await Receiver.StartAsync();
+        var api = App.Api();
+        await api.CreateCollectionAsync("parcels");
+        const string Newer = "/data/workspace/default/api/v1/webhook-subscriptions";
+        var created = await api.PostJsonAsync(Newer, new { name = "Parcels", url = receiver.Url, events = new[] { "record_created" }, recordSlugs = new[] { "parcels" } });
+        var id = (string)(await created.ReadJsonAsync())["data"]!["id"]!;
+        await api.CreateRecordAsync("parcels", """{"n": 1}""");
+        var first = (await receiver.WaitForAsync(1)).Single();
+        Assert.StartsWith("{\"event\":\"record_created\",\"workspaceSlug\":\"default\"", first.Text);
+        var original = (await App.WaitForDeliveriesAsync(all => all.Single(d => d.SubscriptionId == Guid.Parse(id)).Status == "succeeded"))
+            .Single(d => d.SubscriptionId == Guid.Parse(id));
+
+        var patched = await api.SendRawAsync(HttpMethod.Patch, $"{Newer}/{id}", """{"payloadFormat": "v1"}""");
+        Assert.Equal("v1", (string?)(await patched.ReadJsonAsync())["data"]!["payloadFormat"]);
+        Assert.Equal(HttpStatusCode.Created, (await api.PostAsync($"{Deliveries}/{original.Id}/retry", null)).StatusCode);
+        var replayed = (await receiver.WaitForAsync(2))[1];
+        Assert.Equal(first.Body, replayed.Body);
+
+        await api.CreateRecordAsync("parcels", """{"n": 2}""");
+        var third = (await receiver.WaitForAsync(3))[2];
+        Assert.StartsWith("{\"event\":\"record.created\",\"workspace\":\"default\"", third.Text);
+        var wrong = await api.SendRawAsync(HttpMethod.Patch, $"{Newer}/{id}", """{"payloadFormat": "v3"}""");
+        await RecordApi.AssertProblemAsync(wrong, HttpStatusCode.BadRequest, "payloadFormat");
+    }
+
+    [Fact]
+    public void TheReceiverSnippets_ReadTheRecordIdWhereTheFormatPutsIt()
+    {
+        var v1 = new Centrali.Console.Webhooks.Subscriptions.SignatureSettings("X-Centrali-Signature", "sha256", "hex", "sha256=", "v1");
+        Assert.Contains("event.data.recordId", Centrali.Console.Webhooks.Subscriptions.ReceiverCode.Node(v1));
+        Assert.Contains("event[\"data\"][\"recordId\"]", Centrali.Console.Webhooks.Subscriptions.ReceiverCode.Python(v1));
+        Assert.Contains("event.recordId", Centrali.Console.Webhooks.Subscriptions.ReceiverCode.Node(v1 with { PayloadFormat = "v2" }));
+    }
+
     static Task<HttpResponseMessage> SendAsync(HttpClient api, HttpMethod method, string url, string json) => api.SendRawAsync(method, url, json);
 }

@@ -120,11 +120,11 @@ public sealed class DeliveryService(IDbContextFactory<AppDbContext> dbs, EventOu
         var attempts = d.Attempts.OrderBy(a => a.Number).Select(a => new AttemptView(a.Number, a.StartedAt, a.DurationMs,
             a.StatusCode, a.Error, a.ResponseBody, Parse(a.ResponseHeaders), Parse(a.RequestHeaders))).ToList();
         var view = View(d, d.Event!, attempts) with { DurationMs = attempts.LastOrDefault()?.DurationMs, Replays = replays };
-        var inexact = WireJson.InexactNumbers(PayloadFormats.BodyOf(d.PayloadFormat, d.Event!.Body, d.Event.LegacyBody));
+        var inexact = WireJson.InexactNumbers(PayloadFormats.BodyOf(d.PayloadFormat, d.Event!.Body, d.Event.LegacyBody)).Distinct().ToList();
         return inexact.Count == 0 ? view : view with
         {
-            PayloadNote = $"Sent as written: {string.Join(", ", inexact.Distinct().Take(3))}{(inexact.Distinct().Count() > 3 ? ", …" : "")} cannot be held exactly "
-                + "by a JavaScript number, so a receiver that verifies JSON.stringify of the parsed body instead of the raw bytes will fail on this delivery.",
+            PayloadNote = $"Sent as written: {string.Join(", ", inexact.Take(3))}{(inexact.Count > 3 ? ", …" : "")} cannot be held exactly by a JavaScript "
+                + "number, so a receiver that verifies JSON.stringify of the parsed body instead of the raw bytes will fail on this delivery.",
         };
     }
 

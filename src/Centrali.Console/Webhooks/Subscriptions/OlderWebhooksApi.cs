@@ -22,13 +22,17 @@ public static class OlderWebhooksApi
 
     const string Example = """{"data":{"id":"0193a7f2-5b1e-7c3d-9a41-2f6e8d0c4b17","name":"Order Notifications","url":"https://your-app.com/webhooks/centrali","events":["record_created","record_updated"],"recordSlugs":["orders"],"status":"active","signatureHeader":"X-Centrali-Signature","algorithm":"sha256","encoding":"hex","signaturePrefix":"sha256=","secretHint":"…et","previousSecretExpiresAt":null,"filter":null,"circuit":"closed","circuitOpenUntil":null,"createdAt":"2026-12-01T09:30:00Z","updatedAt":"2026-12-01T09:30:00Z","payloadFormat":"v1"}}""";
 
+    const string ListExample = """{"data":[{"id":"0193a7f2-5b1e-7c3d-9a41-2f6e8d0c4b17","name":"Order Notifications","url":"https://your-app.com/webhooks/centrali","events":["record_created","record_updated"],"recordSlugs":["orders"],"status":"active","signatureHeader":"X-Centrali-Signature","algorithm":"sha256","encoding":"hex","signaturePrefix":"sha256=","secretHint":"…et","previousSecretExpiresAt":null,"filter":null,"circuit":"closed","circuitOpenUntil":null,"createdAt":"2026-12-01T09:30:00Z","updatedAt":"2026-12-01T09:30:00Z","payloadFormat":"v1"}],"nextCursor":null}""";
+
+    const string DeliveryExample = """{"id":"0193a7f5-8e2a-7b4c-9d3e-1f2a3b4c5d6e","subscriptionId":"0193a7f2-5b1e-7c3d-9a41-2f6e8d0c4b17","eventId":"0193a7f5-8e29-7a1b-8c2d-3e4f5a6b7c8d","event":"record_created","recordSlug":"orders","recordId":"7d5a87d5-b10c-48bb-85d8-c42dbdaab417","status":"failed","attemptCount":5,"maxAttempts":5,"nextAttemptAt":null,"lastStatusCode":401,"lastError":"HTTP 401 Unauthorized","replayedFrom":null,"payload":{"event":"record.created","workspace":"my-workspace","timestamp":"2026-12-01T09:40:00Z","data":{"structure":"orders","recordId":"7d5a87d5-b10c-48bb-85d8-c42dbdaab417","record":{"id":"7d5a87d5-b10c-48bb-85d8-c42dbdaab417","customer":"John Doe","total":99.99,"status":"pending"}}},"createdAt":"2026-12-01T09:40:00Z","completedAt":"2026-12-01T09:40:31Z","waitingOnCircuit":false,"payloadFormat":"v1"}""";
+
     public static RouteGroupBuilder MapOlderWebhooksApi(this RouteGroupBuilder api)
     {
         var group = api.MapGroup("/webhooks").WithTags(Tag);
 
         group.MapGet("", async (HttpContext http, SubscriptionService subscriptions, int? limit, string? cursor, CancellationToken ct) =>
             TypedResults.Ok(await subscriptions.ListAsync(http.WorkspaceId(), limit, cursor, ct)))
-            .Doc("List webhooks (older form)", Older + "The workspace's subscriptions, newest first, a page at a time.", errors: [400]);
+            .Doc("List webhooks (older form)", Older + "The workspace's subscriptions, newest first, a page at a time.", errors: [400], response: ListExample);
 
         group.MapPost("", async Task<Results<Created<One<SubscriptionView>>, StoredAnswerResult>> (
             HttpContext http, SubscriptionService subscriptions, OlderWebhookInput body, CancellationToken ct) =>
@@ -76,11 +80,13 @@ public static class OlderWebhooksApi
             var test = await deliveries.SendTestAsync(http.WorkspaceId(), http.WorkspaceSlug(), id, http.RequestAborted);
             return TypedResults.Accepted($"{http.Request.PathBase}/data/workspace/{http.WorkspaceSlug()}/api/v1/webhook-subscriptions/deliveries/{test.Id}",
                 new One<DeliveryView>(test));
-        }).Doc("Send a test event (older form)", Older + "One test delivery in the subscription's payload format (`webhook.test` in v1), whatever its events. Answers 202 with the delivery.");
+        }).Doc("Send a test event (older form)", Older + "One test delivery in the subscription's payload format (`webhook.test` in v1), whatever its events. Answers 202 with the delivery.",
+                response: "{\"data\":" + DeliveryExample.Replace("\"failed\",\"attemptCount\":5", "\"pending\",\"attemptCount\":0").Replace("record.created", "webhook.test") + "}");
 
         group.MapGet("/{id:guid}/failures", async (HttpContext http, DeliveryService deliveries, Guid id, int? limit, string? cursor) =>
             TypedResults.Ok(await deliveries.FailuresAsync(http.WorkspaceId(), id, limit, cursor, http.RequestAborted)))
-            .Doc("List a webhook's failed deliveries (older form)", Older + "Its failed deliveries, newest first, a page at a time.", errors: [400]);
+            .Doc("List a webhook's failed deliveries (older form)", Older + "Its failed deliveries, newest first, a page at a time.", errors: [400],
+                response: "{\"data\":[" + DeliveryExample + "],\"nextCursor\":null}");
 
         return group;
     }

@@ -435,16 +435,18 @@ public sealed partial class SubscriptionService(
     }
 
     /// <summary>
-    /// The console's "try it": builds the event body a change of the collection's most recently updated record would send,
+    /// The console's "try it": builds the event body (in the subscription's format) a change of the collection's most recently updated record would send,
     /// and evaluates <paramref name="filter"/> against it exactly as fan-out does.
     /// </summary>
     public async Task<FilterTrial> TryFilterAsync(Guid workspaceId, string workspaceSlug, string? filter, string collectionSlug,
-        string eventType = EventTypes.RecordUpdated, CancellationToken ct = default)
+        string eventType = EventTypes.RecordUpdated, CancellationToken ct = default, string payloadFormat = PayloadFormats.V2)
     {
         if (CheckFilter(filter) is { } problem) return new FilterTrial(false, problem, null, null);
         var latest = (await records.QueryAsync(workspaceId, collectionSlug, new RecordQuery(0, 1, RecordSort.Updated), ct)).Items.FirstOrDefault();
         if (latest is null) return new FilterTrial(false, $"The collection '{collectionSlug}' has no records yet.", null, null);
-        var body = EventOutbox.Body(eventType, workspaceSlug, collectionSlug, latest.Id, latest.Data.GetRawText(), time.GetUtcNow().UtcDateTime);
+        var (data, now) = (latest.Data.GetRawText(), time.GetUtcNow().UtcDateTime);
+        var body = payloadFormat == PayloadFormats.V1 ? EventOutbox.LegacyBody(eventType, workspaceSlug, collectionSlug, latest.Id, data, now)
+            : EventOutbox.Body(eventType, workspaceSlug, collectionSlug, latest.Id, data, now);
         var matched = string.IsNullOrWhiteSpace(filter) || SubscriptionFilter.Compile(filter).Matches(body);
         return new FilterTrial(matched, null, latest.Id, System.Text.Encoding.UTF8.GetString(body));
     }
