@@ -24,6 +24,7 @@ public static class Features
         services.AddApiDocs();
         services.AddHttpContextAccessor();
         services.AddScoped<AuditLog>();
+        services.AddScoped<ClientAddress>();
         services.AddHostedService<AuditRetention>();
         services.AddScoped<WorkspaceService>();
         services.AddScoped<MembershipService>();
@@ -36,6 +37,7 @@ public static class Features
         services.Configure<RecordOptions>(config.GetSection("Records"));
         services.AddSingleton<Idempotency>();
         services.AddScoped<CollectionService>();
+        services.AddSingleton<CollectionIds>();
         services.AddScoped<RecordService>();
         // The same Webhooks:AllowPrivateNetworks the sender obeys at connect time (default: true only in Development).
         services.AddSingleton(sp => new UrlGuard(sp.GetRequiredService<IOptions<WebhookOptions>>().Value.AllowPrivateNetworks == true));

@@ -56,6 +56,12 @@ public sealed class Bench(Results results, Receiver receiver, Sizes size, string
         ("log.failedPageMs", "6. log: status=failed page (median)", "ms", "—", null),
         ("log.subscriptionPageMs", "6. log: subscriptionId= page (median)", "ms", "—", null),
         ("filters.perEventMs", "9. filters: 1,000 subscriptions, one event", "ms", "≪ 1 ms", v => v < 1),
+        ("retention.sizeAtFirstPurgeMb", "R. database (file + WAL) when retention first runs", "MB", "—", null),
+        ("retention.sizeAtEndMb", "R. database at the end of the run", "MB", "—", null),
+        ("retention.growthAfterFirstPurgeMb", "R. growth from the first purge to the end", "MB", "≈ 0 (bounded)", null),
+        ("retention.keptDeliveries", "R. deliveries kept at the end", "rows", "—", null),
+        ("retention.purgedDeliveries", "R. deliveries purged during the run", "rows", "—", null),
+        ("retention.longestHoldMs", "R. longest single purge batch (writer held)", "ms", "≤ 50 ms", v => v <= 50),
     ];
 
     void Add(string key, double value, string? note = null)
@@ -80,7 +86,10 @@ public sealed class Bench(Results results, Receiver receiver, Sizes size, string
                 results.Missing(c.Key, c.Name, c.Unit, c.Target);
     }
 
-    static string Owner(string key) => key.Split('.')[0] switch { "recovery" => "recovery", "log" => "log", "postgres" => "postgres", "filters" => "filters", _ => "live" };
+    static string Owner(string key) => key.Split('.')[0] switch
+    {
+        "recovery" => "recovery", "log" => "log", "postgres" => "postgres", "filters" => "filters", "retention" => "retention", _ => "live",
+    };
 
     void Say(string what) => System.Console.WriteLine($"  {DateTime.Now:HH:mm:ss} {what}");
 
@@ -166,6 +175,69 @@ public sealed class Bench(Results results, Receiver receiver, Sizes size, string
         Add("raw.requestsPerSecond", rate, $"{size.SendConcurrency} concurrent, {body.Length} B body");
         Say($"raw limit {rate:N0} req/s");
         return rate;
+    }
+
+    /// <summary>
+    /// R. Steady writes for several minutes with retention set to one minute and purged every minute: the database file
+    /// (with its WAL) grows until the first purges, then stays put, because freed pages are reused by new rows.
+    /// </summary>
+    public async Task RetentionAsync(int minutes, int rate)
+    {
+        var settings = new Dictionary<string, string>
+        {
+            ["Retention:Deliveries"] = "00:01:00", ["Retention:Schedule"] = "* * * * *",
+            // The child app logs warnings only; the purge's own line says what it deleted.
+            ["Logging:LogLevel:Centrali.Console.Operations.RetentionJob"] = "Information",
+        };
+        await using var app = await AppProcess.StartAsync(Path.Combine(root, "retention"), settings);
+        using var api = new Api(app);
+        var sink = await CollectionWithSubscriberAsync(api, "retention");
+        double Size() => new[] { app.DatabasePath, app.DatabasePath + "-wal" }.Sum(f => File.Exists(f) ? new FileInfo(f).Length : 0) / 1e6;
+        var purges = new List<(int Deliveries, double HoldMs)>();
+        void ReadPurges()
+        {
+            // The retention job logs one line per run that deleted anything: "Retention deleted N deliveries, … (longest X ms)."
+            foreach (var (_, line) in app.Output)
+                if (System.Text.RegularExpressions.Regex.Match(line, @"Retention deleted (\d+) deliveries.*\(longest ([\d.]+) ms\)") is { Success: true } m)
+                    purges.Add((int.Parse(m.Groups[1].Value), double.Parse(m.Groups[2].Value, System.Globalization.CultureInfo.InvariantCulture)));
+        }
+
+        var count = minutes * 60 * rate;
+        double? atFirstPurge = null;
+        var started = Stopwatch.GetTimestamp();
+        var calls = new List<Task>(count);
+        var nextSample = 0;
+        for (var i = 0; i < count; i++)
+        {
+            var due = TimeSpan.FromSeconds((double)i / rate) - Stopwatch.GetElapsedTime(started);
+            if (due > TimeSpan.Zero) await Task.Delay(due);
+            calls.Add(api.CreateRecordAsync("retention", i));
+            if (i / rate / 30 < nextSample) continue;
+            nextSample++;
+            purges.Clear();
+            ReadPurges();
+            atFirstPurge ??= purges.Count > 0 ? Size() : null;
+            Say($"retention: {i / rate} s, {Size():0.0} MB, {purges.Sum(p => p.Deliveries):N0} purged so far");
+        }
+        await Task.WhenAll(calls);
+        if (!await sink.WaitForAsync(count, Stall)) throw new TimeoutException($"Retention: {sink.Count} of {count} deliveries arrived.");
+        purges.Clear();
+        ReadPurges();
+        if (atFirstPurge is null) throw new InvalidOperationException("Retention never purged during the run: make it longer than two minutes.");
+        var end = Size();
+        using var db = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={app.DatabasePath};Mode=ReadOnly;Pooling=False");
+        db.Open();
+        using var countKept = db.CreateCommand();
+        countKept.CommandText = "SELECT COUNT(*) FROM Deliveries";
+        var kept = Convert.ToInt32(countKept.ExecuteScalar());
+        var note = $"{count:N0} records at {rate}/s over {minutes} min, Retention:Deliveries 1 min, purged every minute";
+        Add("retention.sizeAtFirstPurgeMb", atFirstPurge.Value, note);
+        Add("retention.sizeAtEndMb", end);
+        Add("retention.growthAfterFirstPurgeMb", end - atFirstPurge.Value);
+        Add("retention.keptDeliveries", kept);
+        Add("retention.purgedDeliveries", purges.Sum(p => p.Deliveries), $"{purges.Count} runs");
+        Add("retention.longestHoldMs", purges.Max(p => p.HoldMs));
+        Say($"retention: {atFirstPurge:0.0} MB at the first purge, {end:0.0} MB at the end; {kept:N0} kept, {purges.Sum(p => p.Deliveries):N0} purged");
     }
 
     /// <summary>Creates <paramref name="count"/> records with <see cref="Sizes.Clients"/> concurrent clients; answers each call's ms.</summary>

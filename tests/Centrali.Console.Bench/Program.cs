@@ -38,6 +38,12 @@ await using (var receiver = await Receiver.StartAsync())
     if (!postgres && Runs("log")) await bench.RunAsync("log", bench.LogAsync);
     results.Write(output, new { mode = "partial", sizes = size });
     if (!postgres && Runs("filters")) await bench.RunAsync("filters", bench.FiltersAsync);
+    // Several minutes long, so only in the full run or when asked for: --only retention [--retention-minutes N] [--retention-rate N].
+    if (!postgres && (quick ? Option("--only")?.Split(',').Contains("retention") == true : Runs("retention")))
+    {
+        results.Write(output, new { mode = "partial", sizes = size });
+        await bench.RunAsync("retention", () => bench.RetentionAsync(Number("--retention-minutes") ?? 5, Number("--retention-rate") ?? 100));
+    }
 }
 try { Directory.Delete(root, recursive: true); } catch (IOException) { }
 
@@ -59,7 +65,7 @@ results.Write(output, context);
 System.Console.WriteLine($"Wrote {Path.GetFullPath(output)}");
 return results.Errors.Count == 0 ? 0 : 1;
 
-// --only live,recovery,log,filters: some parts only (live = scenarios 1 to 4 on one app).
+// --only live,recovery,log,filters,retention: some parts only (live = scenarios 1 to 4 on one app).
 bool Runs(string part) => Option("--only") is not { } only || only.Split(',').Contains(part);
 string? Option(string name) => args.SkipWhile(a => a != name).Skip(1).FirstOrDefault();
 int? Number(string name) => Option(name) is { } v ? int.Parse(v) : null;

@@ -134,9 +134,11 @@ public sealed class ConsoleFacts(ConsoleBrowser browser)
     }
 
     [Fact]
-    public async Task ApiToken_IsShownOnce_AndWorks()
+    public async Task ApiToken_IsShownOnce_AndWorks_AndItsCreationIsAuditedWithTheBrowsersAddress()
     {
         var page = await browser.NewPageAsync();
+        // As behind a TLS proxy on this host: the address the audit log records for console actions is the browser's, not the proxy's.
+        await page.SetExtraHTTPHeadersAsync(new Dictionary<string, string> { ["X-Forwarded-For"] = "203.0.113.50" });
         await ConsoleBrowser.LoginAsync(page);
         await page.GotoAsync("/settings/tokens");
         await ConsoleBrowser.WaitForInteractiveAsync(page);
@@ -171,5 +173,12 @@ public sealed class ConsoleFacts(ConsoleBrowser browser)
         var body = JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
         Assert.Equal("default", (string?)body["data"]!["workspace"]);
         Assert.Equal(TokenService.Hint(value), (string?)body["data"]!["tokenHint"]);
+
+        await using var scope = browser.Server.Scope();
+        var audited = (await scope.ServiceProvider.GetRequiredService<Centrali.Console.Audit.AuditLog>()
+            .ListAsync(null, new Centrali.Console.Audit.AuditFilter(Centrali.Console.Audit.AuditActions.TokenCreated))).Data
+            .Single(e => e.Target!.StartsWith("browser test"));
+        Assert.Equal(ConsoleServer.AdminEmail, audited.Actor);
+        Assert.Equal("203.0.113.50", audited.Ip);
     }
 }

@@ -23,6 +23,9 @@ public static class AuditActions
     public const string LoginFailed = "login.failed";
     public const string PasswordChanged = "user.password_changed";
     public const string SignedOutEverywhere = "user.signed_out_everywhere";
+    public const string TwoFactorEnabled = "user.two_factor_enabled";
+    public const string TwoFactorDisabled = "user.two_factor_disabled";
+    public const string RecoveryCodesRenewed = "user.recovery_codes_renewed";
     public const string UserCreated = "user.created";
     public const string UserDeleted = "user.deleted";
     public const string WorkspaceCreated = "workspace.created";
@@ -36,6 +39,11 @@ public static class AuditActions
     public const string SubscriptionDeleted = "subscription.deleted";
     public const string SecretRotated = "subscription.secret_rotated";
     public const string DeliveryReplayed = "delivery.replayed";
+    public const string DeliveryAttemptedNow = "delivery.attempted_now";
+    public const string DeliveryCancelled = "delivery.cancelled";
+    public const string DeliveriesBulkReplayed = "delivery.bulk_replayed";
+    public const string DeliveriesBulkCancelled = "delivery.bulk_cancelled";
+    public const string OperatorWebhookChanged = "settings.operator_webhook_changed";
     public const string DeliveriesRecovered = "subscription.recovered";
     public const string CollectionDeleted = "collection.deleted";
 }
@@ -45,7 +53,7 @@ public static class AuditActions
 /// <see cref="RecordAsync(Guid?, string, string?, object?, CancellationToken)"/> after their change commits; the actor
 /// (console user or API token) and IP come from the current request or circuit. Secrets and token values never enter it.
 /// </summary>
-public sealed class AuditLog(IDbContextFactory<AppDbContext> dbs, TimeProvider time, IHttpContextAccessor http, IServiceProvider services)
+public sealed class AuditLog(IDbContextFactory<AppDbContext> dbs, TimeProvider time, IHttpContextAccessor http, ClientAddress client, IServiceProvider services)
 {
     /// <summary>Records an action by whoever is acting now.</summary>
     public async Task RecordAsync(Guid? workspaceId, string action, string? target, object? details = null, CancellationToken ct = default)
@@ -106,7 +114,8 @@ public sealed class AuditLog(IDbContextFactory<AppDbContext> dbs, TimeProvider t
     public async Task<AuditActor> CurrentActorAsync()
     {
         var context = http.HttpContext;
-        var ip = context?.Connection.RemoteIpAddress?.ToString();
+        // In a console circuit there is no request of its own: the address is the one the page was opened from.
+        var ip = client.Ip ?? context?.Connection.RemoteIpAddress?.ToString();
         var user = context?.User is { Identity.IsAuthenticated: true } u ? u : await CircuitUserAsync();
         if (user is null) return new AuditActor("system", null, ip);
         if (user.FindFirstValue(ApiTokenAuthentication.TokenHintClaim) is { } hint)

@@ -2,6 +2,7 @@ using Centrali.Console.Data;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Components.Authorization;
 using Microsoft.AspNetCore.Identity;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace Centrali.Console.Auth;
 
@@ -48,6 +49,7 @@ public static class AuthSetup
             .AddSignInManager()
             .AddDefaultTokenProviders()
             .AddClaimsPrincipalFactory<ConsoleClaimsFactory>();
+        services.Replace(ServiceDescriptor.Scoped<IUserStore<ConsoleUser>, ProtectedUserStore>());
 
         services.AddAuthorizationBuilder()
             .AddPolicy(ApiTokenAuthentication.Policy, p => p
@@ -57,6 +59,8 @@ public static class AuthSetup
 
         services.AddScoped<TokenService>();
         services.AddScoped<UserService>();
+        services.AddScoped<TwoFactorService>();
+        services.AddSingleton<LiveTokens>();
         services.AddSingleton<RevocableConnections>();
         services.AddHostedService(sp => sp.GetRequiredService<RevocableConnections>());
         return services;

@@ -9,7 +9,7 @@ namespace Centrali.Console.Auth;
 /// after a revocation or membership change here: a connection whose token was revoked, expired or lost its owner's role,
 /// or whose console user left the workspace, is closed instead of streaming until it reconnects.
 /// </summary>
-public sealed class RevocableConnections(IServiceScopeFactory scopes, ILogger<RevocableConnections> log) : BackgroundService
+public sealed class RevocableConnections(IServiceScopeFactory scopes, LiveTokens tokens, ILogger<RevocableConnections> log) : BackgroundService
 {
     static readonly TimeSpan Every = TimeSpan.FromSeconds(2);
 
@@ -28,9 +28,10 @@ public sealed class RevocableConnections(IServiceScopeFactory scopes, ILogger<Re
 
     public void Remove(string connectionId) => open.TryRemove(connectionId, out _);
 
-    /// <summary>Check now rather than at the next tick (called after a revocation or membership change).</summary>
+    /// <summary>Check now rather than at the next tick (called after a revocation or membership change); API calls check again too.</summary>
     public void Recheck()
     {
+        tokens.Cache.Clear();
         try { if (wake.CurrentCount == 0) wake.Release(); }
         catch (SemaphoreFullException) { }
     }

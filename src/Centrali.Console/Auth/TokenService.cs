@@ -27,7 +27,7 @@ public sealed record TokenInput(string? Name, string? Scope, DateTime? ExpiresAt
 /// API tokens: each belongs to the console user who made it and works for one workspace, with scope read or write,
 /// until it expires or is revoked. Its rights are never more than its owner's current role there.
 /// </summary>
-public sealed class TokenService(IDbContextFactory<AppDbContext> dbs, TimeProvider time, AuditLog audit, RevocableConnections connections)
+public sealed class TokenService(IDbContextFactory<AppDbContext> dbs, TimeProvider time, AuditLog audit, RevocableConnections connections, LiveTokens live)
 {
     static readonly TimeSpan LastUseResolution = TimeSpan.FromMinutes(1);
 
@@ -92,25 +92,35 @@ public sealed class TokenService(IDbContextFactory<AppDbContext> dbs, TimeProvid
     }
 
     /// <summary>
-    /// The live token with this value, or null: not revoked, not expired, its owner still a member. Checked on every
-    /// request, so revocation, expiry and a role change take effect at once.
+    /// The live token with this value, or null: not revoked, not expired, its owner still a member. Revocation and role
+    /// changes made on this instance take effect at once (they clear <see cref="LiveTokens"/>); on another instance within
+    /// its two-second lifetime, as the hub's re-check does.
     /// </summary>
     public async Task<TokenIdentity?> AuthenticateAsync(string value)
     {
-        await using var db = await dbs.CreateDbContextAsync();
         var hash = Hash(value);
         var now = time.GetUtcNow().UtcDateTime;
+        if (live.Cache.TryGet(hash, out var cached) && (cached.ExpiresAt is null || cached.ExpiresAt > now) && now - cached.LastUsedAt <= LastUseResolution)
+            return cached.Identity;
+
+        await using var db = await dbs.CreateDbContextAsync();
         var found = await (from t in db.ApiTokens
                            join w in db.Workspaces on t.WorkspaceId equals w.Id
                            join m in db.WorkspaceMembers on new { t.WorkspaceId, UserId = t.OwnerId! } equals new { m.WorkspaceId, m.UserId }
                            join u in db.Users on m.UserId equals u.Id
                            where t.Hash == hash && t.RevokedAt == null && (t.ExpiresAt == null || t.ExpiresAt > now)
-                           select new { t.Id, t.WorkspaceId, w.Slug, t.Hint, t.Scope, t.LastUsedAt, m.UserId, u.Email, m.Role }).FirstOrDefaultAsync();
+                           select new { t.Id, t.WorkspaceId, w.Slug, t.Hint, t.Scope, t.ExpiresAt, t.LastUsedAt, m.UserId, u.Email, m.Role }).FirstOrDefaultAsync();
         if (found is null || !WorkspaceRole.Allows(found.Role, WorkspaceRole.Developer)) return null;
         // Recording every single use would turn each API read into a write.
-        if (found.LastUsedAt is null || now - found.LastUsedAt > LastUseResolution)
+        var lastUsed = found.LastUsedAt ?? DateTime.MinValue;
+        if (now - lastUsed > LastUseResolution)
+        {
             await db.ApiTokens.Where(t => t.Id == found.Id).ExecuteUpdateAsync(s => s.SetProperty(t => t.LastUsedAt, now));
-        return new TokenIdentity(found.Id, found.WorkspaceId, found.Slug, found.Hint, found.Scope, found.UserId, found.Email ?? "", found.Role);
+            lastUsed = now;
+        }
+        var identity = new TokenIdentity(found.Id, found.WorkspaceId, found.Slug, found.Hint, found.Scope, found.UserId, found.Email ?? "", found.Role);
+        live.Cache.Set(hash, new LiveToken(identity, found.ExpiresAt, lastUsed));
+        return identity;
     }
 
     /// <summary>Of these token ids, the ones that no longer authenticate (revoked, expired, owner gone or demoted).</summary>

@@ -13,7 +13,7 @@ public sealed record CollectionView(Guid Id, string Slug, string Name, string? D
 /// <summary>The body of create and update: <c>{name, slug, description?}</c>.</summary>
 public sealed record CollectionInput(string? Name, string? Slug, string? Description);
 
-public sealed class CollectionService(IDbContextFactory<AppDbContext> dbs, TimeProvider time, EventOutbox outbox, Idempotency idempotency, AuditLog audit)
+public sealed class CollectionService(IDbContextFactory<AppDbContext> dbs, TimeProvider time, EventOutbox outbox, Idempotency idempotency, AuditLog audit, CollectionIds ids)
 {
     public const int MaxNameLength = 200;
     public const int MaxDescriptionLength = 2000;
@@ -129,7 +129,11 @@ public sealed class CollectionService(IDbContextFactory<AppDbContext> dbs, TimeP
             await tx.CommitAsync(ct);
             outbox.Committed(events);
             deletedRecords += records.Count;
-            if (last) break;
+            if (last)
+            {
+                ids.Forget(workspaceId, slug);
+                break;
+            }
         }
         await audit.RecordAsync(workspaceId, AuditActions.CollectionDeleted, slug, new { records = deletedRecords }, ct);
     }

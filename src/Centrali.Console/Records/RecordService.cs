@@ -27,7 +27,8 @@ public sealed record RecordQuery(int Skip, int Take, RecordSort Sort = RecordSor
 public sealed record RecordTablePage(List<RecordView> Items, int Total);
 
 /// <summary>Creates, changes and deletes records; every committed change writes its event in the same transaction.</summary>
-public sealed class RecordService(IDbContextFactory<AppDbContext> dbs, TimeProvider time, EventOutbox outbox, Idempotency idempotency, IOptions<RecordOptions> options, Telemetry telemetry)
+public sealed class RecordService(IDbContextFactory<AppDbContext> dbs, TimeProvider time, EventOutbox outbox, Idempotency idempotency, IOptions<RecordOptions> options, Telemetry telemetry,
+    CollectionIds collections)
 {
     public int MaxBytes => options.Value.MaxBytes;
 
@@ -37,18 +38,22 @@ public sealed class RecordService(IDbContextFactory<AppDbContext> dbs, TimeProvi
         var take = Paging.Limit(limit);
         var after = Paging.Cursor(cursor);
         await using var db = await dbs.CreateDbContextAsync(ct);
-        var collection = await CollectionService.FindAsync(db, workspaceId, collectionSlug, ct);
-        var query = db.Records.AsNoTracking().Where(r => r.CollectionId == collection.Id);
+        var collectionId = await collections.FindAsync(db, workspaceId, collectionSlug, ct);
+        var query = db.Records.AsNoTracking().Where(r => r.CollectionId == collectionId);
         if (after is { } a) query = query.Where(r => r.Id.CompareTo(a) > 0);
-        var rows = await query.OrderBy(r => r.Id).Take(take + 1).ToListAsync(ct);
+        // Sizes first: a page of large records reads no more than the byte budget (and one row) into memory, whatever the limit.
+        var sizes = await query.OrderBy(r => r.Id).Select(r => r.Data.Length).Take(take + 1).ToListAsync(ct);
+        var (fetch, bytes) = (0, 0L);
+        while (fetch < sizes.Count && bytes < Paging.ByteBudget) bytes += sizes[fetch++];
+        var rows = await query.OrderBy(r => r.Id).Take(Math.Min(sizes.Count, fetch + 1)).ToListAsync(ct);
         return Paging.ToPage(rows, take, r => r.Id, r => View(r, collectionSlug));
     }
 
     public async Task<RecordTablePage> QueryAsync(Guid workspaceId, string collectionSlug, RecordQuery q, CancellationToken ct = default)
     {
         await using var db = await dbs.CreateDbContextAsync(ct);
-        var collection = await CollectionService.FindAsync(db, workspaceId, collectionSlug, ct);
-        var query = db.Records.AsNoTracking().Where(r => r.CollectionId == collection.Id);
+        var collectionId = await collections.FindAsync(db, workspaceId, collectionSlug, ct);
+        var query = db.Records.AsNoTracking().Where(r => r.CollectionId == collectionId);
         if (!string.IsNullOrWhiteSpace(q.Search))
         {
             var pattern = "%" + q.Search.Trim().Replace("\\", "\\\\").Replace("%", "\\%").Replace("_", "\\_") + "%";
@@ -73,8 +78,8 @@ public sealed class RecordService(IDbContextFactory<AppDbContext> dbs, TimeProvi
     public async Task<RecordView> GetAsync(Guid workspaceId, string collectionSlug, Guid id, CancellationToken ct = default)
     {
         await using var db = await dbs.CreateDbContextAsync(ct);
-        var collection = await CollectionService.FindAsync(db, workspaceId, collectionSlug, ct);
-        var record = await db.Records.AsNoTracking().FirstOrDefaultAsync(r => r.Id == id && r.CollectionId == collection.Id, ct)
+        var collectionId = await collections.FindAsync(db, workspaceId, collectionSlug, ct);
+        var record = await db.Records.AsNoTracking().FirstOrDefaultAsync(r => r.Id == id && r.CollectionId == collectionId, ct)
             ?? throw ServiceException.NotFound("Record");
         return View(record, collectionSlug);
     }
@@ -85,11 +90,11 @@ public sealed class RecordService(IDbContextFactory<AppDbContext> dbs, TimeProvi
     {
         await using var db = await dbs.CreateDbContextAsync(ct);
         if (await idempotency.FindAsync(db, workspaceId, key, ct) is { } replay) return new(null, replay);
-        var collection = await CollectionService.FindAsync(db, workspaceId, collectionSlug, ct);
+        var collectionId = await collections.FindAsync(db, workspaceId, collectionSlug, ct);
         var data = Serialize(RecordBody.ParseObject(json));
 
         var now = time.GetUtcNow().UtcDateTime;
-        var record = new Record { WorkspaceId = workspaceId, CollectionId = collection.Id, Data = data, CreatedAt = now, UpdatedAt = now };
+        var record = new Record { WorkspaceId = workspaceId, CollectionId = collectionId, Data = data, CreatedAt = now, UpdatedAt = now };
         db.Records.Add(record);
         var view = View(record, collectionSlug);
         idempotency.Add(db, workspaceId, key, new StoredAnswer(StatusCodes.Status201Created,
@@ -128,8 +133,8 @@ public sealed class RecordService(IDbContextFactory<AppDbContext> dbs, TimeProvi
     public async Task<RecordView> DeleteAsync(Guid workspaceId, string workspaceSlug, string collectionSlug, Guid id, CancellationToken ct = default, int? ifMatch = null)
     {
         await using var db = await dbs.CreateDbContextAsync(ct);
-        var collection = await CollectionService.FindAsync(db, workspaceId, collectionSlug, ct);
-        var record = await db.Records.FirstOrDefaultAsync(r => r.Id == id && r.CollectionId == collection.Id, ct)
+        var collectionId = await collections.FindAsync(db, workspaceId, collectionSlug, ct);
+        var record = await db.Records.FirstOrDefaultAsync(r => r.Id == id && r.CollectionId == collectionId, ct)
             ?? throw ServiceException.NotFound("Record");
         if (ifMatch is { } expected && record.Version != expected) throw Stale(record.Version);
         db.Records.Remove(record);
@@ -156,8 +161,8 @@ public sealed class RecordService(IDbContextFactory<AppDbContext> dbs, TimeProvi
         for (var attempt = 1; ; attempt++)
         {
             await using var db = await dbs.CreateDbContextAsync(ct);
-            var collection = await CollectionService.FindAsync(db, workspaceId, collectionSlug, ct);
-            var record = await db.Records.FirstOrDefaultAsync(r => r.Id == id && r.CollectionId == collection.Id, ct)
+            var collectionId = await collections.FindAsync(db, workspaceId, collectionSlug, ct);
+            var record = await db.Records.FirstOrDefaultAsync(r => r.Id == id && r.CollectionId == collectionId, ct)
                 ?? throw ServiceException.NotFound("Record");
             if (ifMatch is { } expected && record.Version != expected) throw Stale(record.Version);
             var current = (JsonObject)JsonNode.Parse(record.Data)!;

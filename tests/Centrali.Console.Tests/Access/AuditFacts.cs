@@ -74,6 +74,52 @@ public sealed class AuditFacts
     }
 
     [Fact]
+    public async Task DeliveryActions_AndOperatorWebhookChanges_AreRecorded_WithoutTheOperatorSecret()
+    {
+        // Retries an hour apart: after its first (refused) attempt each delivery waits, pending and not in flight.
+        await using var app = new ConsoleApp(Enumerable.Range(0, 4).ToDictionary(i => $"Webhooks:RetryDelays:{i}", _ => (string?)"01:00:00"));
+        var api = app.Api();
+        await app.SubscribeAsync($"http://127.0.0.1:{ChildApp.FreePort()}/hook");
+        for (var i = 0; i < 3; i++) await app.RecordEventAsync();
+        var waiting = await app.WaitForDeliveriesAsync(d => d.Count == 3
+            && d.All(x => x.Status == "pending" && x.AttemptCount == 1 && (x.LeaseUntil == null || x.LeaseUntil < DateTime.UtcNow)));
+        var (now, cancel, bulk) = (waiting[0].Id, waiting[1].Id, waiting[2].Id);
+        var deliveries = $"{Base}/webhook-subscriptions/deliveries";
+
+        Assert.Equal(HttpStatusCode.OK, (await api.PostAsync($"{deliveries}/{now}/attempt-now", null)).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await api.PostJsonAsync($"{deliveries}/{cancel}/cancel", new { reason = "endpoint retired" })).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await api.PostJsonAsync($"{deliveries}/bulk", new { action = "cancel", ids = new[] { bulk } })).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await api.PostJsonAsync($"{deliveries}/bulk", new { action = "replay", ids = new[] { cancel, bulk } })).StatusCode);
+
+        await using var receiver = await Receiver.StartAsync();
+        var set = await (await api.PatchAsJsonAsync($"{Base}/settings", new { operatorWebhookUrl = receiver.Url })).ReadJsonAsync();
+        var firstSecret = (string)set["data"]!["operatorWebhookSecret"]!;
+        var rotated = await (await api.PatchAsJsonAsync($"{Base}/settings", new { operatorWebhookUrl = receiver.Url + "/v2", rotateSecret = true })).ReadJsonAsync();
+        var secondSecret = (string)rotated["data"]!["operatorWebhookSecret"]!;
+
+        var entries = await AuditAsync(app);
+        Assert.Equal(now.ToString(), (string?)entries.Single(e => (string)e["action"]! == AuditActions.DeliveryAttemptedNow)["target"]);
+        var cancelled = entries.Single(e => (string)e["action"]! == AuditActions.DeliveryCancelled);
+        Assert.Equal(cancel.ToString(), (string?)cancelled["target"]);
+        Assert.Equal("endpoint retired", (string?)cancelled["details"]!["reason"]);
+        var bulkCancel = entries.Single(e => (string)e["action"]! == AuditActions.DeliveriesBulkCancelled);
+        Assert.Equal(1, (int)bulkCancel["details"]!["done"]!);
+        var bulkReplay = entries.Single(e => (string)e["action"]! == AuditActions.DeliveriesBulkReplayed);
+        Assert.Equal(2, (int)bulkReplay["details"]!["done"]!);
+        var settings = entries.Where(e => (string)e["action"]! == AuditActions.OperatorWebhookChanged).ToList();
+        Assert.Equal(2, settings.Count);
+        Assert.Equal(receiver.Url, (string?)settings[0]["details"]!["oldUrl"]);
+        Assert.Equal(receiver.Url + "/v2", (string?)settings[0]["details"]!["newUrl"]);
+        Assert.True((bool)settings[0]["details"]!["secretGenerated"]!);
+        var actor = $"{ConsoleApp.AdminEmail} (token {Centrali.Console.Auth.TokenService.Hint(ConsoleApp.Token)})";
+        Assert.All(entries.Where(e => ((string)e["action"]!).StartsWith("delivery.") || ((string)e["action"]!).StartsWith("settings.")),
+            e => Assert.Equal(actor, (string?)e["actor"]));
+        var all = string.Join("\n", entries.Select(e => e.ToJsonString()));
+        foreach (var secret in new[] { firstSecret, secondSecret, ConsoleApp.Token })
+            Assert.DoesNotContain(secret, all);
+    }
+
+    [Fact]
     public async Task TheAuditLog_FiltersByActionPrefix_AndIsOnlyForItsWorkspace()
     {
         await using var app = new ConsoleApp();

@@ -45,6 +45,40 @@ public sealed class HardeningFacts
     }
 
     [Fact]
+    public async Task AListPage_StopsAtItsByteBudget_AndTheCursorGoesOnFromThere()
+    {
+        await using var app = new ConsoleApp();
+        var api = app.Api();
+        await api.PostJsonAsync($"{Base}/collections", new { name = "Blobs", slug = "blobs" });
+        // Five records of ~300 KB: with the row limit alone one page would carry 1.5 MB.
+        var ids = new List<string>();
+        for (var i = 0; i < 5; i++)
+        {
+            var created = await api.PostRawAsync($"{Base}/collections/blobs/records", $$"""{"n":{{i}},"blob":"{{new string((char)('a' + i), 300_000)}}"}""");
+            Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+            ids.Add((string)(await created.ReadJsonAsync())["data"]!["id"]!);
+        }
+
+        var first = await api.GetAsync($"{Base}/collections/blobs/records?limit=500");
+        var firstBytes = (await first.Content.ReadAsByteArrayAsync()).Length;
+        var firstPage = System.Text.Json.Nodes.JsonNode.Parse(await first.Content.ReadAsStringAsync())!;
+        var firstIds = firstPage["data"]!.AsArray().Select(r => (string)r!["id"]!).ToList();
+        Assert.Equal(ids.Take(4), firstIds);
+        Assert.True(firstBytes < Centrali.Console.Api.Paging.ByteBudget + 400_000, $"the first page is {firstBytes} bytes");
+        var cursor = (string?)firstPage["nextCursor"];
+        Assert.Equal(ids[3], cursor);
+
+        var second = await (await api.GetAsync($"{Base}/collections/blobs/records?limit=500&cursor={cursor}")).ReadJsonAsync();
+        Assert.Equal(ids.Skip(4), second["data"]!.AsArray().Select(r => (string)r!["id"]!));
+        Assert.Null((string?)second["nextCursor"]);
+
+        // A page of small rows is cut by its limit as before, so the budget did not simply shorten every page.
+        var small = await (await api.GetAsync($"{Base}/collections/blobs/records?limit=2")).ReadJsonAsync();
+        Assert.Equal(ids.Take(2), small["data"]!.AsArray().Select(r => (string)r!["id"]!));
+        Assert.Equal(ids[1], (string?)small["nextCursor"]);
+    }
+
+    [Fact]
     public async Task SubscriptionLists_AreCappedAt100Items_AndDuplicatesCollapse()
     {
         await using var app = new ConsoleApp();

@@ -9,7 +9,7 @@ using Microsoft.Extensions.Time.Testing;
 namespace Centrali.Console.Tests.Subscriptions;
 
 /// <summary>Rotation with an overlap: both secrets sign webhook-signature until it ends, then the old one is erased from the table.</summary>
-public sealed class RotationOverlapFacts
+public sealed class RotationOverlapFacts(SharedApp shared) : IClassFixture<SharedApp>
 {
     const string Base = SubscriptionsApiFacts.Base;
 
@@ -110,7 +110,7 @@ public sealed class RotationOverlapFacts
     [InlineData("tomorrow")]
     public async Task RotateSecret_RefusesAnOverlapBeyondSevenDaysOrNotADuration(string overlap)
     {
-        await using var app = new ConsoleApp();
+        var app = shared.App;
         var (id, old) = await SubscribeAsync(app, "https://customer.example.com/hook");
         var response = await app.Api().PostJsonAsync($"{Base}/{id}/rotate-secret", new { overlap });
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
@@ -128,7 +128,7 @@ public sealed class RotationOverlapFacts
     [InlineData("", 0)]
     public async Task RotateSecret_AcceptsIsoDurationsAndTimeSpans(string overlap, int hours)
     {
-        await using var app = new ConsoleApp();
+        var app = shared.App;
         var (id, _) = await SubscribeAsync(app, "https://customer.example.com/hook");
         var data = await RotateAsync(app, id, overlap);
         if (hours == 0) Assert.Null(data["previousSecretExpiresAt"]);

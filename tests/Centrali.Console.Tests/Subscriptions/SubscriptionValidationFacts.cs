@@ -5,7 +5,7 @@ using Centrali.Console.Tests.Infrastructure;
 namespace Centrali.Console.Tests.Subscriptions;
 
 /// <summary>Every rule of a subscription's fields answers 400 problem+json with the error under the field's name.</summary>
-public sealed class SubscriptionValidationFacts
+public sealed class SubscriptionValidationFacts(SharedApp shared) : IClassFixture<SharedApp>
 {
     const string Base = SubscriptionsApiFacts.Base;
 
@@ -35,7 +35,7 @@ public sealed class SubscriptionValidationFacts
     [InlineData("""{"name":"n","url":"https://customer.example.com/hook","events":["webhook_test"]}""", "events")]
     public async Task Create_RefusesMissingOrInvalidNameUrlOrEvents(string json, string field)
     {
-        await using var app = new ConsoleApp();
+        var app = shared.App;
         await AssertRefusedAsync(app, json, field);
     }
 
@@ -65,7 +65,7 @@ public sealed class SubscriptionValidationFacts
     [InlineData("\"secret\":\"whsec_chosen_by_me\"", "secret")]
     public async Task Create_RefusesInvalidFilterOrSignatureSettings(string field_json, string field)
     {
-        await using var app = new ConsoleApp();
+        var app = shared.App;
         await AssertRefusedAsync(app, Body(field_json), field);
     }
 
@@ -75,7 +75,7 @@ public sealed class SubscriptionValidationFacts
     [InlineData("")]
     public async Task Create_RefusesABodyThatIsNotASubscription(string json)
     {
-        await using var app = new ConsoleApp();
+        var app = shared.App;
         var response = await app.Api().PostRawAsync(Base, json);
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
@@ -84,7 +84,7 @@ public sealed class SubscriptionValidationFacts
     [Fact]
     public async Task Create_ReportsEveryBrokenFieldAtOnce()
     {
-        await using var app = new ConsoleApp();
+        var app = shared.App;
         var response = await app.Api().PostRawAsync(Base, """{"url":"ftp://x","events":[],"algorithm":"md5"}""");
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         var errors = (await response.ReadJsonAsync())["errors"]!.AsObject();
@@ -94,7 +94,7 @@ public sealed class SubscriptionValidationFacts
     [Fact]
     public async Task Create_AcceptsTheOlderGuidesSignatureForm_AndAValidTokenHeader()
     {
-        await using var app = new ConsoleApp();
+        var app = shared.App;
         var response = await app.Api().PostRawAsync(Base, Body(
             "\"signatureHeader\":\"X-Centrali-Signature\",\"algorithm\":\"sha256\",\"encoding\":\"hex\",\"signaturePrefix\":\"sha256=\",\"status\":\"inactive\",\"recordSlugs\":[\"orders\",\"order_lines-2\"]"));
         Assert.Equal(HttpStatusCode.Created, response.StatusCode);

@@ -8,15 +8,13 @@ namespace Centrali.Console.Tests.Subscriptions;
 /// With Webhooks:AllowPrivateNetworks=false, a subscription URL that reaches a non-public address is refused:
 /// one test per refused family, through the real API.
 /// </summary>
-public sealed class UrlGuardFacts
+public sealed class UrlGuardFacts(GuardedSharedApp guarded) : IClassFixture<GuardedSharedApp>
 {
     const string Base = SubscriptionsApiFacts.Base;
 
-    static ConsoleApp GuardedApp() => new(new Dictionary<string, string?> { ["Webhooks:AllowPrivateNetworks"] = "false" });
-
-    static async Task AssertRefusedAsync(params string[] urls)
+    async Task AssertRefusedAsync(params string[] urls)
     {
-        await using var app = GuardedApp();
+        var app = guarded.App;
         foreach (var url in urls)
         {
             var response = await app.Api().PostJsonAsync(Base, SubscriptionsApiFacts.NewBody(url));
@@ -85,7 +83,7 @@ public sealed class UrlGuardFacts
     [Fact]
     public async Task PublicAddresses_AreAccepted_WithoutDns()
     {
-        await using var app = GuardedApp();
+        var app = guarded.App;
         foreach (var url in new[] { "https://93.184.216.34/", "http://172.32.0.1/hook", "https://[2606:2800:220:1:248:1893:25c8:1946]/hook" })
         {
             var response = await app.Api().PostJsonAsync(Base, SubscriptionsApiFacts.NewBody(url));

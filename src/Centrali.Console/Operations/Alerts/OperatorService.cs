@@ -27,8 +27,11 @@ public sealed class OperatorService(IDbContextFactory<AppDbContext> dbs, Subscri
         return new SettingsView(s?.OperatorWebhookUrl, s?.SecretHint, s?.UpdatedAt);
     }
 
-    /// <summary>Sets or removes the operator webhook. A first URL (or <c>rotateSecret</c>) generates its secret, answered only here.</summary>
-    public async Task<SettingsView> UpdateSettingsAsync(Guid workspaceId, SettingsInput input, CancellationToken ct = default)
+    /// <summary>
+    /// Sets or removes the operator webhook. A first URL (or <c>rotateSecret</c>) generates its secret, answered only here.
+    /// The caller's <paramref name="audit"/> (scoped to its request or circuit) records who changed it.
+    /// </summary>
+    public async Task<SettingsView> UpdateSettingsAsync(Guid workspaceId, SettingsInput input, Audit.AuditLog audit, CancellationToken ct = default)
     {
         var url = string.IsNullOrWhiteSpace(input.OperatorWebhookUrl) ? null : input.OperatorWebhookUrl.Trim();
         if (url is not null)
@@ -48,9 +51,12 @@ public sealed class OperatorService(IDbContextFactory<AppDbContext> dbs, Subscri
             s.SecretHint = SubscriptionSecrets.Hint(secret);
         }
         if (url is null) (s.SecretCipher, s.SecretHint) = (null, null);
+        var oldUrl = s.OperatorWebhookUrl;
         s.OperatorWebhookUrl = url;
         s.UpdatedAt = time.GetUtcNow().UtcDateTime;
         await db.SaveChangesAsync(ct);
+        await audit.RecordAsync(workspaceId, Audit.AuditActions.OperatorWebhookChanged, url ?? oldUrl,
+            new { oldUrl, newUrl = url, secretGenerated = secret is not null, secretHint = s.SecretHint }, ct);
         return new SettingsView(s.OperatorWebhookUrl, s.SecretHint, s.UpdatedAt) { OperatorWebhookSecret = secret };
     }
 

@@ -13,8 +13,8 @@ public static class SettingsApi
             .Doc("Read the workspace's settings", "The operator webhook: where the workspace's operational events are sent, and its secret's hint.",
                 response: """{"data":{"operatorWebhookUrl":"https://ops.example.com/centrali","operatorWebhookSecretHint":"whsec_…8KcQ","updatedAt":"2026-12-01T10:00:00Z"}}""");
 
-        settings.MapPatch("", async (HttpContext http, OperatorService service, SettingsInput body, CancellationToken ct) =>
-            TypedResults.Ok(new One<SettingsView>(await service.UpdateSettingsAsync(http.WorkspaceId(), body, ct))))
+        settings.MapPatch("", async (HttpContext http, OperatorService service, Audit.AuditLog audit, SettingsInput body, CancellationToken ct) =>
+            TypedResults.Ok(new One<SettingsView>(await service.UpdateSettingsAsync(http.WorkspaceId(), body, audit, ct))))
             .RequireWorkspaceRole(Workspaces.WorkspaceRole.Owner)
             .Doc("Change the workspace's settings", """
                 Owners only. Sets the operator webhook (`operatorWebhookUrl`; "" or null removes it). The first URL, or `"rotateSecret": true`, generates

@@ -138,6 +138,7 @@ public sealed class DeliveryService(IDbContextFactory<AppDbContext> dbs, EventOu
         delivery.LeaseUntil = null;
         await db.SaveChangesAsync(ct);
         outbox.Started(delivery);
+        await audit.RecordAsync(workspaceId, AuditActions.DeliveryAttemptedNow, id.ToString(), new { deliveryId = id, delivery.SubscriptionId }, ct);
         return await GetAsync(workspaceId, id, ct);
     }
 
@@ -149,6 +150,7 @@ public sealed class DeliveryService(IDbContextFactory<AppDbContext> dbs, EventOu
         Cancel(delivery, by, reason, time.GetUtcNow().UtcDateTime);
         await db.SaveChangesAsync(ct);
         await notifier.PublishAsync(delivery.ToChange());
+        await audit.RecordAsync(workspaceId, AuditActions.DeliveryCancelled, id.ToString(), new { deliveryId = id, delivery.SubscriptionId, reason }, ct);
         return await GetAsync(workspaceId, id, ct);
     }
 
@@ -249,6 +251,8 @@ public sealed class DeliveryService(IDbContextFactory<AppDbContext> dbs, EventOu
             done += action == BulkActions.Replay ? await ReplayBatchAsync(workspaceId, batch, ct) : await CancelBatchAsync(workspaceId, batch, by, ct);
             progress?.Report(Math.Min(i + BulkBatch, selected.Count));
         }
+        await audit.RecordAsync(workspaceId, action == BulkActions.Replay ? AuditActions.DeliveriesBulkReplayed : AuditActions.DeliveriesBulkCancelled,
+            ids is null ? "filter" : $"{ids.Count} selected", new { selected = selected.Count, done, skipped = selected.Count - done, filter }, ct);
         return new BulkResult(action, selected.Count, done, selected.Count - done);
     }
 
