@@ -7,18 +7,15 @@ using Centrali.Console.Webhooks.Delivery;
 namespace Centrali.Console.Tests.Compatibility;
 
 /// <summary>One app for the class (short retries, so a rejected delivery fails within a second); each test its own collection.</summary>
-public sealed class GuideApp : IAsyncLifetime
+public sealed class GuideApp : SharedApp
 {
-    public ConsoleApp App { get; } = new(new Dictionary<string, string?>
+    protected override IDictionary<string, string?>? Settings => new Dictionary<string, string?>
     {
         ["Webhooks:RetryDelays:0"] = "00:00:00.100",
         ["Webhooks:RetryDelays:1"] = "00:00:00.100",
         ["Webhooks:RetryDelays:2"] = "00:00:00.100",
         ["Webhooks:RetryDelays:3"] = "00:00:00.100",
-    });
-
-    public Task InitializeAsync() => Task.CompletedTask;
-    public async Task DisposeAsync() => await App.DisposeAsync();
+    };
 }
 
 /// <summary>
