@@ -83,7 +83,8 @@ public static class DatabaseSetup
 /// </summary>
 public sealed class SqlitePragmas : DbConnectionInterceptor
 {
-    const string Pragmas = "PRAGMA busy_timeout = 10000; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;";
+    // journal_size_limit: after a checkpoint the WAL file shrinks back to 16 MB instead of keeping its busiest size.
+    const string Pragmas = "PRAGMA busy_timeout = 10000; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA journal_size_limit = 16777216;";
 
     readonly ConditionalWeakTable<SQLitePCL.sqlite3, object> configured = new();
 

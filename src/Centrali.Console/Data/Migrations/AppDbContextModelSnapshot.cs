@@ -504,13 +504,6 @@ namespace Centrali.Console.Data.Migrations
                     b.Property<DateTime?>("NextAttemptAt")
                         .HasColumnType("TEXT");
 
-                    b.Property<string>("PayloadFormat")
-                        .IsRequired()
-                        .ValueGeneratedOnAdd()
-                        .HasMaxLength(8)
-                        .HasColumnType("TEXT")
-                        .HasDefaultValue("v2");
-
                     b.Property<Guid?>("RecordId")
                         .HasColumnType("TEXT");
 
@@ -568,9 +561,6 @@ namespace Centrali.Console.Data.Migrations
 
                     b.Property<bool>("FanOutPending")
                         .HasColumnType("INTEGER");
-
-                    b.Property<byte[]>("LegacyBody")
-                        .HasColumnType("BLOB");
 
                     b.Property<Guid?>("RecordId")
                         .HasColumnType("TEXT");
@@ -634,13 +624,6 @@ namespace Centrali.Console.Data.Migrations
                         .IsRequired()
                         .HasColumnType("TEXT");
 
-                    b.Property<string>("PayloadFormat")
-                        .IsRequired()
-                        .ValueGeneratedOnAdd()
-                        .HasMaxLength(8)
-                        .HasColumnType("TEXT")
-                        .HasDefaultValue("v2");
-
                     b.Property<string>("PreviousSecretCipher")
                         .HasColumnType("TEXT");
 
@@ -649,6 +632,9 @@ namespace Centrali.Console.Data.Migrations
 
                     b.Property<string>("RecordSlugs")
                         .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("RetryDelays")
                         .HasColumnType("TEXT");
 
                     b.Property<string>("SecretCipher")
@@ -670,6 +656,9 @@ namespace Centrali.Console.Data.Migrations
                     b.Property<string>("Status")
                         .IsRequired()
                         .HasColumnType("TEXT");
+
+                    b.Property<int?>("TimeoutSeconds")
+                        .HasColumnType("INTEGER");
 
                     b.Property<DateTime>("UpdatedAt")
                         .HasColumnType("TEXT");

@@ -9,7 +9,7 @@ using Microsoft.Extensions.Options;
 namespace Centrali.Console.Webhooks.Delivery;
 
 public sealed record SendRequest(Guid DeliveryId, Guid EventId, string EventType, string Url, byte[] Body,
-    SignatureScheme Scheme, string Secret, string? PreviousSecret);
+    SignatureScheme Scheme, string Secret, string? PreviousSecret, TimeSpan? Timeout = null);
 
 public sealed record SendResult(DateTime StartedAt, int DurationMs, int? StatusCode, string? Error, string? ResponseBody,
     string? ResponseHeaders, string RequestHeaders, TimeSpan? RetryAfter)
@@ -76,8 +76,9 @@ public sealed class DeliverySender(IHttpClientFactory clients, IOptions<WebhookO
             if (!request.Headers.TryAddWithoutValidation(name, value)) request.Content.Headers.TryAddWithoutValidation(name, value);
         var requestHeaders = JsonSerializer.Serialize(headers.ToDictionary(h => h.Key, h => h.Value));
 
+        var limit = r.Timeout ?? o.Timeout;
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        timeout.CancelAfter(o.Timeout);
+        timeout.CancelAfter(limit);
         try
         {
             using var response = await clients.CreateClient(ClientName).SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeout.Token);
@@ -91,7 +92,7 @@ public sealed class DeliverySender(IHttpClientFactory clients, IOptions<WebhookO
         }
         catch (OperationCanceledException) when (!ct.IsCancellationRequested)
         {
-            return Failed($"Timed out after {o.Timeout.TotalSeconds:0.###} s");
+            return Failed($"Timed out after {limit.TotalSeconds:0.###} s");
         }
         catch (HttpRequestException e)
         {

@@ -45,7 +45,8 @@ public sealed class Claimed
 
 /// <summary>What became of one claimed delivery: an attempt was made, it was put back for later, or it ended without sending.</summary>
 public sealed record Outcome(Claimed Delivery, string Status, int AttemptCount, DateTime? NextAttemptAt, int? LastStatusCode, string? LastError,
-    DateTime? CompletedAt, bool WaitingOnCircuit = false, Attempt? Attempt = null, CircuitResult? Circuit = null, bool Gone = false)
+    DateTime? CompletedAt, bool WaitingOnCircuit = false, Attempt? Attempt = null, CircuitResult? Circuit = null, bool Gone = false,
+    int? MaxAttempts = null)
 {
     /// <summary>Put back: no attempt, the lease given up, due again at <see cref="NextAttemptAt"/>.</summary>
     public bool PutBack => Attempt is null && Status == DeliveryStatus.Pending;
@@ -65,6 +66,18 @@ public sealed class DeliveryStore(IDbContextFactory<AppDbContext> dbs, CircuitBr
     readonly SqlDialect sql = new(DatabaseSetup.IsPostgres(config));
 
     public SqlDialect Dialect => sql;
+
+    long longestTimeoutTicks;
+    /// <summary>The longest attempt timeout of the subscriptions this process has dispatched for (at least Webhooks:Timeout): leases cover it.</summary>
+    public TimeSpan LongestTimeout => TimeSpan.FromTicks(Math.Max(options.Value.Timeout.Ticks, Interlocked.Read(ref longestTimeoutTicks)));
+
+    void Saw(Subscription s)
+    {
+        if (s.TimeoutSeconds is not { } seconds) return;
+        var ticks = TimeSpan.FromSeconds(seconds).Ticks;
+        long current;
+        while ((current = Interlocked.Read(ref longestTimeoutTicks)) < ticks && Interlocked.CompareExchange(ref longestTimeoutTicks, ticks, current) != current) { }
+    }
 
     /// <summary>
     /// Writes the deliveries of up to <paramref name="maxEvents"/> events still waiting for fan-out, one per matching active
@@ -105,8 +118,8 @@ public sealed class DeliveryStore(IDbContextFactory<AppDbContext> dbs, CircuitBr
         var active = (await db.Subscriptions.AsNoTracking()
                 .Where(s => workspaces.Contains(s.WorkspaceId) && s.Status == SubscriptionStatus.Active).ToListAsync(ct))
             .ToLookup(s => s.WorkspaceId);
+        foreach (var s in active.SelectMany(g => g)) Saw(s);
         var now = time.GetUtcNow().UtcDateTime;
-        var maxAttempts = options.Value.MaxAttempts;
         var rows = new List<(Delivery Delivery, Subscription Subscription, WebhookEvent Event)>();
         var matches = events.OrderBy(e => e.Id.ToString()).SelectMany(e => Matching(active[e.WorkspaceId], e).Select(s => (Event: e, Subscription: s))).ToList();
         // Sequential ids in event order, so the log lists deliveries the way their events happened.
@@ -120,7 +133,7 @@ public sealed class DeliveryStore(IDbContextFactory<AppDbContext> dbs, CircuitBr
                 {
                     Id = id,
                     WorkspaceId = e.WorkspaceId, SubscriptionId = s.Id, EventId = e.Id, EventType = e.Type, RecordSlug = e.RecordSlug,
-                    RecordId = e.RecordId, MaxAttempts = maxAttempts, NextAttemptAt = e.CreatedAt, CreatedAt = now, PayloadFormat = s.PayloadFormat,
+                    RecordId = e.RecordId, MaxAttempts = DeliveryPolicy.MaxAttempts(s, options.Value), NextAttemptAt = e.CreatedAt, CreatedAt = now, PayloadFormat = s.PayloadFormat,
                     LeaseUntil = lease ? leaseUntil : null, LeaseId = lease ? leaseId : null,
                 }, s, e));
         }
@@ -233,6 +246,7 @@ public sealed class DeliveryStore(IDbContextFactory<AppDbContext> dbs, CircuitBr
         }
         var subscriptionIds = claimed.Select(c => c.SubscriptionId).Distinct().ToList();
         var subscriptions = await db.Subscriptions.AsNoTracking().Where(s => subscriptionIds.Contains(s.Id)).ToDictionaryAsync(s => s.Id, ct);
+        foreach (var s in subscriptions.Values) Saw(s);
         foreach (var c in claimed)
         {
             var (body, traceParent, legacyBody) = events[c.EventId];
@@ -341,7 +355,7 @@ public sealed class DeliveryStore(IDbContextFactory<AppDbContext> dbs, CircuitBr
 
     const string UpdateText = """
         UPDATE "Deliveries" SET "Status" = @status, "AttemptCount" = @count, "NextAttemptAt" = @next, "LeaseUntil" = NULL, "LeaseId" = NULL,
-            "LastStatusCode" = @code, "LastError" = @error, "CompletedAt" = @done, "WaitingOnCircuit" = FALSE
+            "LastStatusCode" = @code, "LastError" = @error, "CompletedAt" = @done, "WaitingOnCircuit" = FALSE, "MaxAttempts" = @max
         WHERE "Id" = @id AND "LeaseId" = @leaseId
         """;
 
@@ -376,6 +390,7 @@ public sealed class DeliveryStore(IDbContextFactory<AppDbContext> dbs, CircuitBr
             Put("@code", SqlDialect.Value(o.LastStatusCode));
             Put("@error", SqlDialect.Value(Clean(o.LastError)));
             Put("@done", sql.Value(o.CompletedAt));
+            Put("@max", o.MaxAttempts ?? o.Delivery.MaxAttempts);
             Put("@id", sql.Value(o.Delivery.Id));
             Put("@leaseId", sql.Value(o.Delivery.LeaseId));
         }

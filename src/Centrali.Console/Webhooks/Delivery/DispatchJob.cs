@@ -96,7 +96,7 @@ public sealed class DispatchJob(
 
         int Concurrency => Math.Max(1, o.Concurrency);
         // Claimed, a delivery waits at most one round of its host's sends and one of the send slots, then sends: three timeouts.
-        TimeSpan Lease => o.Timeout * 3 + LeaseMargin;
+        TimeSpan Lease => job.store.LongestTimeout * 3 + LeaseMargin;
 
         public async Task<string> ExecuteAsync()
         {
@@ -288,7 +288,7 @@ public sealed class DispatchJob(
                         using var span = Telemetry.StartAttempt(c, c.AttemptCount + 1);
                         result = await job.sender.SendAsync(new SendRequest(c.Id, c.EventId, c.EventType, subscription.Url, c.Body,
                             new SignatureScheme(subscription.SignatureHeader, subscription.Algorithm, subscription.Encoding, subscription.SignaturePrefix),
-                            secret, previousSecret));
+                            secret, previousSecret, DeliveryPolicy.Timeout(subscription, o)));
                     }
                     finally
                     {
@@ -312,7 +312,9 @@ public sealed class DispatchJob(
         {
             var number = c.AttemptCount + 1;
             var gone = result.StatusCode == 410;
-            var delay = result.Succeeded || gone ? null : job.retries.DelayAfter(number, result.StatusCode ?? 0, result.RetryAfter);
+            // The subscription's policy as it is now: a changed retryDelays applies to pending deliveries too.
+            var delays = DeliveryPolicy.RetryDelays(subscription, o);
+            var delay = result.Succeeded || gone ? null : job.retries.DelayAfter(number, result.StatusCode ?? 0, result.RetryAfter, delays);
             var now = job.time.GetUtcNow().UtcDateTime;
             var attempt = new Attempt
             {
@@ -322,9 +324,10 @@ public sealed class DispatchJob(
             var circuit = new CircuitResult(new CircuitKey(c.WorkspaceId, subscription.Url), result.Succeeded, gate?.Trial == true, gate?.Clean == true);
             // 410 Gone: the receiver says this endpoint is retired; stop sending to it, visibly.
             var error = gone ? "HTTP 410 Gone: the subscription was set inactive." : result.Error;
-            return result.Succeeded ? new Outcome(c, DeliveryStatus.Succeeded, number, null, result.StatusCode, null, now, Attempt: attempt, Circuit: circuit)
-                : delay is { } d ? new Outcome(c, DeliveryStatus.Pending, number, now + d, result.StatusCode, error, null, Attempt: attempt, Circuit: circuit)
-                : new Outcome(c, DeliveryStatus.Failed, number, null, result.StatusCode, error, now, Attempt: attempt, Circuit: circuit, Gone: gone);
+            var max = delays.Length + 1;
+            return result.Succeeded ? new Outcome(c, DeliveryStatus.Succeeded, number, null, result.StatusCode, null, now, Attempt: attempt, Circuit: circuit, MaxAttempts: max)
+                : delay is { } d ? new Outcome(c, DeliveryStatus.Pending, number, now + d, result.StatusCode, error, null, Attempt: attempt, Circuit: circuit, MaxAttempts: max)
+                : new Outcome(c, DeliveryStatus.Failed, number, null, result.StatusCode, error, now, Attempt: attempt, Circuit: circuit, Gone: gone, MaxAttempts: max);
         }
 
         static Outcome End(Claimed c, string reason, DateTime now) =>

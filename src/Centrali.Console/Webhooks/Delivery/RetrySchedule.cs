@@ -5,11 +5,15 @@ public sealed class RetrySchedule(Microsoft.Extensions.Options.IOptions<WebhookO
 {
     readonly WebhookOptions o = options.Value;
 
-    /// <summary>The wait after failed attempt <paramref name="attemptNumber"/> (1-based), or null when attempts are used up.</summary>
-    public TimeSpan? DelayAfter(int attemptNumber, int statusCode = 0, TimeSpan? retryAfter = null)
+    /// <summary>
+    /// The wait after failed attempt <paramref name="attemptNumber"/> (1-based), or null when attempts are used up.
+    /// <paramref name="delays"/> are the subscription's own (<see cref="DeliveryPolicy"/>); null takes the configured ones.
+    /// </summary>
+    public TimeSpan? DelayAfter(int attemptNumber, int statusCode = 0, TimeSpan? retryAfter = null, TimeSpan[]? delays = null)
     {
-        if (attemptNumber < 1 || attemptNumber > o.RetryDelays.Length) return null;
-        var delay = o.RetryDelays[attemptNumber - 1];
+        delays ??= o.RetryDelays;
+        if (attemptNumber < 1 || attemptNumber > delays.Length) return null;
+        var delay = delays[attemptNumber - 1];
         // A 429/503 with Retry-After waits that long, clamped to [delay, 2×delay].
         if (statusCode is 429 or 503 && retryAfter is { } asked)
             return asked < delay ? delay : asked > delay * 2 ? delay * 2 : asked;

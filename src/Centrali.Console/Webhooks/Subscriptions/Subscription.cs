@@ -26,6 +26,10 @@ public sealed class Subscription
     public string? PreviousSecretCipher { get; set; }
     public DateTime? PreviousSecretExpiresAt { get; set; }
     public string? Filter { get; set; }
+    /// <summary>Own delays before attempt 2, 3, … (<see cref="Delivery.DeliveryPolicy.Store"/> form); null follows Webhooks:RetryDelays.</summary>
+    public string? RetryDelays { get; set; }
+    /// <summary>Own attempt timeout in seconds (1–60); null follows Webhooks:Timeout.</summary>
+    public int? TimeoutSeconds { get; set; }
     public string? DisabledReason { get; set; }
     public DateTime CreatedAt { get; set; }
     public DateTime UpdatedAt { get; set; }

@@ -15,6 +15,12 @@ public sealed class SubscriptionForm
     public string PayloadFormat { get; set; } = Delivery.PayloadFormats.V2;
     /// <summary>The filter as typed; empty means every event.</summary>
     public string Filter { get; set; } = "";
+    /// <summary>Retry delays as typed, comma-separated ("00:00:30, 00:05:00"); empty follows the configured ones, "none" never retries.</summary>
+    public string RetryDelays { get; set; } = "";
+    /// <summary>Attempt timeout in seconds; empty follows the configured one.</summary>
+    public int? Timeout { get; set; }
+
+    public const string NoRetries = "none";
 
     public static SubscriptionForm From(SubscriptionView s) => new()
     {
@@ -28,6 +34,8 @@ public sealed class SubscriptionForm
         SignaturePrefix = s.SignaturePrefix,
         PayloadFormat = s.PayloadFormat,
         Filter = s.Filter ?? "",
+        RetryDelays = s.RetryDelays is null ? "" : s.RetryDelays.Count == 0 ? NoRetries : string.Join(", ", s.RetryDelays),
+        Timeout = s.Timeout,
     };
 
     public SubscriptionInput ToInput() => new()
@@ -42,5 +50,9 @@ public sealed class SubscriptionForm
         SignaturePrefix = SignaturePrefix ?? "",
         PayloadFormat = PayloadFormat,
         Filter = Filter ?? "",
+        RetryDelays = string.IsNullOrWhiteSpace(RetryDelays) ? null
+            : RetryDelays.Trim().Equals(NoRetries, StringComparison.OrdinalIgnoreCase) ? []
+            : RetryDelays.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
+        Timeout = Timeout,
     };
 }

@@ -27,6 +27,8 @@ public sealed record SubscriptionView(
     string SecretHint,
     DateTime? PreviousSecretExpiresAt,
     string? Filter,
+    IReadOnlyList<string>? RetryDelays,
+    int? Timeout,
     string Circuit,
     DateTime? CircuitOpenUntil,
     DateTime CreatedAt,
@@ -61,6 +63,16 @@ public sealed record SubscriptionInput
     public string? Filter { get => filter; init { filter = value; HasFilter = true; } }
     /// <summary>Whether the body carried <c>filter</c> at all: absent leaves it as it is, null clears it.</summary>
     [JsonIgnore] public bool HasFilter { get; private init; }
+
+    readonly IReadOnlyList<string?>? retryDelays;
+    /// <summary>Own retry delays ("00:00:30" or "PT30S"); present as null goes back to the configured ones, [] means no retries.</summary>
+    public IReadOnlyList<string?>? RetryDelays { get => retryDelays; init { retryDelays = value; HasRetryDelays = true; } }
+    [JsonIgnore] public bool HasRetryDelays { get; private init; }
+
+    readonly int? timeout;
+    /// <summary>Own attempt timeout in seconds (1–60); present as null goes back to the configured one.</summary>
+    public int? Timeout { get => timeout; init { timeout = value; HasTimeout = true; } }
+    [JsonIgnore] public bool HasTimeout { get; private init; }
     /// <summary>
     /// On create only: a secret of the user's own instead of a generated one (<see cref="SubscriptionSecrets.Check"/>). A patch
     /// carrying it is refused rather than silently ignored: rotate-secret sets a new one.
@@ -414,6 +426,13 @@ public sealed partial class SubscriptionService(
             Error("payloadFormat", "payloadFormat is 'v2' (the default body) or 'v1' (the older webhooks guide's body).");
         var filter = string.IsNullOrWhiteSpace(input.Filter) ? null : input.Filter.Trim();
         if (input.HasFilter && CheckFilter(input.Filter) is { } filterProblem) Error("filter", filterProblem);
+        TimeSpan[]? delays = null;
+        if (input.RetryDelays is { } rawDelays)
+        {
+            if (DeliveryPolicy.CheckRetryDelays(rawDelays, out var parsed) is { } delaysProblem) Error("retryDelays", delaysProblem);
+            else delays = parsed;
+        }
+        if (input.Timeout is { } seconds && DeliveryPolicy.CheckTimeout(seconds) is { } timeoutProblem) Error("timeout", timeoutProblem);
 
         if (errors.Count > 0) throw ServiceException.Invalid(errors);
 
@@ -432,6 +451,8 @@ public sealed partial class SubscriptionService(
         if (input.SignaturePrefix is not null) s.SignaturePrefix = input.SignaturePrefix;
         if (input.PayloadFormat is not null) s.PayloadFormat = input.PayloadFormat;
         if (input.HasFilter) s.Filter = filter;
+        if (input.HasRetryDelays) s.RetryDelays = delays is null ? null : DeliveryPolicy.Store(delays);
+        if (input.HasTimeout) s.TimeoutSeconds = input.Timeout;
     }
 
     /// <summary>
@@ -502,6 +523,8 @@ public sealed partial class SubscriptionService(
         s.Status, s.SignatureHeader, s.Algorithm, s.Encoding, s.SignaturePrefix, s.SecretHint,
         s.PreviousSecretExpiresAt,
         s.Filter,
+        s.RetryDelays is { } delays ? [.. DeliveryPolicy.Parse(delays).Select(DeliveryPolicy.Format)] : null,
+        s.TimeoutSeconds,
         circuit.State, circuit.OpenUntil,
         s.CreatedAt, s.UpdatedAt) { PayloadFormat = s.PayloadFormat };
 

@@ -509,13 +509,6 @@ namespace Centrali.Console.Data.Migrations.Postgres
                     b.Property<DateTime?>("NextAttemptAt")
                         .HasColumnType("timestamp with time zone");
 
-                    b.Property<string>("PayloadFormat")
-                        .IsRequired()
-                        .ValueGeneratedOnAdd()
-                        .HasMaxLength(8)
-                        .HasColumnType("character varying(8)")
-                        .HasDefaultValue("v2");
-
                     b.Property<Guid?>("RecordId")
                         .HasColumnType("uuid");
 
@@ -573,9 +566,6 @@ namespace Centrali.Console.Data.Migrations.Postgres
 
                     b.Property<bool>("FanOutPending")
                         .HasColumnType("boolean");
-
-                    b.Property<byte[]>("LegacyBody")
-                        .HasColumnType("bytea");
 
                     b.Property<Guid?>("RecordId")
                         .HasColumnType("uuid");
@@ -639,13 +629,6 @@ namespace Centrali.Console.Data.Migrations.Postgres
                         .IsRequired()
                         .HasColumnType("text");
 
-                    b.Property<string>("PayloadFormat")
-                        .IsRequired()
-                        .ValueGeneratedOnAdd()
-                        .HasMaxLength(8)
-                        .HasColumnType("character varying(8)")
-                        .HasDefaultValue("v2");
-
                     b.Property<string>("PreviousSecretCipher")
                         .HasColumnType("text");
 
@@ -654,6 +637,9 @@ namespace Centrali.Console.Data.Migrations.Postgres
 
                     b.Property<string>("RecordSlugs")
                         .IsRequired()
+                        .HasColumnType("text");
+
+                    b.Property<string>("RetryDelays")
                         .HasColumnType("text");
 
                     b.Property<string>("SecretCipher")
@@ -675,6 +661,9 @@ namespace Centrali.Console.Data.Migrations.Postgres
                     b.Property<string>("Status")
                         .IsRequired()
                         .HasColumnType("text");
+
+                    b.Property<int?>("TimeoutSeconds")
+                        .HasColumnType("integer");
 
                     b.Property<DateTime>("UpdatedAt")
                         .HasColumnType("timestamp with time zone");

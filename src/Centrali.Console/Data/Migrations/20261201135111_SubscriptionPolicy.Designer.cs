@@ -11,8 +11,8 @@ using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 namespace Centrali.Console.Data.Migrations
 {
     [DbContext(typeof(AppDbContext))]
-    [Migration("20261201135840_PayloadFormats")]
-    partial class PayloadFormats
+    [Migration("20261201135111_SubscriptionPolicy")]
+    partial class SubscriptionPolicy
     {
         /// <inheritdoc />
         protected override void BuildTargetModel(ModelBuilder modelBuilder)
@@ -507,13 +507,6 @@ namespace Centrali.Console.Data.Migrations
                     b.Property<DateTime?>("NextAttemptAt")
                         .HasColumnType("TEXT");
 
-                    b.Property<string>("PayloadFormat")
-                        .IsRequired()
-                        .ValueGeneratedOnAdd()
-                        .HasMaxLength(8)
-                        .HasColumnType("TEXT")
-                        .HasDefaultValue("v2");
-
                     b.Property<Guid?>("RecordId")
                         .HasColumnType("TEXT");
 
@@ -571,9 +564,6 @@ namespace Centrali.Console.Data.Migrations
 
                     b.Property<bool>("FanOutPending")
                         .HasColumnType("INTEGER");
-
-                    b.Property<byte[]>("LegacyBody")
-                        .HasColumnType("BLOB");
 
                     b.Property<Guid?>("RecordId")
                         .HasColumnType("TEXT");
@@ -637,13 +627,6 @@ namespace Centrali.Console.Data.Migrations
                         .IsRequired()
                         .HasColumnType("TEXT");
 
-                    b.Property<string>("PayloadFormat")
-                        .IsRequired()
-                        .ValueGeneratedOnAdd()
-                        .HasMaxLength(8)
-                        .HasColumnType("TEXT")
-                        .HasDefaultValue("v2");
-
                     b.Property<string>("PreviousSecretCipher")
                         .HasColumnType("TEXT");
 
@@ -652,6 +635,9 @@ namespace Centrali.Console.Data.Migrations
 
                     b.Property<string>("RecordSlugs")
                         .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("RetryDelays")
                         .HasColumnType("TEXT");
 
                     b.Property<string>("SecretCipher")
@@ -673,6 +659,9 @@ namespace Centrali.Console.Data.Migrations
                     b.Property<string>("Status")
                         .IsRequired()
                         .HasColumnType("TEXT");
+
+                    b.Property<int?>("TimeoutSeconds")
+                        .HasColumnType("INTEGER");
 
                     b.Property<DateTime>("UpdatedAt")
                         .HasColumnType("TEXT");

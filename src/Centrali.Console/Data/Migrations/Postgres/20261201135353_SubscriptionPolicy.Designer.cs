@@ -12,8 +12,8 @@ using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
 namespace Centrali.Console.Data.Migrations.Postgres
 {
     [DbContext(typeof(PostgresAppDbContext))]
-    [Migration("20261201140114_PayloadFormats")]
-    partial class PayloadFormats
+    [Migration("20261201135353_SubscriptionPolicy")]
+    partial class SubscriptionPolicy
     {
         /// <inheritdoc />
         protected override void BuildTargetModel(ModelBuilder modelBuilder)
@@ -512,13 +512,6 @@ namespace Centrali.Console.Data.Migrations.Postgres
                     b.Property<DateTime?>("NextAttemptAt")
                         .HasColumnType("timestamp with time zone");
 
-                    b.Property<string>("PayloadFormat")
-                        .IsRequired()
-                        .ValueGeneratedOnAdd()
-                        .HasMaxLength(8)
-                        .HasColumnType("character varying(8)")
-                        .HasDefaultValue("v2");
-
                     b.Property<Guid?>("RecordId")
                         .HasColumnType("uuid");
 
@@ -576,9 +569,6 @@ namespace Centrali.Console.Data.Migrations.Postgres
 
                     b.Property<bool>("FanOutPending")
                         .HasColumnType("boolean");
-
-                    b.Property<byte[]>("LegacyBody")
-                        .HasColumnType("bytea");
 
                     b.Property<Guid?>("RecordId")
                         .HasColumnType("uuid");
@@ -642,13 +632,6 @@ namespace Centrali.Console.Data.Migrations.Postgres
                         .IsRequired()
                         .HasColumnType("text");
 
-                    b.Property<string>("PayloadFormat")
-                        .IsRequired()
-                        .ValueGeneratedOnAdd()
-                        .HasMaxLength(8)
-                        .HasColumnType("character varying(8)")
-                        .HasDefaultValue("v2");
-
                     b.Property<string>("PreviousSecretCipher")
                         .HasColumnType("text");
 
@@ -657,6 +640,9 @@ namespace Centrali.Console.Data.Migrations.Postgres
 
                     b.Property<string>("RecordSlugs")
                         .IsRequired()
+                        .HasColumnType("text");
+
+                    b.Property<string>("RetryDelays")
                         .HasColumnType("text");
 
                     b.Property<string>("SecretCipher")
@@ -678,6 +664,9 @@ namespace Centrali.Console.Data.Migrations.Postgres
                     b.Property<string>("Status")
                         .IsRequired()
                         .HasColumnType("text");
+
+                    b.Property<int?>("TimeoutSeconds")
+                        .HasColumnType("integer");
 
                     b.Property<DateTime>("UpdatedAt")
                         .HasColumnType("timestamp with time zone");
