@@ -44,8 +44,9 @@ public static class OlderWebhooksApi
             `events` takes the dotted names (`record.created`, `record.updated`, `record.deleted`), `filters.structure` a collection
             slug (or a list of them), `enabled` true or false, `secret` a secret of your own (`whsec_` + base64 of 24 to 64 bytes,
             or 16 to 128 printable characters; generated when left out). Unlike the newer route, the defaults are the older guide's:
-            `payloadFormat` `v1` and the signature `X-Centrali-Signature: sha256=<hex of HMAC-SHA256>`; every newer field
-            (`payloadFormat`, `signatureHeader`, `algorithm`, `encoding`, `signaturePrefix`) may be given too. The secret is
+            `payloadFormat` `v1`, the signature `X-Centrali-Signature: sha256=<hex of HMAC-SHA256>` and `retryDelays` 1 s, 5 s, 15 s
+            (three retries); those newer fields (`payloadFormat`, `signatureHeader`, `algorithm`, `encoding`, `signaturePrefix`,
+            `retryDelays`) may be given too. The secret is
             answered once, in `data.secret`.
             """, errors: [400],
             request: """{"name":"Order Notifications","url":"https://your-app.com/webhooks/centrali","events":["record.created","record.updated"],"filters":{"structure":"orders"}}""",
@@ -107,10 +108,16 @@ public sealed record OlderWebhookInput
     public string? Algorithm { get; init; }
     public string? Encoding { get; init; }
     public string? SignaturePrefix { get; init; }
+    /// <summary>Own retry delays, as on the newer route; a create that leaves them out gets the older guide's 1 s, 5 s, 15 s.</summary>
+    public IReadOnlyList<string?>? RetryDelays { get; init; }
+
+    /// <summary>The older guide's retries: "up to 3 times, exponential backoff: 1s, 5s, 15s".</summary>
+    public static readonly string[] LegacyRetryDelays = ["00:00:01", "00:00:05", "00:00:15"];
 
     /// <summary>A create with the older guide's defaults where the body is silent.</summary>
     public SubscriptionInput ToCreate() => Common() with
     {
+        RetryDelays = RetryDelays ?? LegacyRetryDelays,
         Secret = Secret,
         PayloadFormat = PayloadFormat ?? PayloadFormats.V1,
         SignatureHeader = SignatureHeader ?? OlderWebhooksApi.LegacyHeader,
@@ -126,6 +133,7 @@ public sealed record OlderWebhookInput
         {
             PayloadFormat = PayloadFormat, SignatureHeader = SignatureHeader, Algorithm = Algorithm, Encoding = Encoding, SignaturePrefix = SignaturePrefix,
         };
+        if (RetryDelays is not null) patch = patch with { RetryDelays = RetryDelays };
         return patch == new SubscriptionInput() ? null : patch;
     }
 
