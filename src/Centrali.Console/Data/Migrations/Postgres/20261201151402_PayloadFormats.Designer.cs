@@ -12,7 +12,7 @@ using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
 namespace Centrali.Console.Data.Migrations.Postgres
 {
     [DbContext(typeof(PostgresAppDbContext))]
-    [Migration("20261201145612_PayloadFormats")]
+    [Migration("20261201151402_PayloadFormats")]
     partial class PayloadFormats
     {
         /// <inheritdoc />

@@ -11,7 +11,7 @@ using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 namespace Centrali.Console.Data.Migrations
 {
     [DbContext(typeof(AppDbContext))]
-    [Migration("20261201145432_PayloadFormats")]
+    [Migration("20261201151135_PayloadFormats")]
     partial class PayloadFormats
     {
         /// <inheritdoc />
