@@ -504,8 +504,12 @@ namespace Centrali.Console.Data.Migrations
                     b.Property<DateTime?>("NextAttemptAt")
                         .HasColumnType("TEXT");
 
-                    b.Property<bool>("Ordered")
-                        .HasColumnType("INTEGER");
+                    b.Property<string>("PayloadFormat")
+                        .IsRequired()
+                        .ValueGeneratedOnAdd()
+                        .HasMaxLength(8)
+                        .HasColumnType("TEXT")
+                        .HasDefaultValue("v2");
 
                     b.Property<Guid?>("RecordId")
                         .HasColumnType("TEXT");
@@ -540,10 +544,6 @@ namespace Centrali.Console.Data.Migrations
 
                     b.HasIndex("WorkspaceId", "Id");
 
-                    b.HasIndex("SubscriptionId", "RecordId", "EventId")
-                        .HasDatabaseName("IX_Deliveries_Ordered_Pending")
-                        .HasFilter("\"Status\" = 'pending' AND \"Ordered\" = TRUE");
-
                     b.HasIndex("WorkspaceId", "LastStatusCode", "Id");
 
                     b.HasIndex("WorkspaceId", "Status", "Id");
@@ -568,6 +568,9 @@ namespace Centrali.Console.Data.Migrations
 
                     b.Property<bool>("FanOutPending")
                         .HasColumnType("INTEGER");
+
+                    b.Property<byte[]>("LegacyBody")
+                        .HasColumnType("BLOB");
 
                     b.Property<Guid?>("RecordId")
                         .HasColumnType("TEXT");
@@ -616,9 +619,6 @@ namespace Centrali.Console.Data.Migrations
                     b.Property<string>("DisabledReason")
                         .HasColumnType("TEXT");
 
-                    b.Property<double?>("EffectiveRate")
-                        .HasColumnType("REAL");
-
                     b.Property<string>("Encoding")
                         .IsRequired()
                         .HasColumnType("TEXT");
@@ -630,33 +630,21 @@ namespace Centrali.Console.Data.Migrations
                     b.Property<string>("Filter")
                         .HasColumnType("TEXT");
 
-                    b.Property<string>("Headers")
-                        .HasColumnType("TEXT");
-
                     b.Property<string>("Name")
                         .IsRequired()
                         .HasColumnType("TEXT");
 
-                    b.Property<string>("Ordering")
+                    b.Property<string>("PayloadFormat")
                         .IsRequired()
-                        .HasColumnType("TEXT");
-
-                    b.Property<string>("PreviousPublicKey")
-                        .HasColumnType("TEXT");
+                        .ValueGeneratedOnAdd()
+                        .HasMaxLength(8)
+                        .HasColumnType("TEXT")
+                        .HasDefaultValue("v2");
 
                     b.Property<string>("PreviousSecretCipher")
                         .HasColumnType("TEXT");
 
                     b.Property<DateTime?>("PreviousSecretExpiresAt")
-                        .HasColumnType("TEXT");
-
-                    b.Property<string>("PublicKey")
-                        .HasColumnType("TEXT");
-
-                    b.Property<int?>("RateLimit")
-                        .HasColumnType("INTEGER");
-
-                    b.Property<DateTime?>("RateSlotsUntil")
                         .HasColumnType("TEXT");
 
                     b.Property<string>("RecordSlugs")
@@ -668,12 +656,6 @@ namespace Centrali.Console.Data.Migrations
 
                     b.Property<string>("SecretCipher")
                         .IsRequired()
-                        .HasColumnType("TEXT");
-
-                    b.Property<string>("SecretHeadersCipher")
-                        .HasColumnType("TEXT");
-
-                    b.Property<string>("SecretHeadersHint")
                         .HasColumnType("TEXT");
 
                     b.Property<string>("SecretHint")
@@ -688,15 +670,8 @@ namespace Centrali.Console.Data.Migrations
                         .IsRequired()
                         .HasColumnType("TEXT");
 
-                    b.Property<string>("SignatureScheme")
-                        .IsRequired()
-                        .HasColumnType("TEXT");
-
                     b.Property<string>("Status")
                         .IsRequired()
-                        .HasColumnType("TEXT");
-
-                    b.Property<DateTime?>("ThrottledAt")
                         .HasColumnType("TEXT");
 
                     b.Property<int?>("TimeoutSeconds")

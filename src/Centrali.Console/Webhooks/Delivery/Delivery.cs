@@ -28,6 +28,8 @@ public sealed class Delivery
     public int? LastStatusCode { get; set; }
     public string? LastError { get; set; }
     public Guid? ReplayedFrom { get; set; }
+    /// <summary>The payload format (<see cref="PayloadFormats"/>) of its subscription when it was made; replays keep it.</summary>
+    public string PayloadFormat { get; set; } = PayloadFormats.V2;
     public DateTime CreatedAt { get; set; }
     public DateTime? CompletedAt { get; set; }
     public List<Attempt> Attempts { get; set; } = [];
@@ -62,6 +64,7 @@ internal sealed class DeliveryConfiguration : Microsoft.EntityFrameworkCore.IEnt
         // The claim's ordering rule: an earlier pending delivery of the same (subscription, record), looked up in a small index.
         b.HasIndex(x => new { x.SubscriptionId, x.RecordId, x.EventId }).HasFilter("\"Status\" = 'pending' AND \"Ordered\" = TRUE")
             .HasDatabaseName("IX_Deliveries_Ordered_Pending");
+        Microsoft.EntityFrameworkCore.RelationalPropertyBuilderExtensions.HasDefaultValue(b.Property(x => x.PayloadFormat).HasMaxLength(8), PayloadFormats.V2);
     }
 }
 

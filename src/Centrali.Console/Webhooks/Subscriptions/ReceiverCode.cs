@@ -1,12 +1,16 @@
 namespace Centrali.Console.Webhooks.Subscriptions;
 
-/// <summary>How one subscription signs: the four parts a receiver must reproduce, or (ed25519) the public key it verifies with.</summary>
-public sealed record SignatureSettings(string Header, string Algorithm, string Encoding, string Prefix, string? PublicKey = null)
+/// <summary>How one subscription signs: the four parts a receiver must reproduce (or, for ed25519, the public key it verifies with), and the payload format it reads.</summary>
+public sealed record SignatureSettings(string Header, string Algorithm, string Encoding, string Prefix, string PayloadFormat = Delivery.PayloadFormats.V2,
+    string? PublicKey = null)
 {
-    public static SignatureSettings Of(SubscriptionView s) => new(s.SignatureHeader, s.Algorithm, s.Encoding, s.SignaturePrefix,
+    public static SignatureSettings Of(SubscriptionView s) => new(s.SignatureHeader, s.Algorithm, s.Encoding, s.SignaturePrefix, s.PayloadFormat,
         s.SignatureScheme == SignatureSchemes.Ed25519 ? s.PublicKey : null);
 
     public bool Ed25519 => PublicKey is not null;
+
+    /// <summary>The older guide's body keeps the record id under data.</summary>
+    public bool Legacy => PayloadFormat == Delivery.PayloadFormats.V1;
 }
 
 /// <summary>
@@ -41,7 +45,7 @@ public static class ReceiverCode
                 return res.status(401).send('invalid signature');
               }
               const event = JSON.parse(req.body.toString('utf8'));
-              console.log('got event:', event.event, event.recordId);
+              console.log('got event:', event.event, {{(s.Legacy ? "event.data.recordId" : "event.recordId")}});
               res.status(200).send('ok');
             });
 
@@ -112,7 +116,7 @@ public static class ReceiverCode
                 if not hmac.compare_digest(received.encode(), expected.encode()):
                     abort(401)
                 event = request.get_json()
-                print("got event:", event["event"], event["recordId"])
+                print("got event:", event["event"], {{(s.Legacy ? "event[\"data\"][\"recordId\"]" : "event[\"recordId\"]")}})
                 return "ok"
             """;
     }

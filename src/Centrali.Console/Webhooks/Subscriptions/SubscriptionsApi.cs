@@ -39,8 +39,10 @@ public static class SubscriptionsApi
             20 in all, names refused: `Host`, `Content-*`, `User-Agent`, the signature header, `webhook-*`, `X-Centrali-*` and HTTP's hop-by-hop ones.
             `signatureScheme`: `hmac` (default) or `ed25519` — then the subscription has a key pair, `publicKey` is `whpk_` + base64 of the
             32 raw bytes, `webhook-signature` carries `v1a,<base64 ed25519 signature over "{id}.{timestamp}.{body}">`, no `secret` is answered and
-            the configured signature header is not sent. For `hmac` the server generates the
-            secret and answers it once, in `data.secret`: store it now. Unless `Webhooks:AllowPrivateNetworks` is on, URLs that resolve
+            the configured signature header is not sent.
+            `payloadFormat` is `v2` (default: the body below) or `v1` (the older webhooks guide's body). The server generates the
+            secret, or takes `secret`, one of your own (`whsec_` + base64 of 24 to 64 bytes, or 16 to 128 printable characters, such as
+            one a receiver already has), and answers it once, in `data.secret`: store it now; no read shows it again. Unless `Webhooks:AllowPrivateNetworks` is on, URLs that resolve
             to loopback, private, link-local or metadata addresses are refused. Honours `Idempotency-Key`.
             """, errors: [400],
             request: """{"name":"Orders to billing","url":"https://billing.example.com/hooks/centrali","events":["record_created","record_updated"],"recordSlugs":["orders"],"filter":"data.total > 100"}""",
@@ -68,11 +70,12 @@ public static class SubscriptionsApi
             [FromBody(EmptyBodyBehavior = EmptyBodyBehavior.Allow)] RotateInput? body, CancellationToken ct) =>
         {
             var overlap = SubscriptionService.ParseOverlap(body?.Overlap);
-            var rotated = await subscriptions.RotateSecretAsync(http.WorkspaceId(), id, overlap, IdempotencyKey.From(http.Request), ct);
+            var rotated = await subscriptions.RotateSecretAsync(http.WorkspaceId(), id, overlap, IdempotencyKey.From(http.Request), ct, own: body?.Secret);
             if (rotated.Replay is { } replay) return new StoredAnswerResult(replay);
             return TypedResults.Ok(new One<SubscriptionView>(rotated.Value!));
         }).Doc("Rotate the secret", """
-            Generates a new secret and answers it once, in `data.secret` (an `ed25519` subscription gets a new key pair instead: `publicKey`, and `previousPublicKey` during the overlap). With `{"overlap": "PT24H"}` (an ISO 8601 duration or `24:00:00`,
+            Generates a new secret, or takes `secret`, one of your own (`whsec_` + base64 of 24 to 64 bytes, or 16 to 128 printable
+            characters), and answers it once, in `data.secret` (an `ed25519` subscription gets a new key pair instead: `publicKey`, and `previousPublicKey` during the overlap). With `{"overlap": "PT24H"}` (an ISO 8601 duration or `24:00:00`,
             at most `P7D`) the old secret keeps signing beside the new one until `previousSecretExpiresAt`: `webhook-signature` carries both
             signatures, so receivers can switch without missing a delivery. Without it the old secret stops at once. Honours `Idempotency-Key`.
             """, errors: [400], request: """{"overlap":"PT24H"}""",
@@ -82,5 +85,5 @@ public static class SubscriptionsApi
     }
 }
 
-/// <summary>The optional body of rotate-secret: how long the old secret keeps signing beside the new one.</summary>
-public sealed record RotateInput(string? Overlap);
+/// <summary>The optional body of rotate-secret: how long the old secret keeps signing beside the new one, and a secret of the user's own.</summary>
+public sealed record RotateInput(string? Overlap, string? Secret = null);

@@ -509,8 +509,12 @@ namespace Centrali.Console.Data.Migrations.Postgres
                     b.Property<DateTime?>("NextAttemptAt")
                         .HasColumnType("timestamp with time zone");
 
-                    b.Property<bool>("Ordered")
-                        .HasColumnType("boolean");
+                    b.Property<string>("PayloadFormat")
+                        .IsRequired()
+                        .ValueGeneratedOnAdd()
+                        .HasMaxLength(8)
+                        .HasColumnType("character varying(8)")
+                        .HasDefaultValue("v2");
 
                     b.Property<Guid?>("RecordId")
                         .HasColumnType("uuid");
@@ -545,10 +549,6 @@ namespace Centrali.Console.Data.Migrations.Postgres
 
                     b.HasIndex("WorkspaceId", "Id");
 
-                    b.HasIndex("SubscriptionId", "RecordId", "EventId")
-                        .HasDatabaseName("IX_Deliveries_Ordered_Pending")
-                        .HasFilter("\"Status\" = 'pending' AND \"Ordered\" = TRUE");
-
                     b.HasIndex("WorkspaceId", "LastStatusCode", "Id");
 
                     b.HasIndex("WorkspaceId", "Status", "Id");
@@ -573,6 +573,9 @@ namespace Centrali.Console.Data.Migrations.Postgres
 
                     b.Property<bool>("FanOutPending")
                         .HasColumnType("boolean");
+
+                    b.Property<byte[]>("LegacyBody")
+                        .HasColumnType("bytea");
 
                     b.Property<Guid?>("RecordId")
                         .HasColumnType("uuid");
@@ -621,9 +624,6 @@ namespace Centrali.Console.Data.Migrations.Postgres
                     b.Property<string>("DisabledReason")
                         .HasColumnType("text");
 
-                    b.Property<double?>("EffectiveRate")
-                        .HasColumnType("double precision");
-
                     b.Property<string>("Encoding")
                         .IsRequired()
                         .HasColumnType("text");
@@ -635,33 +635,21 @@ namespace Centrali.Console.Data.Migrations.Postgres
                     b.Property<string>("Filter")
                         .HasColumnType("text");
 
-                    b.Property<string>("Headers")
-                        .HasColumnType("text");
-
                     b.Property<string>("Name")
                         .IsRequired()
                         .HasColumnType("text");
 
-                    b.Property<string>("Ordering")
+                    b.Property<string>("PayloadFormat")
                         .IsRequired()
-                        .HasColumnType("text");
-
-                    b.Property<string>("PreviousPublicKey")
-                        .HasColumnType("text");
+                        .ValueGeneratedOnAdd()
+                        .HasMaxLength(8)
+                        .HasColumnType("character varying(8)")
+                        .HasDefaultValue("v2");
 
                     b.Property<string>("PreviousSecretCipher")
                         .HasColumnType("text");
 
                     b.Property<DateTime?>("PreviousSecretExpiresAt")
-                        .HasColumnType("timestamp with time zone");
-
-                    b.Property<string>("PublicKey")
-                        .HasColumnType("text");
-
-                    b.Property<int?>("RateLimit")
-                        .HasColumnType("integer");
-
-                    b.Property<DateTime?>("RateSlotsUntil")
                         .HasColumnType("timestamp with time zone");
 
                     b.Property<string>("RecordSlugs")
@@ -673,12 +661,6 @@ namespace Centrali.Console.Data.Migrations.Postgres
 
                     b.Property<string>("SecretCipher")
                         .IsRequired()
-                        .HasColumnType("text");
-
-                    b.Property<string>("SecretHeadersCipher")
-                        .HasColumnType("text");
-
-                    b.Property<string>("SecretHeadersHint")
                         .HasColumnType("text");
 
                     b.Property<string>("SecretHint")
@@ -693,16 +675,9 @@ namespace Centrali.Console.Data.Migrations.Postgres
                         .IsRequired()
                         .HasColumnType("text");
 
-                    b.Property<string>("SignatureScheme")
-                        .IsRequired()
-                        .HasColumnType("text");
-
                     b.Property<string>("Status")
                         .IsRequired()
                         .HasColumnType("text");
-
-                    b.Property<DateTime?>("ThrottledAt")
-                        .HasColumnType("timestamp with time zone");
 
                     b.Property<int?>("TimeoutSeconds")
                         .HasColumnType("integer");

@@ -12,8 +12,8 @@ using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
 namespace Centrali.Console.Data.Migrations.Postgres
 {
     [DbContext(typeof(PostgresAppDbContext))]
-    [Migration("20261201151734_DeliveryFeatures")]
-    partial class DeliveryFeatures
+    [Migration("20261201151402_PayloadFormats")]
+    partial class PayloadFormats
     {
         /// <inheritdoc />
         protected override void BuildTargetModel(ModelBuilder modelBuilder)
@@ -512,8 +512,12 @@ namespace Centrali.Console.Data.Migrations.Postgres
                     b.Property<DateTime?>("NextAttemptAt")
                         .HasColumnType("timestamp with time zone");
 
-                    b.Property<bool>("Ordered")
-                        .HasColumnType("boolean");
+                    b.Property<string>("PayloadFormat")
+                        .IsRequired()
+                        .ValueGeneratedOnAdd()
+                        .HasMaxLength(8)
+                        .HasColumnType("character varying(8)")
+                        .HasDefaultValue("v2");
 
                     b.Property<Guid?>("RecordId")
                         .HasColumnType("uuid");
@@ -548,10 +552,6 @@ namespace Centrali.Console.Data.Migrations.Postgres
 
                     b.HasIndex("WorkspaceId", "Id");
 
-                    b.HasIndex("SubscriptionId", "RecordId", "EventId")
-                        .HasDatabaseName("IX_Deliveries_Ordered_Pending")
-                        .HasFilter("\"Status\" = 'pending' AND \"Ordered\" = TRUE");
-
                     b.HasIndex("WorkspaceId", "LastStatusCode", "Id");
 
                     b.HasIndex("WorkspaceId", "Status", "Id");
@@ -576,6 +576,9 @@ namespace Centrali.Console.Data.Migrations.Postgres
 
                     b.Property<bool>("FanOutPending")
                         .HasColumnType("boolean");
+
+                    b.Property<byte[]>("LegacyBody")
+                        .HasColumnType("bytea");
 
                     b.Property<Guid?>("RecordId")
                         .HasColumnType("uuid");
@@ -624,9 +627,6 @@ namespace Centrali.Console.Data.Migrations.Postgres
                     b.Property<string>("DisabledReason")
                         .HasColumnType("text");
 
-                    b.Property<double?>("EffectiveRate")
-                        .HasColumnType("double precision");
-
                     b.Property<string>("Encoding")
                         .IsRequired()
                         .HasColumnType("text");
@@ -638,33 +638,21 @@ namespace Centrali.Console.Data.Migrations.Postgres
                     b.Property<string>("Filter")
                         .HasColumnType("text");
 
-                    b.Property<string>("Headers")
-                        .HasColumnType("text");
-
                     b.Property<string>("Name")
                         .IsRequired()
                         .HasColumnType("text");
 
-                    b.Property<string>("Ordering")
+                    b.Property<string>("PayloadFormat")
                         .IsRequired()
-                        .HasColumnType("text");
-
-                    b.Property<string>("PreviousPublicKey")
-                        .HasColumnType("text");
+                        .ValueGeneratedOnAdd()
+                        .HasMaxLength(8)
+                        .HasColumnType("character varying(8)")
+                        .HasDefaultValue("v2");
 
                     b.Property<string>("PreviousSecretCipher")
                         .HasColumnType("text");
 
                     b.Property<DateTime?>("PreviousSecretExpiresAt")
-                        .HasColumnType("timestamp with time zone");
-
-                    b.Property<string>("PublicKey")
-                        .HasColumnType("text");
-
-                    b.Property<int?>("RateLimit")
-                        .HasColumnType("integer");
-
-                    b.Property<DateTime?>("RateSlotsUntil")
                         .HasColumnType("timestamp with time zone");
 
                     b.Property<string>("RecordSlugs")
@@ -676,12 +664,6 @@ namespace Centrali.Console.Data.Migrations.Postgres
 
                     b.Property<string>("SecretCipher")
                         .IsRequired()
-                        .HasColumnType("text");
-
-                    b.Property<string>("SecretHeadersCipher")
-                        .HasColumnType("text");
-
-                    b.Property<string>("SecretHeadersHint")
                         .HasColumnType("text");
 
                     b.Property<string>("SecretHint")
@@ -696,16 +678,9 @@ namespace Centrali.Console.Data.Migrations.Postgres
                         .IsRequired()
                         .HasColumnType("text");
 
-                    b.Property<string>("SignatureScheme")
-                        .IsRequired()
-                        .HasColumnType("text");
-
                     b.Property<string>("Status")
                         .IsRequired()
                         .HasColumnType("text");
-
-                    b.Property<DateTime?>("ThrottledAt")
-                        .HasColumnType("timestamp with time zone");
 
                     b.Property<int?>("TimeoutSeconds")
                         .HasColumnType("integer");
