@@ -504,6 +504,9 @@ namespace Centrali.Console.Data.Migrations
                     b.Property<DateTime?>("NextAttemptAt")
                         .HasColumnType("TEXT");
 
+                    b.Property<bool>("Ordered")
+                        .HasColumnType("INTEGER");
+
                     b.Property<string>("PayloadFormat")
                         .IsRequired()
                         .ValueGeneratedOnAdd()
@@ -543,6 +546,10 @@ namespace Centrali.Console.Data.Migrations
                     b.HasIndex("Status", "NextAttemptAt");
 
                     b.HasIndex("WorkspaceId", "Id");
+
+                    b.HasIndex("SubscriptionId", "RecordId", "EventId")
+                        .HasDatabaseName("IX_Deliveries_Ordered_Pending")
+                        .HasFilter("\"Status\" = 'pending' AND \"Ordered\" = TRUE");
 
                     b.HasIndex("WorkspaceId", "LastStatusCode", "Id");
 
@@ -619,6 +626,9 @@ namespace Centrali.Console.Data.Migrations
                     b.Property<string>("DisabledReason")
                         .HasColumnType("TEXT");
 
+                    b.Property<double?>("EffectiveRate")
+                        .HasColumnType("REAL");
+
                     b.Property<string>("Encoding")
                         .IsRequired()
                         .HasColumnType("TEXT");
@@ -630,7 +640,14 @@ namespace Centrali.Console.Data.Migrations
                     b.Property<string>("Filter")
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("Headers")
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("Name")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Ordering")
                         .IsRequired()
                         .HasColumnType("TEXT");
 
@@ -641,10 +658,22 @@ namespace Centrali.Console.Data.Migrations
                         .HasColumnType("TEXT")
                         .HasDefaultValue("v2");
 
+                    b.Property<string>("PreviousPublicKey")
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("PreviousSecretCipher")
                         .HasColumnType("TEXT");
 
                     b.Property<DateTime?>("PreviousSecretExpiresAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("PublicKey")
+                        .HasColumnType("TEXT");
+
+                    b.Property<int?>("RateLimit")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<DateTime?>("RateSlotsUntil")
                         .HasColumnType("TEXT");
 
                     b.Property<string>("RecordSlugs")
@@ -656,6 +685,12 @@ namespace Centrali.Console.Data.Migrations
 
                     b.Property<string>("SecretCipher")
                         .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("SecretHeadersCipher")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("SecretHeadersHint")
                         .HasColumnType("TEXT");
 
                     b.Property<string>("SecretHint")
@@ -670,8 +705,15 @@ namespace Centrali.Console.Data.Migrations
                         .IsRequired()
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("SignatureScheme")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("Status")
                         .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime?>("ThrottledAt")
                         .HasColumnType("TEXT");
 
                     b.Property<int?>("TimeoutSeconds")

@@ -509,6 +509,9 @@ namespace Centrali.Console.Data.Migrations.Postgres
                     b.Property<DateTime?>("NextAttemptAt")
                         .HasColumnType("timestamp with time zone");
 
+                    b.Property<bool>("Ordered")
+                        .HasColumnType("boolean");
+
                     b.Property<string>("PayloadFormat")
                         .IsRequired()
                         .ValueGeneratedOnAdd()
@@ -548,6 +551,10 @@ namespace Centrali.Console.Data.Migrations.Postgres
                     b.HasIndex("Status", "NextAttemptAt");
 
                     b.HasIndex("WorkspaceId", "Id");
+
+                    b.HasIndex("SubscriptionId", "RecordId", "EventId")
+                        .HasDatabaseName("IX_Deliveries_Ordered_Pending")
+                        .HasFilter("\"Status\" = 'pending' AND \"Ordered\" = TRUE");
 
                     b.HasIndex("WorkspaceId", "LastStatusCode", "Id");
 
@@ -624,6 +631,9 @@ namespace Centrali.Console.Data.Migrations.Postgres
                     b.Property<string>("DisabledReason")
                         .HasColumnType("text");
 
+                    b.Property<double?>("EffectiveRate")
+                        .HasColumnType("double precision");
+
                     b.Property<string>("Encoding")
                         .IsRequired()
                         .HasColumnType("text");
@@ -635,7 +645,14 @@ namespace Centrali.Console.Data.Migrations.Postgres
                     b.Property<string>("Filter")
                         .HasColumnType("text");
 
+                    b.Property<string>("Headers")
+                        .HasColumnType("text");
+
                     b.Property<string>("Name")
+                        .IsRequired()
+                        .HasColumnType("text");
+
+                    b.Property<string>("Ordering")
                         .IsRequired()
                         .HasColumnType("text");
 
@@ -646,10 +663,22 @@ namespace Centrali.Console.Data.Migrations.Postgres
                         .HasColumnType("character varying(8)")
                         .HasDefaultValue("v2");
 
+                    b.Property<string>("PreviousPublicKey")
+                        .HasColumnType("text");
+
                     b.Property<string>("PreviousSecretCipher")
                         .HasColumnType("text");
 
                     b.Property<DateTime?>("PreviousSecretExpiresAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("PublicKey")
+                        .HasColumnType("text");
+
+                    b.Property<int?>("RateLimit")
+                        .HasColumnType("integer");
+
+                    b.Property<DateTime?>("RateSlotsUntil")
                         .HasColumnType("timestamp with time zone");
 
                     b.Property<string>("RecordSlugs")
@@ -661,6 +690,12 @@ namespace Centrali.Console.Data.Migrations.Postgres
 
                     b.Property<string>("SecretCipher")
                         .IsRequired()
+                        .HasColumnType("text");
+
+                    b.Property<string>("SecretHeadersCipher")
+                        .HasColumnType("text");
+
+                    b.Property<string>("SecretHeadersHint")
                         .HasColumnType("text");
 
                     b.Property<string>("SecretHint")
@@ -675,9 +710,16 @@ namespace Centrali.Console.Data.Migrations.Postgres
                         .IsRequired()
                         .HasColumnType("text");
 
+                    b.Property<string>("SignatureScheme")
+                        .IsRequired()
+                        .HasColumnType("text");
+
                     b.Property<string>("Status")
                         .IsRequired()
                         .HasColumnType("text");
+
+                    b.Property<DateTime?>("ThrottledAt")
+                        .HasColumnType("timestamp with time zone");
 
                     b.Property<int?>("TimeoutSeconds")
                         .HasColumnType("integer");
