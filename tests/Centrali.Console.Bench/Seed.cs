@@ -22,7 +22,12 @@ public static class Seed
         var workspaceId = Guid.Parse((string)(await Scalar(db, $"SELECT Id FROM Workspaces WHERE Slug = '{AppProcess.Workspace}'"))!);
 
         await using var addEvent = db.CreateCommand();
-        addEvent.CommandText = "INSERT INTO Events (Id, WorkspaceId, Type, RecordSlug, RecordId, Body, CreatedAt) VALUES ($id, $ws, 'record_created', $slug, $rid, $body, $at)";
+        // Indexed for the log's payload search as the app's fan-out indexes the events it writes deliveries for.
+        addEvent.CommandText = """
+            INSERT INTO Events (Id, WorkspaceId, Type, RecordSlug, RecordId, Body, CreatedAt) VALUES ($id, $ws, 'record_created', $slug, $rid, $body, $at);
+            INSERT OR IGNORE INTO EventSearchKeys (EventId) VALUES ($id);
+            INSERT INTO EventText (rowid, Body) SELECT last_insert_rowid(), CAST($body AS TEXT) WHERE changes() = 1;
+            """;
         var eId = addEvent.Parameters.Add("$id", SqliteType.Text);
         addEvent.Parameters.AddWithValue("$ws", Text(workspaceId));
         addEvent.Parameters.AddWithValue("$slug", spec.Collection);

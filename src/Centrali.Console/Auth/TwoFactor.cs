@@ -65,7 +65,8 @@ public sealed class TwoFactorService(UserManager<ConsoleUser> users, SignInManag
     /// <summary>Turns two-factor off after the password is confirmed; the key and recovery codes are discarded, so setting it up again means scanning anew.</summary>
     public async Task<bool> DisableAsync(ConsoleUser user, string password)
     {
-        if (!await users.CheckPasswordAsync(user, password)) return false;
+        // Wrong passwords here count towards the lockout, as at the login: an open session cannot be used to guess the password.
+        if (!(await signIn.CheckPasswordSignInAsync(user, password, lockoutOnFailure: true)).Succeeded) return false;
         await users.SetTwoFactorEnabledAsync(user, false);
         await users.GenerateNewTwoFactorRecoveryCodesAsync(user, 0);
         // A fresh key nobody has seen: the app scanned before makes no valid code any more.

@@ -7,7 +7,8 @@ using Microsoft.EntityFrameworkCore;
 
 namespace Centrali.Console.Auth;
 
-public sealed record UserView(string Id, string Email, string Role, DateTime CreatedAt, bool LockedOut, bool MustChangePassword, IReadOnlyList<string> Workspaces);
+public sealed record UserView(string Id, string Email, string Role, DateTime CreatedAt, bool LockedOut, bool MustChangePassword, IReadOnlyList<string> Workspaces,
+    bool TwoFactor = false);
 
 /// <summary>Console users: instance admins create and remove them; each has one instance role, and a role in each workspace they belong to.</summary>
 public sealed class UserService(UserManager<ConsoleUser> users, IDbContextFactory<AppDbContext> dbs, TimeProvider time, AuditLog audit, RevocableConnections connections)
@@ -22,7 +23,7 @@ public sealed class UserService(UserManager<ConsoleUser> users, IDbContextFactor
             .GroupBy(m => m.UserId).ToDictionary(g => g.Key, g => (IReadOnlyList<string>)g.Select(m => m.Text).Order().ToList());
         var now = time.GetUtcNow();
         return all.Select(u => new UserView(u.Id, u.Email ?? "", admins.Contains(u.Id) ? Roles.Admin : Roles.Member,
-            u.CreatedAt, u.LockoutEnd > now, u.MustChangePassword, memberships.GetValueOrDefault(u.Id, []))).ToList();
+            u.CreatedAt, u.LockoutEnd > now, u.MustChangePassword, memberships.GetValueOrDefault(u.Id, []), u.TwoFactorEnabled)).ToList();
     }
 
     /// <summary>
@@ -79,6 +80,21 @@ public sealed class UserService(UserManager<ConsoleUser> users, IDbContextFactor
         await users.DeleteAsync(user);
         connections.Recheck();
         await audit.RecordAsync(null, AuditActions.UserDeleted, user.Email, null);
+    }
+
+    /// <summary>
+    /// For a user who lost both their phone and their recovery codes: two-factor off, key and codes discarded, their
+    /// sessions ended (new security stamp). They sign in with the password and may set it up again.
+    /// </summary>
+    public async Task TurnOffTwoFactorAsync(string id)
+    {
+        var user = await users.FindByIdAsync(id) ?? throw ServiceException.NotFound("User");
+        if (!user.TwoFactorEnabled) return;
+        await users.SetTwoFactorEnabledAsync(user, false);
+        await users.GenerateNewTwoFactorRecoveryCodesAsync(user, 0);
+        await users.ResetAuthenticatorKeyAsync(user);
+        connections.Recheck();
+        await audit.RecordAsync(null, AuditActions.TwoFactorDisabled, user.Email, new { byAdmin = true });
     }
 
     public async Task<Guid?> CurrentWorkspaceIdAsync(string userId) => (await users.FindByIdAsync(userId))?.CurrentWorkspaceId;

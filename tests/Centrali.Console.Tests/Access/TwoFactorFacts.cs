@@ -163,6 +163,20 @@ public sealed partial class TwoFactorFacts
         Assert.DoesNotContain("login-2fa", plainLogin.Headers.Location!.OriginalString);
         Assert.Equal(HttpStatusCode.OK, (await plain.GetAsync("/collections")).StatusCode);
 
+        // Set up again: a new key (the old app's codes are worthless). Then an admin turns it off for a user who lost everything.
+        var againKey = KeyField().Match(await plain.GetStringAsync("/account/two-factor")).Groups[1].Value.Trim();
+        Assert.NotEqual(shownKey, againKey);
+        var reEnabled = await PostFormAsync(plain, "/account/two-factor", "enable-2fa", new() { ["Enable.Code"] = Totp(key, StepNow()) });
+        Assert.Contains("two-factor-error", await reEnabled.Content.ReadAsStringAsync());
+        reEnabled = await PostFormAsync(plain, "/account/two-factor", "enable-2fa", new() { ["Enable.Code"] = Totp(Base32(againKey.Replace(" ", "")), StepNow()) });
+        Assert.NotEmpty(RecoveryCodeField().Matches(await reEnabled.Content.ReadAsStringAsync()));
+        await PasswordStepAsync(app);
+        await using (var admin = app.Scope())
+            await admin.ServiceProvider.GetRequiredService<Centrali.Console.Auth.UserService>().TurnOffTwoFactorAsync(await app.AdminIdAsync());
+        var (rescued, rescuedLogin) = await app.LoginAsync(ConsoleApp.AdminEmail, ConsoleApp.AdminPassword);
+        Assert.DoesNotContain("login-2fa", rescuedLogin.Headers.Location!.OriginalString);
+        Assert.Equal(HttpStatusCode.OK, (await rescued.GetAsync("/collections")).StatusCode);
+
         // Audited, with neither the key nor a code in any entry.
         await using var scope = app.Scope();
         var entries = (await scope.ServiceProvider.GetRequiredService<AuditLog>().ListAsync(null, new AuditFilter(), 500)).Data;

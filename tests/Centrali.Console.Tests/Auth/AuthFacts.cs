@@ -99,7 +99,7 @@ public sealed class AuthFacts
     }
 
     [Fact]
-    public async Task Login_LocksTheAccount_AfterFiveWrongPasswords()
+    public async Task Login_LocksTheAccount_AfterFiveWrongPasswords_WithTheSameAnswerAsAnUnknownEmail()
     {
         await using var app = new ConsoleApp();
         for (var i = 0; i < 5; i++)
@@ -110,7 +110,13 @@ public sealed class AuthFacts
         var (_, right) = await app.LoginAsync(ConsoleApp.AdminEmail, ConsoleApp.AdminPassword);
         Assert.Equal(HttpStatusCode.OK, right.StatusCode);
         Assert.False(right.Headers.Contains("Set-Cookie") && right.Headers.GetValues("Set-Cookie").Any(c => c.StartsWith(".AspNetCore.Identity.Application")));
-        Assert.Contains("too many failed attempts", await right.Content.ReadAsStringAsync());
+        var locked = await right.Content.ReadAsStringAsync();
+        Assert.Contains("too many failed attempts", locked);
+        // The locked account's answer is word for word that of an email nobody has: it confirms no account.
+        var (_, unknown) = await app.LoginAsync("nobody-" + Guid.NewGuid().ToString("N")[..6] + "@example.com", ConsoleApp.AdminPassword);
+        static string Error(string html) => System.Text.RegularExpressions.Regex.Match(html, "data-testid=\"login-error\">([^<]*)<").Groups[1].Value;
+        Assert.NotEmpty(Error(locked));
+        Assert.Equal(Error(locked), Error(await unknown.Content.ReadAsStringAsync()));
     }
 
     [Fact]

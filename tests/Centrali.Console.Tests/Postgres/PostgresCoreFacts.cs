@@ -88,7 +88,7 @@ public sealed class PostgresCoreFacts(PostgresCluster cluster)
     [Fact] public Task Auth_Tokens() => OnPostgres(new AuthFacts().Tokens_AreStoredHashed_AndListedWithHintAndLastUse);
     [Fact] public Task Auth_RevokedToken() => OnPostgres(new AuthFacts().RevokedToken_IsRefusedOnTheNextRequest);
     [Fact] public Task Auth_Login() => OnPostgres(new AuthFacts().Login_WithTheBootstrapAdmin_SetsTheCookie);
-    [Fact] public Task Auth_Lockout() => OnPostgres(new AuthFacts().Login_LocksTheAccount_AfterFiveWrongPasswords);
+    [Fact] public Task Auth_Lockout() => OnPostgres(new AuthFacts().Login_LocksTheAccount_AfterFiveWrongPasswords_WithTheSameAnswerAsAnUnknownEmail);
     [Fact] public Task Auth_BootstrapAcrossRestarts() => OnPostgres(new AuthFacts().Bootstrap_IsIdempotentAcrossRestarts);
     [Fact] public Task Health() => OnPostgres(new AuthFacts().Health_AnswersWhenTheDatabaseIsReachable);
 

@@ -111,6 +111,7 @@ public sealed class DeliveryStore(IDbContextFactory<AppDbContext> dbs, CircuitBr
             await tx.CommitAsync(ct);
             return [];
         }
+        if (!sql.Postgres) await IndexForSearchAsync(db, tx, events, ct);
 
         var workspaces = events.Select(e => e.WorkspaceId).Distinct().ToList();
         var active = (await db.Subscriptions.AsNoTracking()
@@ -147,6 +148,28 @@ public sealed class DeliveryStore(IDbContextFactory<AppDbContext> dbs, CircuitBr
             EventType = r.Delivery.EventType, AttemptCount = 0, MaxAttempts = r.Delivery.MaxAttempts, LeaseId = leaseId,
             Body = r.Event.Body, TraceParent = r.Event.TraceParent, Subscription = r.Subscription, Reserved = true,
         }).ToList();
+    }
+
+    /// <summary>
+    /// SQLite: the events' bodies into the log's payload search (the trigram index EventText, keyed through EventSearchKeys),
+    /// in the fan-out's transaction: one batch costs the full-text index a fifth of what a row per record write did.
+    /// An event indexed already (by an older version) is left as it is.
+    /// </summary>
+    async Task IndexForSearchAsync(AppDbContext db, IDbContextTransaction tx, List<WebhookEvent> events, CancellationToken ct)
+    {
+        await using var cmd = Command(db, tx);
+        cmd.CommandText = """
+            INSERT OR IGNORE INTO EventSearchKeys (EventId) VALUES (@id);
+            INSERT INTO EventText (rowid, Body) SELECT last_insert_rowid(), CAST(@body AS TEXT) WHERE changes() = 1;
+            """;
+        var id = SqlDialect.Add(cmd, "@id", "");
+        var body = SqlDialect.Add(cmd, "@body", Array.Empty<byte>());
+        foreach (var e in events)
+        {
+            id.Value = sql.Value(e.Id);
+            body.Value = e.Body;
+            await cmd.ExecuteNonQueryAsync(ct);
+        }
     }
 
     /// <summary>The subscriptions an event goes to: its type, its collection, then the filter over the wire body (parsed once per event).</summary>

@@ -7,8 +7,8 @@ namespace Centrali.Console.Webhooks.Delivery;
 /// <summary>
 /// The log's free-text search. A full id finds the delivery, event or record it names; the 8-digit short id the console
 /// shows finds them by their tail; a three-digit number is also a status code; any text of three characters or more is
-/// looked for in the payloads. On SQLite payloads are indexed by a trigram full-text table (EventText, kept by triggers on
-/// Events), so a search stays an index lookup however long the log; on PostgreSQL it is a case-insensitive scan of the
+/// looked for in the payloads. On SQLite payloads are indexed by a trigram full-text table (EventText: filled when an event
+/// is fanned out, emptied by a trigger when it is deleted), so a search stays an index lookup however long the log; on PostgreSQL it is a case-insensitive scan of the
 /// workspace's events.
 /// </summary>
 public static class LogSearch
