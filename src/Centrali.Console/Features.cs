@@ -61,6 +61,8 @@ public static class Features
         api.MapRecordsApi();
         api.MapDeliveriesApi();
         api.MapSettingsApi();
+        // The older webhooks guide's routes: same services, same tokens, same checks.
+        app.MapWorkspaceApi(ApiEndpoints.OlderBase).MapOlderWebhooksApi();
         app.MapConsoleExport();
         app.MapRealtime();
         return app;

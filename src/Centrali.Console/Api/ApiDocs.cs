@@ -108,7 +108,14 @@ public static class ApiDocs
         so any Standard Webhooks library verifies it with the same secret: `webhook-id` (the event id), `webhook-timestamp`
         (Unix seconds of this attempt) and `webhook-signature: v1,<base64 of HMAC-SHA256(key = base64-decoded secret after
         "whsec_", message = "{webhook-id}.{webhook-timestamp}.{raw body}")>`. Secrets are `whsec_` and the base64 of 32 random
-        bytes, shown once, stored encrypted.
+        bytes, or one of your own given on create or rotate-secret (a secret without `whsec_` signs Standard Webhooks with its
+        UTF-8 bytes as the key), shown once, stored encrypted.
+
+        **Bytes.** The body is written as JavaScript's `JSON.stringify` writes JSON back (compact, keys in JavaScript's order,
+        UTF-8, its escapes and shortest numbers), so a receiver that signs re-serialised JSON still matches; a number JavaScript
+        cannot hold exactly is sent as written, and the delivery's `payloadNote` says so. A subscription's `payloadFormat` `v1`
+        sends the older webhooks guide's body instead (`{"event":"record.created","workspace":…,"timestamp":…,"data":{"structure":…,
+        "recordId":…,"record":{…}}}`); the routes of that guide, under `/workspace/{workspace}/api/v1/webhooks`, are listed as the older form.
 
         **Retries.** Any 2xx succeeds; anything else (another status, a timeout, a refused connection, a TLS error, a redirect,
         which is not followed) fails the attempt. The next attempt waits `Webhooks:RetryDelays` (30 s, 2 min, 10 min, 30 min

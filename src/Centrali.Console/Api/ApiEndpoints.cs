@@ -12,6 +12,9 @@ public static class ApiEndpoints
 {
     public const string Base = "/data/workspace/{workspace}/api/v1";
 
+    /// <summary>The older webhooks guide's base, for its routes only (<see cref="Webhooks.Subscriptions.OlderWebhooksApi"/>).</summary>
+    public const string OlderBase = "/workspace/{workspace}/api/v1";
+
     /// <summary>API request bodies other than records' are small: a huge list must not cost a core for hours.</summary>
     public const int MaxBodyBytes = 64 * 1024;
 
@@ -20,9 +23,9 @@ public static class ApiEndpoints
     /// in it is checked here: GET needs the viewer role, any other method developer and a write-scoped token, unless the
     /// endpoint asks for more with <see cref="RequireWorkspaceRole{T}"/>.
     /// </summary>
-    public static RouteGroupBuilder MapWorkspaceApi(this IEndpointRouteBuilder app)
+    public static RouteGroupBuilder MapWorkspaceApi(this IEndpointRouteBuilder app, string prefix = Base)
     {
-        var group = app.MapGroup(Base)
+        var group = app.MapGroup(prefix)
             .RequireAuthorization(ApiTokenAuthentication.Policy)
             .WithMetadata(new Microsoft.AspNetCore.Mvc.RequestSizeLimitAttribute(MaxBodyBytes))
             .WithTags("API");

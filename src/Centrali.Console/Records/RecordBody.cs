@@ -50,7 +50,26 @@ public static class RecordBody
         {
             throw ServiceException.Invalid("body", JsonErrors.Describe(e, json));
         }
-        return node as JsonObject ?? throw ServiceException.Invalid(field, "The data must be a JSON object, e.g. {\"name\": \"Ada\"}.");
+        if (node is not JsonObject data) throw ServiceException.Invalid(field, "The data must be a JSON object, e.g. {\"name\": \"Ada\"}.");
+        if (json.Contains("\\u", StringComparison.OrdinalIgnoreCase) && HasLoneSurrogate(json))
+            throw ServiceException.Invalid(field, "The data holds a lone surrogate escape (such as \\ud800 without its pair): text must be valid Unicode, so it could not be stored or read back.");
+        return data;
+    }
+
+    /// <summary>Whether a string or name escapes half a surrogate pair, which System.Text.Json cannot read back as text.</summary>
+    static bool HasLoneSurrogate(string json)
+    {
+        var reader = new Utf8JsonReader(System.Text.Encoding.UTF8.GetBytes(json), new JsonReaderOptions { MaxDepth = MaxDepth + 1 });
+        try
+        {
+            while (reader.Read())
+                if (reader.TokenType is JsonTokenType.String or JsonTokenType.PropertyName && reader.ValueIsEscaped) reader.GetString();
+        }
+        catch (InvalidOperationException)
+        {
+            return true;
+        }
+        return false;
     }
 
     static ServiceException TooLarge(int maxBytes) => ServiceException.TooLarge($"The body is larger than {maxBytes} bytes.");

@@ -504,6 +504,13 @@ namespace Centrali.Console.Data.Migrations
                     b.Property<DateTime?>("NextAttemptAt")
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("PayloadFormat")
+                        .IsRequired()
+                        .ValueGeneratedOnAdd()
+                        .HasMaxLength(8)
+                        .HasColumnType("TEXT")
+                        .HasDefaultValue("v2");
+
                     b.Property<Guid?>("RecordId")
                         .HasColumnType("TEXT");
 
@@ -561,6 +568,9 @@ namespace Centrali.Console.Data.Migrations
 
                     b.Property<bool>("FanOutPending")
                         .HasColumnType("INTEGER");
+
+                    b.Property<byte[]>("LegacyBody")
+                        .HasColumnType("BLOB");
 
                     b.Property<Guid?>("RecordId")
                         .HasColumnType("TEXT");
@@ -623,6 +633,13 @@ namespace Centrali.Console.Data.Migrations
                     b.Property<string>("Name")
                         .IsRequired()
                         .HasColumnType("TEXT");
+
+                    b.Property<string>("PayloadFormat")
+                        .IsRequired()
+                        .ValueGeneratedOnAdd()
+                        .HasMaxLength(8)
+                        .HasColumnType("TEXT")
+                        .HasDefaultValue("v2");
 
                     b.Property<string>("PreviousSecretCipher")
                         .HasColumnType("TEXT");

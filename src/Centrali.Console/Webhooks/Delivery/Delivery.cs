@@ -25,6 +25,8 @@ public sealed class Delivery
     public int? LastStatusCode { get; set; }
     public string? LastError { get; set; }
     public Guid? ReplayedFrom { get; set; }
+    /// <summary>The payload format (<see cref="PayloadFormats"/>) of its subscription when it was made; replays keep it.</summary>
+    public string PayloadFormat { get; set; } = PayloadFormats.V2;
     public DateTime CreatedAt { get; set; }
     public DateTime? CompletedAt { get; set; }
     public List<Attempt> Attempts { get; set; } = [];
@@ -56,6 +58,7 @@ internal sealed class DeliveryConfiguration : Microsoft.EntityFrameworkCore.IEnt
         // An event's deliveries (event view, search by event id) and the status-code filter without a scan.
         b.HasIndex(x => x.EventId);
         b.HasIndex(x => new { x.WorkspaceId, x.LastStatusCode, x.Id });
+        Microsoft.EntityFrameworkCore.RelationalPropertyBuilderExtensions.HasDefaultValue(b.Property(x => x.PayloadFormat).HasMaxLength(8), PayloadFormats.V2);
     }
 }
 

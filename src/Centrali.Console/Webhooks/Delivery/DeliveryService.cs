@@ -18,7 +18,13 @@ public sealed record DeliveryView(Guid Id, Guid SubscriptionId, Guid EventId, st
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<AttemptView>? Attempts = null,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] int? DurationMs = null,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<Guid>? Replays = null,
-    bool WaitingOnCircuit = false);
+    bool WaitingOnCircuit = false,
+    string PayloadFormat = PayloadFormats.V2)
+{
+    /// <summary>In the single read, when the payload holds numbers sent as written (see <see cref="WireJson"/>): what that means for a receiver.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? PayloadNote { get; init; }
+}
 
 /// <summary>The log's filters; <see cref="Query"/> is free text over ids, status codes and payload text.</summary>
 public sealed record DeliveryFilter(Guid? SubscriptionId = null, string? Status = null, string? Event = null, string? RecordSlug = null,
@@ -75,9 +81,9 @@ public sealed class DeliveryService(IDbContextFactory<AppDbContext> dbs, EventOu
         int? total = count ? await query.CountAsync(ct) : null;
         if (after is { } a) query = query.Where(d => d.Id.CompareTo(a) < 0);
         var rows = await query.OrderByDescending(d => d.Id).Take(take + 1)
-            .Select(d => new { Delivery = d, d.Event!.Body, Duration = d.Attempts.OrderByDescending(x => x.Number).Select(x => (int?)x.DurationMs).FirstOrDefault() })
+            .Select(d => new { Delivery = d, d.Event!.Body, Legacy = d.PayloadFormat == PayloadFormats.V1 ? d.Event.LegacyBody : null, Duration = d.Attempts.OrderByDescending(x => x.Number).Select(x => (int?)x.DurationMs).FirstOrDefault() })
             .ToListAsync(ct);
-        var page = Paging.ToPage(rows, take, r => r.Delivery.Id, r => View(r.Delivery, r.Body) with { DurationMs = r.Duration });
+        var page = Paging.ToPage(rows, take, r => r.Delivery.Id, r => View(r.Delivery, PayloadFormats.BodyOf(r.Delivery.PayloadFormat, r.Body, r.Legacy)) with { DurationMs = r.Duration });
         return new DeliveryList(page.Data, page.NextCursor, total);
     }
 
@@ -113,7 +119,13 @@ public sealed class DeliveryService(IDbContextFactory<AppDbContext> dbs, EventOu
             .OrderBy(x => x.Id).Select(x => x.Id).ToListAsync(ct);
         var attempts = d.Attempts.OrderBy(a => a.Number).Select(a => new AttemptView(a.Number, a.StartedAt, a.DurationMs,
             a.StatusCode, a.Error, a.ResponseBody, Parse(a.ResponseHeaders), Parse(a.RequestHeaders))).ToList();
-        return View(d, d.Event!.Body, attempts) with { DurationMs = attempts.LastOrDefault()?.DurationMs, Replays = replays };
+        var view = View(d, d.Event!, attempts) with { DurationMs = attempts.LastOrDefault()?.DurationMs, Replays = replays };
+        var inexact = WireJson.InexactNumbers(PayloadFormats.BodyOf(d.PayloadFormat, d.Event!.Body, d.Event.LegacyBody)).Distinct().ToList();
+        return inexact.Count == 0 ? view : view with
+        {
+            PayloadNote = $"Sent as written: {string.Join(", ", inexact.Take(3))}{(inexact.Count > 3 ? ", …" : "")} cannot be held exactly by a JavaScript "
+                + "number, so a receiver that verifies JSON.stringify of the parsed body instead of the raw bytes will fail on this delivery.",
+        };
     }
 
     /// <summary>Retry now: a pending delivery's next attempt is due at once; its attempt count and budget stay as they are.</summary>
@@ -173,13 +185,13 @@ public sealed class DeliveryService(IDbContextFactory<AppDbContext> dbs, EventOu
             throw ServiceException.Conflict("The delivery is still pending; replay it once it has succeeded, failed or been cancelled.");
         if (!await db.Subscriptions.AnyAsync(s => s.Id == original.SubscriptionId, ct))
             throw ServiceException.Conflict("The subscription of this delivery was deleted.");
-        var replay = outbox.NewDelivery(original.Event!, original.SubscriptionId, replayedFrom: original.Id);
+        var replay = outbox.NewDelivery(original.Event!, original.SubscriptionId, replayedFrom: original.Id, original.PayloadFormat);
         db.Deliveries.Add(replay);
         await db.SaveChangesAsync(ct);
         outbox.Started(replay);
         await audit.RecordAsync(workspaceId, AuditActions.DeliveryReplayed, original.Event!.Type,
             new { deliveryId = original.Id, replayId = replay.Id, original.SubscriptionId }, ct);
-        return View(replay, original.Event!.Body);
+        return View(replay, original.Event!);
     }
 
     /// <summary>One event with all its deliveries, oldest first.</summary>
@@ -192,7 +204,7 @@ public sealed class DeliveryService(IDbContextFactory<AppDbContext> dbs, EventOu
             .Select(d => new { Delivery = d, Duration = d.Attempts.OrderByDescending(x => x.Number).Select(x => (int?)x.DurationMs).FirstOrDefault() })
             .ToListAsync(ct);
         return new EventView(e.Id, e.Type, e.RecordSlug, e.RecordId, e.CreatedAt, JsonSerializer.Deserialize<JsonElement>(e.Body),
-            deliveries.Select(d => View(d.Delivery, e.Body) with { DurationMs = d.Duration }).ToList());
+            deliveries.Select(d => View(d.Delivery, e) with { DurationMs = d.Duration }).ToList());
     }
 
     /// <summary>The events of one record, newest first, each with how many of its deliveries are in which status.</summary>
@@ -254,7 +266,7 @@ public sealed class DeliveryService(IDbContextFactory<AppDbContext> dbs, EventOu
         var originals = await db.Deliveries.Include(d => d.Event)
             .Where(d => ids.Contains(d.Id) && d.WorkspaceId == workspaceId && d.Status != DeliveryStatus.Pending && subscriptions.Contains(d.SubscriptionId))
             .ToListAsync(ct);
-        var replays = originals.Select(o => outbox.NewDelivery(o.Event!, o.SubscriptionId, replayedFrom: o.Id)).ToList();
+        var replays = originals.Select(o => outbox.NewDelivery(o.Event!, o.SubscriptionId, replayedFrom: o.Id, o.PayloadFormat)).ToList();
         db.Deliveries.AddRange(replays);
         await db.SaveChangesAsync(ct);
         foreach (var r in replays) outbox.Started(r);
@@ -280,14 +292,14 @@ public sealed class DeliveryService(IDbContextFactory<AppDbContext> dbs, EventOu
         if (format is not ("csv" or "ndjson")) throw ServiceException.Invalid("format", "format is csv or ndjson.");
         await using var db = await dbs.CreateDbContextAsync(ct);
         var rows = (await FilteredAsync(db, workspaceId, filter, ct)).OrderByDescending(d => d.Id)
-            .Select(d => new { Delivery = d, d.Event!.Body, Duration = d.Attempts.OrderByDescending(x => x.Number).Select(x => (int?)x.DurationMs).FirstOrDefault() })
+            .Select(d => new { Delivery = d, d.Event!.Body, Legacy = d.PayloadFormat == PayloadFormats.V1 ? d.Event.LegacyBody : null, Duration = d.Attempts.OrderByDescending(x => x.Number).Select(x => (int?)x.DurationMs).FirstOrDefault() })
             .AsAsyncEnumerable();
         await using var writer = new StreamWriter(output, new System.Text.UTF8Encoding(false), 64 * 1024, leaveOpen: true);
         if (format == "csv") await writer.WriteLineAsync(DeliveryCsv.Header);
         var n = 0;
         await foreach (var r in rows.WithCancellation(ct))
         {
-            var view = View(r.Delivery, r.Body) with { DurationMs = r.Duration };
+            var view = View(r.Delivery, PayloadFormats.BodyOf(r.Delivery.PayloadFormat, r.Body, r.Legacy)) with { DurationMs = r.Duration };
             await writer.WriteLineAsync(format == "csv" ? DeliveryCsv.Row(view) : JsonSerializer.Serialize(view, ExportJson));
             if (++n % 500 == 0) await writer.FlushAsync(ct);
         }
@@ -312,7 +324,7 @@ public sealed class DeliveryService(IDbContextFactory<AppDbContext> dbs, EventOu
             .ToListAsync(ct);
         var replays = failed.GroupBy(d => d.EventId)
             .Select(g => g.OrderByDescending(d => d.Id).First())
-            .Select(d => outbox.NewDelivery(d.Event!, subscriptionId, replayedFrom: d.Id))
+            .Select(d => outbox.NewDelivery(d.Event!, subscriptionId, replayedFrom: d.Id, d.PayloadFormat))
             .ToList();
         db.Deliveries.AddRange(replays);
         await db.SaveChangesAsync(ct);
@@ -333,12 +345,12 @@ public sealed class DeliveryService(IDbContextFactory<AppDbContext> dbs, EventOu
         var subscription = await RequireSubscriptionAsync(db, workspaceId, subscriptionId, ct);
         var data = JsonSerializer.Serialize(new { message = "This is a test event from Centrali Console.", subscription = subscription.Name });
         var e = outbox.NewEvent(workspaceId, workspaceSlug, EventTypes.WebhookTest, "webhook-test", SequentialId.New(), data);
-        var delivery = outbox.NewDelivery(e, subscription.Id);
+        var delivery = outbox.NewDelivery(e, subscription.Id, payloadFormat: subscription.PayloadFormat);
         db.Events.Add(e);
         db.Deliveries.Add(delivery);
         await db.SaveChangesAsync(ct);
         outbox.Started(delivery);
-        return View(delivery, e.Body);
+        return View(delivery, e);
     }
 
     /// <summary>The subscriptions whose URL's circuit is open now: their due deliveries wait without spending attempts.</summary>
@@ -449,10 +461,14 @@ public sealed class DeliveryService(IDbContextFactory<AppDbContext> dbs, EventOu
         await db.Subscriptions.AsNoTracking().FirstOrDefaultAsync(s => s.Id == subscriptionId && s.WorkspaceId == workspaceId, ct)
         ?? throw ServiceException.NotFound("Subscription");
 
+    static DeliveryView View(Delivery d, WebhookEvent e, IReadOnlyList<AttemptView>? attempts = null) =>
+        View(d, PayloadFormats.BodyOf(d.PayloadFormat, e.Body, e.LegacyBody), attempts);
+
+    /// <param name="body">The bytes this delivery sends (its format's body of the event).</param>
     static DeliveryView View(Delivery d, byte[] body, IReadOnlyList<AttemptView>? attempts = null) =>
         new(d.Id, d.SubscriptionId, d.EventId, d.EventType, d.RecordSlug, d.RecordId, d.Status, d.AttemptCount, d.MaxAttempts,
             d.NextAttemptAt, d.LastStatusCode, d.LastError, d.ReplayedFrom, JsonSerializer.Deserialize<JsonElement>(body), d.CreatedAt, d.CompletedAt, attempts,
-            WaitingOnCircuit: d.WaitingOnCircuit && d.Status == DeliveryStatus.Pending);
+            WaitingOnCircuit: d.WaitingOnCircuit && d.Status == DeliveryStatus.Pending, PayloadFormat: d.PayloadFormat);
 
     static JsonElement? Parse(string? json) => json is null ? null : JsonSerializer.Deserialize<JsonElement>(json);
 }

@@ -22,6 +22,8 @@ public sealed class Claimed
     public Guid? ReplayedFrom { get; init; }
     public int? LastStatusCode { get; init; }
     public required Guid LeaseId { get; init; }
+    /// <summary>The payload format the delivery was made with: which of its event's bodies it sends.</summary>
+    public string PayloadFormat { get; init; } = PayloadFormats.V2;
     public byte[] Body { get; set; } = [];
     /// <summary>The trace of the write that made the event, for the attempt's span to link to.</summary>
     public string? TraceParent { get; set; }
@@ -94,7 +96,7 @@ public sealed class DeliveryStore(IDbContextFactory<AppDbContext> dbs, CircuitBr
             cmd.CommandText = $"""
                 UPDATE "Events" SET "FanOutPending" = FALSE WHERE "Id" IN (
                     SELECT "Id" FROM "Events" WHERE "FanOutPending" = TRUE ORDER BY "Id" LIMIT @n{sql.SkipLocked})
-                RETURNING "Id", "WorkspaceId", "Type", "RecordSlug", "RecordId", "Body", "CreatedAt", "TraceParent"
+                RETURNING "Id", "WorkspaceId", "Type", "RecordSlug", "RecordId", "Body", "CreatedAt", "TraceParent", "LegacyBody"
                 """;
             SqlDialect.Add(cmd, "@n", maxEvents);
             await using var r = await cmd.ExecuteReaderAsync(ct);
@@ -103,7 +105,7 @@ public sealed class DeliveryStore(IDbContextFactory<AppDbContext> dbs, CircuitBr
                 {
                     Id = sql.Guid(r, 0), WorkspaceId = sql.Guid(r, 1), Type = r.GetString(2), RecordSlug = r.GetString(3),
                     RecordId = sql.NullableGuid(r, 4), Body = (byte[])r.GetValue(5), CreatedAt = sql.Time(r, 6),
-                    TraceParent = r.IsDBNull(7) ? null : r.GetString(7),
+                    TraceParent = r.IsDBNull(7) ? null : r.GetString(7), LegacyBody = r.IsDBNull(8) ? null : (byte[])r.GetValue(8),
                 });
         }
         if (events.Count == 0)
@@ -132,7 +134,7 @@ public sealed class DeliveryStore(IDbContextFactory<AppDbContext> dbs, CircuitBr
                 {
                     Id = id,
                     WorkspaceId = e.WorkspaceId, SubscriptionId = s.Id, EventId = e.Id, EventType = e.Type, RecordSlug = e.RecordSlug,
-                    RecordId = e.RecordId, MaxAttempts = DeliveryPolicy.MaxAttempts(s, options.Value), NextAttemptAt = e.CreatedAt, CreatedAt = now,
+                    RecordId = e.RecordId, MaxAttempts = DeliveryPolicy.MaxAttempts(s, options.Value), NextAttemptAt = e.CreatedAt, CreatedAt = now, PayloadFormat = s.PayloadFormat,
                     LeaseUntil = lease ? leaseUntil : null, LeaseId = lease ? leaseId : null,
                 }, s, e));
         }
@@ -145,8 +147,9 @@ public sealed class DeliveryStore(IDbContextFactory<AppDbContext> dbs, CircuitBr
         return rows.Where(r => r.Delivery.LeaseId is not null).Select(r => new Claimed
         {
             Id = r.Delivery.Id, WorkspaceId = r.Delivery.WorkspaceId, SubscriptionId = r.Delivery.SubscriptionId, EventId = r.Delivery.EventId,
-            EventType = r.Delivery.EventType, AttemptCount = 0, MaxAttempts = r.Delivery.MaxAttempts, LeaseId = leaseId,
-            Body = r.Event.Body, TraceParent = r.Event.TraceParent, Subscription = r.Subscription, Reserved = true,
+            EventType = r.Delivery.EventType, AttemptCount = 0, MaxAttempts = r.Delivery.MaxAttempts, LeaseId = leaseId, PayloadFormat = r.Delivery.PayloadFormat,
+            Body = PayloadFormats.BodyOf(r.Delivery.PayloadFormat, r.Event.Body, r.Event.LegacyBody), TraceParent = r.Event.TraceParent,
+            Subscription = r.Subscription, Reserved = true,
         }).ToList();
     }
 
@@ -178,8 +181,11 @@ public sealed class DeliveryStore(IDbContextFactory<AppDbContext> dbs, CircuitBr
         var candidates = subscriptions.Where(s => s.Events.Split(',').Contains(e.Type)
             && (s.RecordSlugs.Length == 0 || s.RecordSlugs.Split(',').Contains(e.RecordSlug))).ToList();
         if (!candidates.Any(s => !string.IsNullOrEmpty(s.Filter))) return candidates;
+        // A filter reads the body its subscription receives.
         using var document = System.Text.Json.JsonDocument.Parse(e.Body);
-        return candidates.Where(s => filters.Passes(s.Id, s.Filter, document.RootElement)).ToList();
+        using var legacy = candidates.Any(s => !string.IsNullOrEmpty(s.Filter) && s.PayloadFormat == PayloadFormats.V1)
+            ? System.Text.Json.JsonDocument.Parse(PayloadFormats.BodyOf(PayloadFormats.V1, e.Body, e.LegacyBody)) : null;
+        return candidates.Where(s => filters.Passes(s.Id, s.Filter, s.PayloadFormat == PayloadFormats.V1 ? legacy!.RootElement : document.RootElement)).ToList();
     }
 
     async Task InsertAsync(AppDbContext db, IDbContextTransaction tx, List<Delivery> rows, CancellationToken ct)
@@ -187,13 +193,13 @@ public sealed class DeliveryStore(IDbContextFactory<AppDbContext> dbs, CircuitBr
         await using var cmd = Command(db, tx);
         var text = new StringBuilder("""
             INSERT INTO "Deliveries" ("Id", "WorkspaceId", "SubscriptionId", "EventId", "EventType", "RecordSlug", "RecordId", "Status",
-                "AttemptCount", "MaxAttempts", "NextAttemptAt", "LeaseUntil", "LeaseId", "WaitingOnCircuit", "CreatedAt") VALUES
+                "AttemptCount", "MaxAttempts", "NextAttemptAt", "LeaseUntil", "LeaseId", "WaitingOnCircuit", "CreatedAt", "PayloadFormat") VALUES
             """);
         for (var i = 0; i < rows.Count; i++)
         {
             var d = rows[i];
             text.Append(i == 0 ? "\n" : ",\n")
-                .Append($"(@i{i}, @w{i}, @s{i}, @e{i}, @t{i}, @c{i}, @r{i}, 'pending', 0, @m{i}, @n{i}, @l{i}, @li{i}, FALSE, @a{i})");
+                .Append($"(@i{i}, @w{i}, @s{i}, @e{i}, @t{i}, @c{i}, @r{i}, 'pending', 0, @m{i}, @n{i}, @l{i}, @li{i}, FALSE, @a{i}, @f{i})");
             SqlDialect.Add(cmd, $"@i{i}", sql.Value(d.Id));
             SqlDialect.Add(cmd, $"@w{i}", sql.Value(d.WorkspaceId));
             SqlDialect.Add(cmd, $"@s{i}", sql.Value(d.SubscriptionId));
@@ -206,6 +212,7 @@ public sealed class DeliveryStore(IDbContextFactory<AppDbContext> dbs, CircuitBr
             SqlDialect.Add(cmd, $"@l{i}", sql.Value(d.LeaseUntil));
             SqlDialect.Add(cmd, $"@li{i}", sql.Value(d.LeaseId));
             SqlDialect.Add(cmd, $"@a{i}", sql.Value(d.CreatedAt));
+            SqlDialect.Add(cmd, $"@f{i}", d.PayloadFormat);
         }
         cmd.CommandText = text.ToString();
         await cmd.ExecuteNonQueryAsync(ct);
@@ -232,7 +239,7 @@ public sealed class DeliveryStore(IDbContextFactory<AppDbContext> dbs, CircuitBr
                     SELECT "Id" FROM "Deliveries"
                     WHERE "Status" = 'pending' AND "NextAttemptAt" <= @now AND ("LeaseUntil" IS NULL OR "LeaseUntil" < @now){skipping}
                     ORDER BY "NextAttemptAt" LIMIT @n{sql.SkipLocked})
-                RETURNING "Id", "WorkspaceId", "SubscriptionId", "EventId", "EventType", "AttemptCount", "MaxAttempts", "ReplayedFrom", "LastStatusCode"
+                RETURNING "Id", "WorkspaceId", "SubscriptionId", "EventId", "EventType", "AttemptCount", "MaxAttempts", "ReplayedFrom", "LastStatusCode", "PayloadFormat"
                 """;
             SqlDialect.Add(cmd, "@lease", sql.Value(leaseUntil));
             SqlDialect.Add(cmd, "@leaseId", sql.Value(leaseId));
@@ -244,25 +251,29 @@ public sealed class DeliveryStore(IDbContextFactory<AppDbContext> dbs, CircuitBr
                     {
                         Id = sql.Guid(r, 0), WorkspaceId = sql.Guid(r, 1), SubscriptionId = sql.Guid(r, 2), EventId = sql.Guid(r, 3),
                         EventType = r.GetString(4), AttemptCount = r.GetInt32(5), MaxAttempts = r.GetInt32(6), ReplayedFrom = sql.NullableGuid(r, 7),
-                        LastStatusCode = r.IsDBNull(8) ? null : r.GetInt32(8), LeaseId = leaseId,
+                        LastStatusCode = r.IsDBNull(8) ? null : r.GetInt32(8), LeaseId = leaseId, PayloadFormat = r.GetString(9),
                     });
             await tx.CommitAsync(ct);
         }
         if (claimed.Count == 0) return claimed;
 
-        var events = new Dictionary<Guid, (byte[] Body, string? TraceParent)>();
+        var events = new Dictionary<Guid, (byte[] Body, string? TraceParent, byte[]? LegacyBody)>();
         await using (var cmd = Command(db, null))
         {
-            cmd.CommandText = $"""SELECT "Id", "Body", "TraceParent" FROM "Events" WHERE "Id" IN ({sql.InList(cmd, claimed.Select(c => c.EventId).Distinct())})""";
+            // The v1 body only when a claimed delivery sends it.
+            var legacy = claimed.Any(c => c.PayloadFormat == PayloadFormats.V1) ? "\"LegacyBody\"" : "NULL";
+            cmd.CommandText = $"""SELECT "Id", "Body", "TraceParent", {legacy} FROM "Events" WHERE "Id" IN ({sql.InList(cmd, claimed.Select(c => c.EventId).Distinct())})""";
             await using var r = await cmd.ExecuteReaderAsync(ct);
-            while (await r.ReadAsync(ct)) events[sql.Guid(r, 0)] = ((byte[])r.GetValue(1), r.IsDBNull(2) ? null : r.GetString(2));
+            while (await r.ReadAsync(ct))
+                events[sql.Guid(r, 0)] = ((byte[])r.GetValue(1), r.IsDBNull(2) ? null : r.GetString(2), r.IsDBNull(3) ? null : (byte[])r.GetValue(3));
         }
         var subscriptionIds = claimed.Select(c => c.SubscriptionId).Distinct().ToList();
         var subscriptions = await db.Subscriptions.AsNoTracking().Where(s => subscriptionIds.Contains(s.Id)).ToDictionaryAsync(s => s.Id, ct);
         foreach (var s in subscriptions.Values) Saw(s);
         foreach (var c in claimed)
         {
-            (c.Body, c.TraceParent) = events[c.EventId];
+            var (body, traceParent, legacyBody) = events[c.EventId];
+            (c.Body, c.TraceParent) = (PayloadFormats.BodyOf(c.PayloadFormat, body, legacyBody), traceParent);
             c.Subscription = subscriptions.GetValueOrDefault(c.SubscriptionId);
         }
         return claimed;

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Centrali.Console.Data;
 using Centrali.Console.Operations;
 using Centrali.Console.Realtime;
@@ -50,12 +49,14 @@ public sealed class EventOutbox(TimeProvider time, IOptions<WebhookOptions> opti
             RecordSlug = recordSlug,
             RecordId = recordId,
             Body = Body(type, workspaceSlug, recordSlug, recordId, dataJson, now),
+            LegacyBody = LegacyBody(type, workspaceSlug, recordSlug, recordId, dataJson, now),
             CreatedAt = now,
             TraceParent = Telemetry.CurrentTrace,
         };
     }
 
-    public Delivery NewDelivery(WebhookEvent e, Guid subscriptionId, Guid? replayedFrom = null)
+    /// <param name="payloadFormat">The subscription's format for a new delivery; the original's for a replay, so it sends the same bytes.</param>
+    public Delivery NewDelivery(WebhookEvent e, Guid subscriptionId, Guid? replayedFrom = null, string payloadFormat = PayloadFormats.V2)
     {
         var now = time.GetUtcNow().UtcDateTime;
         return new Delivery
@@ -70,26 +71,47 @@ public sealed class EventOutbox(TimeProvider time, IOptions<WebhookOptions> opti
             MaxAttempts = options.Value.MaxAttempts,
             NextAttemptAt = now,
             ReplayedFrom = replayedFrom,
+            PayloadFormat = payloadFormat,
             CreatedAt = now,
         };
     }
 
-    /// <summary>The exact wire body (see the README, "What a receiver gets"), serialised once; every attempt and replay sends these bytes.</summary>
-    public static byte[] Body(string type, string workspaceSlug, string recordSlug, Guid? recordId, string dataJson, DateTime timestamp)
+    /// <summary>
+    /// The exact wire body (see the README, "What a receiver gets"), serialised once; every attempt and replay sends these bytes.
+    /// Written as JavaScript's <c>JSON.stringify</c> would write it back (<see cref="WireJson"/>).
+    /// </summary>
+    public static byte[] Body(string type, string workspaceSlug, string recordSlug, Guid? recordId, string dataJson, DateTime timestamp) =>
+        WireJson.Write(WireJson.Object(
+        [
+            new("event", WireJson.String(type)),
+            new("workspaceSlug", WireJson.String(workspaceSlug)),
+            new("recordSlug", WireJson.String(recordSlug)),
+            new("recordId", WireJson.String(recordId?.ToString())),
+            new("data", WireJson.Parse(dataJson)),
+            new("timestamp", WireJson.String(Timestamp(timestamp))),
+        ]));
+
+    /// <summary>
+    /// The older webhooks guide's body (payload format v1), for subscriptions that ask for it:
+    /// <c>{"event":"record.created","workspace":…,"timestamp":…,"data":{"structure":…,"recordId":…,"record":{"id":…,…fields}}}</c>.
+    /// A field of the record's own named <c>id</c> takes the place of <c>record.id</c>, as a JavaScript spread would.
+    /// </summary>
+    public static byte[] LegacyBody(string type, string workspaceSlug, string recordSlug, Guid? recordId, string dataJson, DateTime timestamp)
     {
-        using var buffer = new MemoryStream();
-        using (var w = new Utf8JsonWriter(buffer))
-        {
-            w.WriteStartObject();
-            w.WriteString("event", type);
-            w.WriteString("workspaceSlug", workspaceSlug);
-            w.WriteString("recordSlug", recordSlug);
-            if (recordId is { } id) w.WriteString("recordId", id.ToString()); else w.WriteNull("recordId");
-            w.WritePropertyName("data");
-            w.WriteRawValue(dataJson, skipInputValidation: false);
-            w.WriteString("timestamp", timestamp.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'"));
-            w.WriteEndObject();
-        }
-        return buffer.ToArray();
+        var id = WireJson.String(recordId?.ToString());
+        return WireJson.Write(WireJson.Object(
+        [
+            new("event", WireJson.String(PayloadFormats.LegacyEventName(type))),
+            new("workspace", WireJson.String(workspaceSlug)),
+            new("timestamp", WireJson.String(Timestamp(timestamp))),
+            new("data", WireJson.Object(
+            [
+                new("structure", WireJson.String(recordSlug)),
+                new("recordId", id),
+                new("record", WireJson.Object([new("id", id), .. WireJson.PropertiesOf(WireJson.Parse(dataJson))])),
+            ])),
+        ]));
     }
+
+    static string Timestamp(DateTime at) => at.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", System.Globalization.CultureInfo.InvariantCulture);
 }

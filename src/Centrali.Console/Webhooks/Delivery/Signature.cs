@@ -24,10 +24,13 @@ public static class Signature
         return scheme.Prefix + (scheme.Encoding == "hex" ? Convert.ToHexStringLower(mac) : Convert.ToBase64String(mac));
     }
 
-    /// <summary>Standard Webhooks: v1,base64(HMAC-SHA256(key = base64-decoded secret after "whsec_", "{id}.{timestamp}.{body}")).</summary>
+    /// <summary>
+    /// Standard Webhooks: v1,base64(HMAC-SHA256(key, "{id}.{timestamp}.{body}")), the key being the base64-decoded part after
+    /// "whsec_", or the UTF-8 bytes of a secret of the user's own that has no such prefix.
+    /// </summary>
     public static string StandardWebhooks(string secret, string messageId, long timestamp, ReadOnlySpan<byte> body)
     {
-        var key = Convert.FromBase64String(secret.StartsWith("whsec_", StringComparison.Ordinal) ? secret["whsec_".Length..] : secret);
+        var key = secret.StartsWith("whsec_", StringComparison.Ordinal) ? Convert.FromBase64String(secret["whsec_".Length..]) : Encoding.UTF8.GetBytes(secret);
         var prefix = Encoding.UTF8.GetBytes($"{messageId}.{timestamp}.");
         var message = new byte[prefix.Length + body.Length];
         prefix.CopyTo(message, 0);

@@ -11,6 +11,8 @@ public sealed class WebhookEvent
     public required string RecordSlug { get; set; }
     public Guid? RecordId { get; set; }
     public required byte[] Body { get; set; }
+    /// <summary>The same event in the older guide's body (payload format v1), for the subscriptions that ask for it; null on events written before it existed.</summary>
+    public byte[]? LegacyBody { get; set; }
     public DateTime CreatedAt { get; set; }
     /// <summary>
     /// True from the record change's commit until the dispatcher has written this event's deliveries (one per matching
@@ -29,6 +31,35 @@ public static class EventTypes
     public const string WebhookTest = "webhook_test";
 
     public static readonly string[] Subscribable = [RecordCreated, RecordUpdated, RecordDeleted];
+}
+
+/// <summary>
+/// A subscription's payload format: <c>v2</c> (the default body) or <c>v1</c> (the older webhooks guide's). A delivery keeps
+/// the format it was made with, so every attempt and replay of it sends the same bytes.
+/// </summary>
+public static class PayloadFormats
+{
+    public const string V2 = "v2";
+    public const string V1 = "v1";
+    public static readonly string[] All = [V2, V1];
+
+    /// <summary>The older guide's dotted event name: record_created → record.created.</summary>
+    public static string LegacyEventName(string type) => type.Replace('_', '.');
+
+    /// <summary>The bytes a delivery of this format sends.</summary>
+    public static byte[] BodyOf(string format, byte[] body, byte[]? legacyBody) =>
+        format != V1 ? body : legacyBody ?? LegacyFrom(body);
+
+    /// <summary>The v1 body of an event written before v1 bodies were stored: built from its v2 body, the same way every time.</summary>
+    static byte[] LegacyFrom(byte[] body)
+    {
+        using var document = System.Text.Json.JsonDocument.Parse(body);
+        var e = document.RootElement;
+        var recordId = e.GetProperty("recordId").GetString();
+        return EventOutbox.LegacyBody(e.GetProperty("event").GetString()!, e.GetProperty("workspaceSlug").GetString()!, e.GetProperty("recordSlug").GetString()!,
+            recordId is null ? null : Guid.Parse(recordId), e.GetProperty("data").GetRawText(),
+            DateTime.Parse(e.GetProperty("timestamp").GetString()!, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AdjustToUniversal | System.Globalization.DateTimeStyles.AssumeUniversal));
+    }
 }
 
 internal sealed class WebhookEventConfiguration : Microsoft.EntityFrameworkCore.IEntityTypeConfiguration<WebhookEvent>

@@ -1,9 +1,12 @@
 namespace Centrali.Console.Webhooks.Subscriptions;
 
-/// <summary>How one subscription signs: the four parts a receiver must reproduce.</summary>
-public sealed record SignatureSettings(string Header, string Algorithm, string Encoding, string Prefix)
+/// <summary>How one subscription signs: the four parts a receiver must reproduce, and the payload format it reads.</summary>
+public sealed record SignatureSettings(string Header, string Algorithm, string Encoding, string Prefix, string PayloadFormat = Delivery.PayloadFormats.V2)
 {
-    public static SignatureSettings Of(SubscriptionView s) => new(s.SignatureHeader, s.Algorithm, s.Encoding, s.SignaturePrefix);
+    public static SignatureSettings Of(SubscriptionView s) => new(s.SignatureHeader, s.Algorithm, s.Encoding, s.SignaturePrefix, s.PayloadFormat);
+
+    /// <summary>The older guide's body keeps the record id under data.</summary>
+    public bool Legacy => PayloadFormat == Delivery.PayloadFormats.V1;
 }
 
 /// <summary>
@@ -36,7 +39,7 @@ public static class ReceiverCode
                 return res.status(401).send('invalid signature');
               }
               const event = JSON.parse(req.body.toString('utf8'));
-              console.log('got event:', event.event, event.recordId);
+              console.log('got event:', event.event, {{(s.Legacy ? "event.data.recordId" : "event.recordId")}});
               res.status(200).send('ok');
             });
 
@@ -105,7 +108,7 @@ public static class ReceiverCode
                 if not hmac.compare_digest(received.encode(), expected.encode()):
                     abort(401)
                 event = request.get_json()
-                print("got event:", event["event"], event["recordId"])
+                print("got event:", event["event"], {{(s.Legacy ? "event[\"data\"][\"recordId\"]" : "event[\"recordId\"]")}})
                 return "ok"
             """;
     }

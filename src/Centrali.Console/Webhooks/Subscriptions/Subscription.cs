@@ -17,6 +17,8 @@ public sealed class Subscription
     public string Algorithm { get; set; } = "sha256";
     public string Encoding { get; set; } = "base64";
     public string SignaturePrefix { get; set; } = "";
+    /// <summary>Which body its deliveries send: <c>v2</c> or the older guide's <c>v1</c> (<see cref="Delivery.PayloadFormats"/>).</summary>
+    public string PayloadFormat { get; set; } = Delivery.PayloadFormats.V2;
     /// <summary>The signing secret, encrypted with Data Protection.</summary>
     public required string SecretCipher { get; set; }
     public required string SecretHint { get; set; }
@@ -45,5 +47,6 @@ internal sealed class SubscriptionConfiguration : Microsoft.EntityFrameworkCore.
     {
         b.HasIndex(x => new { x.WorkspaceId, x.Status });
         b.Property(x => x.Url).HasMaxLength(2048);
+        Microsoft.EntityFrameworkCore.RelationalPropertyBuilderExtensions.HasDefaultValue(b.Property(x => x.PayloadFormat).HasMaxLength(8), Delivery.PayloadFormats.V2);
     }
 }

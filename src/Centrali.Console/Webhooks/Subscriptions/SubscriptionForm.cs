@@ -12,6 +12,7 @@ public sealed class SubscriptionForm
     public string Algorithm { get; set; } = SubscriptionService.Algorithms[0];
     public string Encoding { get; set; } = SubscriptionService.Encodings[0];
     public string SignaturePrefix { get; set; } = "";
+    public string PayloadFormat { get; set; } = Delivery.PayloadFormats.V2;
     /// <summary>The filter as typed; empty means every event.</summary>
     public string Filter { get; set; } = "";
     /// <summary>Retry delays as typed, comma-separated ("00:00:30, 00:05:00"); empty follows the configured ones, "none" never retries.</summary>
@@ -31,6 +32,7 @@ public sealed class SubscriptionForm
         Algorithm = s.Algorithm,
         Encoding = s.Encoding,
         SignaturePrefix = s.SignaturePrefix,
+        PayloadFormat = s.PayloadFormat,
         Filter = s.Filter ?? "",
         RetryDelays = s.RetryDelays is null ? "" : s.RetryDelays.Count == 0 ? NoRetries : string.Join(", ", s.RetryDelays),
         Timeout = s.Timeout,
@@ -46,6 +48,7 @@ public sealed class SubscriptionForm
         Algorithm = Algorithm,
         Encoding = Encoding,
         SignaturePrefix = SignaturePrefix ?? "",
+        PayloadFormat = PayloadFormat,
         Filter = Filter ?? "",
         RetryDelays = string.IsNullOrWhiteSpace(RetryDelays) ? null
             : RetryDelays.Trim().Equals(NoRetries, StringComparison.OrdinalIgnoreCase) ? []

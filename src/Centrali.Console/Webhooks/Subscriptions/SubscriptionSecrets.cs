@@ -23,8 +23,30 @@ public sealed class SubscriptionSecrets(IDataProtectionProvider protection)
     /// <summary>"whsec_" + base64 of 32 random bytes (the Standard Webhooks form).</summary>
     public static string Generate() => Prefix + Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
 
-    /// <summary>What reads show instead of the secret, e.g. "whsec_…q7Rk".</summary>
-    public static string Hint(string secret) => $"{Prefix}…{secret[^4..]}";
+    /// <summary>What reads show instead of the secret: "whsec_…q7Rk", or "…et" for a secret of the user's own.</summary>
+    public static string Hint(string secret) =>
+        secret.StartsWith(Prefix, StringComparison.Ordinal) ? $"{Prefix}…{secret[^4..]}" : $"…{secret[^2..]}";
+
+    public const int MinOwnLength = 16, MaxOwnLength = 128;
+
+    /// <summary>
+    /// Why a secret the user brings cannot sign, or null when it can: either <c>whsec_</c> + base64 of 24 to 64 bytes (the
+    /// Standard Webhooks form), or 16 to 128 printable characters, such as a secret already configured in a receiver.
+    /// </summary>
+    public static string? Check(string secret)
+    {
+        if (secret.StartsWith(Prefix, StringComparison.Ordinal))
+        {
+            var key = new byte[secret.Length];
+            return Convert.TryFromBase64String(secret[Prefix.Length..], key, out var length) && length is >= 24 and <= 64 ? null
+                : "A secret starting with whsec_ must continue with the base64 of 24 to 64 bytes (a generated one has 32).";
+        }
+        if (secret.Length is < MinOwnLength or > MaxOwnLength)
+            return $"A secret of your own has {MinOwnLength} to {MaxOwnLength} characters (this one has {secret.Length}); leave it out to have one generated.";
+        if (secret.Any(c => char.IsControl(c) || char.IsSurrogate(c) || c is '\u2028' or '\u2029') || secret != secret.Trim())
+            return "A secret of your own holds printable characters only, with no control characters and no spaces at either end.";
+        return null;
+    }
 
     public string Protect(string secret) => protector.Protect(secret);
 

@@ -34,6 +34,9 @@ public sealed record SubscriptionView(
     DateTime CreatedAt,
     DateTime UpdatedAt)
 {
+    /// <summary><c>v2</c> (the default body) or <c>v1</c> (the older webhooks guide's); see <see cref="PayloadFormats"/>.</summary>
+    public string PayloadFormat { get; init; } = PayloadFormats.V2;
+
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public string? Secret { get; init; }
 }
@@ -53,6 +56,7 @@ public sealed record SubscriptionInput
     public string? Algorithm { get; init; }
     public string? Encoding { get; init; }
     public string? SignaturePrefix { get; init; }
+    public string? PayloadFormat { get; init; }
 
     readonly string? filter;
     /// <summary>Present (even as null or "") means "set the filter"; null or "" clears it.</summary>
@@ -69,7 +73,10 @@ public sealed record SubscriptionInput
     /// <summary>Own attempt timeout in seconds (1–60); present as null goes back to the configured one.</summary>
     public int? Timeout { get => timeout; init { timeout = value; HasTimeout = true; } }
     [JsonIgnore] public bool HasTimeout { get; private init; }
-    /// <summary>Never accepted: only here so that a body carrying it is refused rather than silently ignored.</summary>
+    /// <summary>
+    /// On create only: a secret of the user's own instead of a generated one (<see cref="SubscriptionSecrets.Check"/>). A patch
+    /// carrying it is refused rather than silently ignored: rotate-secret sets a new one.
+    /// </summary>
     public string? Secret { get; init; }
 }
 
@@ -130,7 +137,7 @@ public sealed partial class SubscriptionService(
         await using (var db = await dbs.CreateDbContextAsync(ct))
             if (await ReplayAsync(db, workspaceId, key, ct) is { } replay) return new(null, replay);
         var now = time.GetUtcNow().UtcDateTime;
-        var secret = SubscriptionSecrets.Generate();
+        var secret = input.Secret ?? SubscriptionSecrets.Generate();
         var subscription = new Subscription
         {
             WorkspaceId = workspaceId,
@@ -153,8 +160,9 @@ public sealed partial class SubscriptionService(
             Algorithm = input.Algorithm ?? Algorithms[0],
             Encoding = input.Encoding ?? Encodings[0],
             SignaturePrefix = input.SignaturePrefix ?? "",
+            PayloadFormat = input.PayloadFormat ?? PayloadFormats.V2,
         };
-        await ApplyAsync(subscription, complete, ct);
+        await ApplyAsync(subscription, complete, ct, creating: true);
         await using var save = await dbs.CreateDbContextAsync(ct);
         save.Subscriptions.Add(subscription);
         var view = ToView(subscription, await circuits.StateAsync(subscription.WorkspaceId, subscription.Url, ct)) with { Secret = secret };
@@ -212,15 +220,20 @@ public sealed partial class SubscriptionService(
     public async Task<SubscriptionView> RotateSecretAsync(Guid workspaceId, Guid id, TimeSpan overlap = default, CancellationToken ct = default) =>
         (await RotateSecretAsync(workspaceId, id, overlap, null, ct)).Value!;
 
-    /// <summary>A rotation; a repeated Idempotency-Key answers the first rotation's secret instead of rotating again.</summary>
-    public async Task<Creation<SubscriptionView>> RotateSecretAsync(Guid workspaceId, Guid id, TimeSpan overlap, IdempotencyKey? key, CancellationToken ct = default)
+    /// <summary>
+    /// A rotation; a repeated Idempotency-Key answers the first rotation's secret instead of rotating again.
+    /// <paramref name="own"/> is a secret of the user's own to rotate to (checked like one given on create); null generates one.
+    /// </summary>
+    public async Task<Creation<SubscriptionView>> RotateSecretAsync(Guid workspaceId, Guid id, TimeSpan overlap, IdempotencyKey? key, CancellationToken ct = default,
+        string? own = null)
     {
         if (CheckOverlap(overlap) is { } problem) throw ServiceException.Invalid("overlap", problem);
+        if (own is not null && SubscriptionSecrets.Check(own) is { } secretProblem) throw ServiceException.Invalid("secret", secretProblem);
         await using var db = await dbs.CreateDbContextAsync(ct);
         if (await ReplayAsync(db, workspaceId, key, ct) is { } replay) return new(null, replay);
         var subscription = await FindAsync(db, workspaceId, id, ct);
         var now = time.GetUtcNow().UtcDateTime;
-        var secret = SubscriptionSecrets.Generate();
+        var secret = own ?? SubscriptionSecrets.Generate();
         // Only the secret being replaced overlaps; one still overlapping from an earlier rotation is dropped now.
         subscription.PreviousSecretCipher = overlap > TimeSpan.Zero ? subscription.SecretCipher : null;
         subscription.PreviousSecretExpiresAt = overlap > TimeSpan.Zero ? now + overlap : null;
@@ -345,13 +358,15 @@ public sealed partial class SubscriptionService(
         ?? throw ServiceException.NotFound("Subscription");
 
     /// <summary>Checks every field present in <paramref name="input"/> and, when all pass, copies them onto the subscription.</summary>
-    async Task ApplyAsync(Subscription s, SubscriptionInput input, CancellationToken ct)
+    async Task ApplyAsync(Subscription s, SubscriptionInput input, CancellationToken ct, bool creating = false)
     {
         var errors = new Dictionary<string, string[]>();
         void Error(string field, string message) => errors[field] = [.. errors.GetValueOrDefault(field, []), message];
 
-        if (input.Secret is not null)
-            Error("secret", "The secret cannot be set or changed; rotate it with POST …/rotate-secret.");
+        if (input.Secret is not null && !creating)
+            Error("secret", "The secret cannot be changed here; rotate it with POST …/rotate-secret, which also takes a secret of your own.");
+        else if (input.Secret is not null && SubscriptionSecrets.Check(input.Secret) is { } secretProblem)
+            Error("secret", secretProblem);
 
         var name = input.Name?.Trim();
         if (name is not null && name.Length is 0 or > 200) Error("name", "A subscription needs a name of 1 to 200 characters.");
@@ -373,7 +388,9 @@ public sealed partial class SubscriptionService(
             {
                 // The dotted spelling (record.created) is the SDK's; we store the underscored one.
                 var type = raw?.Trim().Replace('.', '_');
-                if (type is null || !EventTypes.Subscribable.Contains(type)) Error("events", $"'{raw}' is not an event type; use {string.Join(", ", EventTypes.Subscribable)}.");
+                if (type is null || !EventTypes.Subscribable.Contains(type))
+                    Error("events", $"'{raw}' is not an event type; use {string.Join(", ", EventTypes.Subscribable)}."
+                        + (type?.Split('_')[0] is "function" or "trigger" ? " Function and trigger events have no source here: the console has no compute functions." : ""));
                 else seen.Add(type);
             }
             if (input.Events.Count == 0) Error("events", $"Choose at least one event: {string.Join(", ", EventTypes.Subscribable)}.");
@@ -405,6 +422,8 @@ public sealed partial class SubscriptionService(
         var header = input.SignatureHeader?.Trim();
         if (header is not null && CheckHeader(header) is { } headerProblem) Error("signatureHeader", headerProblem);
         if (input.SignaturePrefix is not null && CheckPrefix(input.SignaturePrefix) is { } prefixProblem) Error("signaturePrefix", prefixProblem);
+        if (input.PayloadFormat is not null && !PayloadFormats.All.Contains(input.PayloadFormat))
+            Error("payloadFormat", "payloadFormat is 'v2' (the default body) or 'v1' (the older webhooks guide's body).");
         var filter = string.IsNullOrWhiteSpace(input.Filter) ? null : input.Filter.Trim();
         if (input.HasFilter && CheckFilter(input.Filter) is { } filterProblem) Error("filter", filterProblem);
         TimeSpan[]? delays = null;
@@ -430,22 +449,25 @@ public sealed partial class SubscriptionService(
         if (input.Encoding is not null) s.Encoding = input.Encoding;
         if (header is not null) s.SignatureHeader = header;
         if (input.SignaturePrefix is not null) s.SignaturePrefix = input.SignaturePrefix;
+        if (input.PayloadFormat is not null) s.PayloadFormat = input.PayloadFormat;
         if (input.HasFilter) s.Filter = filter;
         if (input.HasRetryDelays) s.RetryDelays = delays is null ? null : DeliveryPolicy.Store(delays);
         if (input.HasTimeout) s.TimeoutSeconds = input.Timeout;
     }
 
     /// <summary>
-    /// The console's "try it": builds the event body a change of the collection's most recently updated record would send,
+    /// The console's "try it": builds the event body (in the subscription's format) a change of the collection's most recently updated record would send,
     /// and evaluates <paramref name="filter"/> against it exactly as fan-out does.
     /// </summary>
     public async Task<FilterTrial> TryFilterAsync(Guid workspaceId, string workspaceSlug, string? filter, string collectionSlug,
-        string eventType = EventTypes.RecordUpdated, CancellationToken ct = default)
+        string eventType = EventTypes.RecordUpdated, CancellationToken ct = default, string payloadFormat = PayloadFormats.V2)
     {
         if (CheckFilter(filter) is { } problem) return new FilterTrial(false, problem, null, null);
         var latest = (await records.QueryAsync(workspaceId, collectionSlug, new RecordQuery(0, 1, RecordSort.Updated), ct)).Items.FirstOrDefault();
         if (latest is null) return new FilterTrial(false, $"The collection '{collectionSlug}' has no records yet.", null, null);
-        var body = EventOutbox.Body(eventType, workspaceSlug, collectionSlug, latest.Id, latest.Data.GetRawText(), time.GetUtcNow().UtcDateTime);
+        var (data, now) = (latest.Data.GetRawText(), time.GetUtcNow().UtcDateTime);
+        var body = payloadFormat == PayloadFormats.V1 ? EventOutbox.LegacyBody(eventType, workspaceSlug, collectionSlug, latest.Id, data, now)
+            : EventOutbox.Body(eventType, workspaceSlug, collectionSlug, latest.Id, data, now);
         var matched = string.IsNullOrWhiteSpace(filter) || SubscriptionFilter.Compile(filter).Matches(body);
         return new FilterTrial(matched, null, latest.Id, System.Text.Encoding.UTF8.GetString(body));
     }
@@ -504,7 +526,7 @@ public sealed partial class SubscriptionService(
         s.RetryDelays is { } delays ? [.. DeliveryPolicy.Parse(delays).Select(DeliveryPolicy.Format)] : null,
         s.TimeoutSeconds,
         circuit.State, circuit.OpenUntil,
-        s.CreatedAt, s.UpdatedAt);
+        s.CreatedAt, s.UpdatedAt) { PayloadFormat = s.PayloadFormat };
 
     static string[] Split(string list) => list.Split(',', StringSplitOptions.RemoveEmptyEntries);
 }

@@ -30,8 +30,10 @@ public static class SubscriptionsApi
             `record_updated`, `record_deleted`; `record.created` is accepted and stored underscored) are required; `recordSlugs` defaults
             to every collection, `status` to `active`, and the signature to `X-Signature`, `sha256`, `base64`, no prefix. `filter` is an expression over the wire body (see the README, "Subscription filters").
             `retryDelays` (delays such as `"00:00:30"` or `"PT30S"`, at most 20, each 1 s to 24 h; `[]` never retries) and `timeout`
-            (seconds, 1–60) override `Webhooks:RetryDelays` and `Webhooks:Timeout` for this subscription; null or absent follows them. The server generates the
-            secret and answers it once, in `data.secret`: store it now. Unless `Webhooks:AllowPrivateNetworks` is on, URLs that resolve
+            (seconds, 1–60) override `Webhooks:RetryDelays` and `Webhooks:Timeout` for this subscription; null or absent follows them.
+            `payloadFormat` is `v2` (default: the body below) or `v1` (the older webhooks guide's body). The server generates the
+            secret, or takes `secret`, one of your own (`whsec_` + base64 of 24 to 64 bytes, or 16 to 128 printable characters, such as
+            one a receiver already has), and answers it once, in `data.secret`: store it now; no read shows it again. Unless `Webhooks:AllowPrivateNetworks` is on, URLs that resolve
             to loopback, private, link-local or metadata addresses are refused. Honours `Idempotency-Key`.
             """, errors: [400],
             request: """{"name":"Orders to billing","url":"https://billing.example.com/hooks/centrali","events":["record_created","record_updated"],"recordSlugs":["orders"],"filter":"data.total > 100"}""",
@@ -59,11 +61,12 @@ public static class SubscriptionsApi
             [FromBody(EmptyBodyBehavior = EmptyBodyBehavior.Allow)] RotateInput? body, CancellationToken ct) =>
         {
             var overlap = SubscriptionService.ParseOverlap(body?.Overlap);
-            var rotated = await subscriptions.RotateSecretAsync(http.WorkspaceId(), id, overlap, IdempotencyKey.From(http.Request), ct);
+            var rotated = await subscriptions.RotateSecretAsync(http.WorkspaceId(), id, overlap, IdempotencyKey.From(http.Request), ct, own: body?.Secret);
             if (rotated.Replay is { } replay) return new StoredAnswerResult(replay);
             return TypedResults.Ok(new One<SubscriptionView>(rotated.Value!));
         }).Doc("Rotate the secret", """
-            Generates a new secret and answers it once, in `data.secret`. With `{"overlap": "PT24H"}` (an ISO 8601 duration or `24:00:00`,
+            Generates a new secret, or takes `secret`, one of your own (`whsec_` + base64 of 24 to 64 bytes, or 16 to 128 printable
+            characters), and answers it once, in `data.secret`. With `{"overlap": "PT24H"}` (an ISO 8601 duration or `24:00:00`,
             at most `P7D`) the old secret keeps signing beside the new one until `previousSecretExpiresAt`: `webhook-signature` carries both
             signatures, so receivers can switch without missing a delivery. Without it the old secret stops at once. Honours `Idempotency-Key`.
             """, errors: [400], request: """{"overlap":"PT24H"}""",
@@ -73,5 +76,5 @@ public static class SubscriptionsApi
     }
 }
 
-/// <summary>The optional body of rotate-secret: how long the old secret keeps signing beside the new one.</summary>
-public sealed record RotateInput(string? Overlap);
+/// <summary>The optional body of rotate-secret: how long the old secret keeps signing beside the new one, and a secret of the user's own.</summary>
+public sealed record RotateInput(string? Overlap, string? Secret = null);

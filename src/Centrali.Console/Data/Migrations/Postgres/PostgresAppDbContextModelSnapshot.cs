@@ -509,6 +509,13 @@ namespace Centrali.Console.Data.Migrations.Postgres
                     b.Property<DateTime?>("NextAttemptAt")
                         .HasColumnType("timestamp with time zone");
 
+                    b.Property<string>("PayloadFormat")
+                        .IsRequired()
+                        .ValueGeneratedOnAdd()
+                        .HasMaxLength(8)
+                        .HasColumnType("character varying(8)")
+                        .HasDefaultValue("v2");
+
                     b.Property<Guid?>("RecordId")
                         .HasColumnType("uuid");
 
@@ -566,6 +573,9 @@ namespace Centrali.Console.Data.Migrations.Postgres
 
                     b.Property<bool>("FanOutPending")
                         .HasColumnType("boolean");
+
+                    b.Property<byte[]>("LegacyBody")
+                        .HasColumnType("bytea");
 
                     b.Property<Guid?>("RecordId")
                         .HasColumnType("uuid");
@@ -628,6 +638,13 @@ namespace Centrali.Console.Data.Migrations.Postgres
                     b.Property<string>("Name")
                         .IsRequired()
                         .HasColumnType("text");
+
+                    b.Property<string>("PayloadFormat")
+                        .IsRequired()
+                        .ValueGeneratedOnAdd()
+                        .HasMaxLength(8)
+                        .HasColumnType("character varying(8)")
+                        .HasDefaultValue("v2");
 
                     b.Property<string>("PreviousSecretCipher")
                         .HasColumnType("text");
