@@ -40,7 +40,11 @@ public sealed class SubscriptionFacts(ConsoleBrowser browser)
         var secret = (await shown.TextContentAsync())!.Trim();
         await Expect(page.GetByText("it will not be shown again")).ToBeVisibleAsync();
         await page.GetByTestId("copy-secret").ClickAsync();
-        Assert.Equal(secret, await page.EvaluateAsync<string>("() => navigator.clipboard.readText()"));
+        // The copy goes through the server's circuit and back to the browser: read until it has landed (or 10 s pass).
+        var copied = "";
+        for (var deadline = DateTime.UtcNow.AddSeconds(10); copied != secret && DateTime.UtcNow < deadline; await Task.Delay(100))
+            copied = await page.EvaluateAsync<string>("() => navigator.clipboard.readText()");
+        Assert.Equal(secret, copied);
         await page.ShotAsync("subscription", "2-secret-shown-once");
 
         await page.GetByTestId("done").ClickAsync();

@@ -42,14 +42,16 @@ public sealed class EventOutbox(TimeProvider time, IOptions<WebhookOptions> opti
     public WebhookEvent NewEvent(Guid workspaceId, string workspaceSlug, string type, string recordSlug, Guid? recordId, string dataJson)
     {
         var now = time.GetUtcNow().UtcDateTime;
+        // Parsed once for both bodies.
+        var data = WireJson.Parse(dataJson);
         return new WebhookEvent
         {
             WorkspaceId = workspaceId,
             Type = type,
             RecordSlug = recordSlug,
             RecordId = recordId,
-            Body = Body(type, workspaceSlug, recordSlug, recordId, dataJson, now),
-            LegacyBody = LegacyBody(type, workspaceSlug, recordSlug, recordId, dataJson, now),
+            Body = Body(type, workspaceSlug, recordSlug, recordId, data, now),
+            LegacyBody = LegacyBody(type, workspaceSlug, recordSlug, recordId, data, now),
             CreatedAt = now,
             TraceParent = Telemetry.CurrentTrace,
         };
@@ -81,13 +83,16 @@ public sealed class EventOutbox(TimeProvider time, IOptions<WebhookOptions> opti
     /// Written as JavaScript's <c>JSON.stringify</c> would write it back (<see cref="WireJson"/>).
     /// </summary>
     public static byte[] Body(string type, string workspaceSlug, string recordSlug, Guid? recordId, string dataJson, DateTime timestamp) =>
+        Body(type, workspaceSlug, recordSlug, recordId, WireJson.Parse(dataJson), timestamp);
+
+    static byte[] Body(string type, string workspaceSlug, string recordSlug, Guid? recordId, WireJson.Value data, DateTime timestamp) =>
         WireJson.Write(WireJson.Object(
         [
             new("event", WireJson.String(type)),
             new("workspaceSlug", WireJson.String(workspaceSlug)),
             new("recordSlug", WireJson.String(recordSlug)),
             new("recordId", WireJson.String(recordId?.ToString())),
-            new("data", WireJson.Parse(dataJson)),
+            new("data", data),
             new("timestamp", WireJson.String(Timestamp(timestamp))),
         ]));
 
@@ -96,7 +101,10 @@ public sealed class EventOutbox(TimeProvider time, IOptions<WebhookOptions> opti
     /// <c>{"event":"record.created","workspace":…,"timestamp":…,"data":{"structure":…,"recordId":…,"record":{"id":…,…fields}}}</c>.
     /// A field of the record's own named <c>id</c> takes the place of <c>record.id</c>, as a JavaScript spread would.
     /// </summary>
-    public static byte[] LegacyBody(string type, string workspaceSlug, string recordSlug, Guid? recordId, string dataJson, DateTime timestamp)
+    public static byte[] LegacyBody(string type, string workspaceSlug, string recordSlug, Guid? recordId, string dataJson, DateTime timestamp) =>
+        LegacyBody(type, workspaceSlug, recordSlug, recordId, WireJson.Parse(dataJson), timestamp);
+
+    static byte[] LegacyBody(string type, string workspaceSlug, string recordSlug, Guid? recordId, WireJson.Value data, DateTime timestamp)
     {
         var id = WireJson.String(recordId?.ToString());
         return WireJson.Write(WireJson.Object(
@@ -108,7 +116,7 @@ public sealed class EventOutbox(TimeProvider time, IOptions<WebhookOptions> opti
             [
                 new("structure", WireJson.String(recordSlug)),
                 new("recordId", id),
-                new("record", WireJson.Object([new("id", id), .. WireJson.PropertiesOf(WireJson.Parse(dataJson))])),
+                new("record", WireJson.Object([new("id", id), .. WireJson.PropertiesOf(data)])),
             ])),
         ]));
     }
