@@ -485,7 +485,7 @@ public sealed class Bench(Results results, Receiver receiver, Sizes size, string
     }
 
     /// <summary>
-    /// Issue 9: the filters of 1,000 subscriptions against one event, the way fan-out runs them (body parsed once,
+    /// 9. The filters of 1,000 subscriptions against one event, the way fan-out runs them (body parsed once,
     /// each filter compiled once and cached per subscription), in this process: no app, no I/O.
     /// </summary>
     public Task FiltersAsync()
