@@ -59,6 +59,10 @@ public sealed class Bench(Results results, Receiver receiver, Sizes size, string
         ("log.firstPageMs", "6. log: first page (median of 20)", "ms", "≤ 50 ms", v => v <= 50),
         ("log.failedPageMs", "6. log: status=failed page (median)", "ms", "—", null),
         ("log.subscriptionPageMs", "6. log: subscriptionId= page (median)", "ms", "—", null),
+        ("log.searchTextMs", "6. log search: text in one event's payload, with total (median)", "ms", "≤ 50 ms", v => v <= 50),
+        ("log.searchIdMs", "6. log search: a full delivery id, with total (median)", "ms", "≤ 50 ms", v => v <= 50),
+        ("log.searchShortIdMs", "6. log search: an 8-digit short id, with total (median)", "ms", "—", null),
+        ("log.searchCodeMs", "6. log search: a status code, with total (median)", "ms", "—", null),
         ("filters.perEventMs", "9. filters: 1,000 subscriptions, one event", "ms", "≪ 1 ms", v => v < 1),
         ("ordering.unorderedPerSecond", "O. 10 subscriptions × distinct records, ordering none", "/s", "—", null),
         ("ordering.orderedPerSecond", "O. the same with ordering: record", "/s", "—", null),
@@ -534,7 +538,7 @@ public sealed class Bench(Results results, Receiver receiver, Sizes size, string
     }
 
     /// <summary>
-    /// Issue 9: the filters of 1,000 subscriptions against one event, the way fan-out runs them (body parsed once,
+    /// 9. The filters of 1,000 subscriptions against one event, the way fan-out runs them (body parsed once,
     /// each filter compiled once and cached per subscription), in this process: no app, no I/O.
     /// </summary>
     public Task FiltersAsync()
@@ -610,5 +614,11 @@ public sealed class Bench(Results results, Receiver receiver, Sizes size, string
         Add("log.firstPageMs", await Median(""), note);
         Add("log.failedPageMs", await Median("?status=failed"), "1% failed");
         Add("log.subscriptionPageMs", await Median($"?subscriptionId={quiet}"), "10% of the rows");
+        // Search as the console asks for it (with the total), for things that exist once in the middle of the log.
+        var (delivery, text) = await Seed.SampleAsync(Path.Combine(folder, "centrali.db"));
+        Add("log.searchTextMs", await Median($"?q={Uri.EscapeDataString(text)}&count=true"), $"'{text}': one event of {n / 10:N0}");
+        Add("log.searchIdMs", await Median($"?q={delivery}&count=true"), note);
+        Add("log.searchShortIdMs", await Median($"?q={delivery.ToString("N")[^8..]}&count=true"), note);
+        Add("log.searchCodeMs", await Median("?q=500&count=true"), "1% answered 500");
     }
 }

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using Centrali.Console.Bench;
 
-// Issue 7: the product against the physical limit, side by side in one run. `--quick`: a small version for CI smoke.
+// The product against the physical limit, side by side in one run. `--quick`: a small version for CI smoke.
 var quick = args.Contains("--quick");
 var output = Option("--out") ?? "bench-results.json";
 var size = quick ? Sizes.Quick : Sizes.Full;

@@ -104,6 +104,21 @@ public static class Seed
         await Exec(db, "PRAGMA wal_checkpoint(TRUNCATE);");
     }
 
+    /// <summary>A delivery from the middle of the log, and text that only its event's payload holds (part of the record id in it).</summary>
+    public static async Task<(Guid Delivery, string Text)> SampleAsync(string databasePath)
+    {
+        await using var db = new SqliteConnection($"Data Source={databasePath};Mode=ReadOnly;Pooling=False");
+        await db.OpenAsync();
+        var total = (long)(await Scalar(db, "SELECT COUNT(*) FROM Deliveries"))!;
+        await using var cmd = db.CreateCommand();
+        cmd.CommandText = $"SELECT d.Id, CAST(e.Body AS TEXT) FROM Deliveries AS d JOIN Events AS e ON e.Id = d.EventId ORDER BY d.Id LIMIT 1 OFFSET {total / 2}";
+        await using var row = await cmd.ExecuteReaderAsync();
+        await row.ReadAsync();
+        var body = row.GetString(1);
+        var at = body.IndexOf("\"recordId\":\"", StringComparison.Ordinal) + "\"recordId\":\"".Length;
+        return (Guid.Parse(row.GetString(0)), body.Substring(at, 13));
+    }
+
     static string Text(Guid id) => id.ToString().ToUpperInvariant();
 
     static string Time(DateTime t) => t.ToString("yyyy-MM-dd HH:mm:ss.FFFFFFF", CultureInfo.InvariantCulture);

@@ -212,6 +212,23 @@ public sealed class OlderGuideFacts(GuideApp fixture) : IClassFixture<GuideApp>
     }
 
     [Fact]
+    public async Task TheNewerPostsReceiver_StillVerifiesItsDeliveries()
+    {
+        if (!NodeGuides.Available()) return; // Node is on the development machine and in CI.
+        var api = App.Api();
+        await api.CreateCollectionAsync("invoices");
+        var created = await api.PostJsonAsync("/data/workspace/default/api/v1/webhook-subscriptions",
+            new { name = "Invoices", url = "http://127.0.0.1:1/unused", events = new[] { "record_created" }, recordSlugs = new[] { "invoices" } });
+        var subscription = (await created.ReadJsonAsync())["data"]!;
+        await using var receiver = await NodeReceiver.StartAsync("newer-post-receiver.mjs",
+            new Dictionary<string, string> { ["CENTRALI_WEBHOOK_SECRET"] = (string)subscription["secret"]! });
+        await api.SendRawAsync(HttpMethod.Patch, $"/data/workspace/default/api/v1/webhook-subscriptions/{subscription["id"]}", $$"""{"url": "{{receiver.Url}}"}""");
+
+        var record = await api.CreateRecordAsync("invoices", """{"orderNumber": "ORD-1045", "customerEmail": "pia@terradome.studio", "total": 210.0, "note": "Zoë \u00e9 😀 \u0007", "account": 9007199254740993}""");
+        await receiver.WaitForLineAsync(l => l == $"got event: record_created {record["id"]}", "the newer post's handler to verify the raw body");
+    }
+
+    [Fact]
     public void TheReceiverSnippets_ReadTheRecordIdWhereTheFormatPutsIt()
     {
         var v1 = new Centrali.Console.Webhooks.Subscriptions.SignatureSettings("X-Centrali-Signature", "sha256", "hex", "sha256=", "v1");

@@ -45,6 +45,13 @@ public sealed class DeliveryLogApiFacts
         var byEvent = await (await api.GetAsync($"{Base}/webhook-subscriptions/deliveries?q={globex.Id}")).ReadJsonAsync();
         Assert.Equal([all.Single(d => d.EventId == globex.Id).Id.ToString()], Ids(byEvent));
 
+        // A full id may be the delivery's own, or its record's (every delivery of every event of that record).
+        var byDelivery = await (await api.GetAsync($"{Base}/webhook-subscriptions/deliveries?q={ofAcme.Id}&count=true")).ReadJsonAsync();
+        Assert.Equal([ofAcme.Id.ToString()], Ids(byDelivery));
+        Assert.Equal(1, (int)byDelivery["total"]!);
+        var byRecord = await (await api.GetAsync($"{Base}/webhook-subscriptions/deliveries?q={acme.RecordId}")).ReadJsonAsync();
+        Assert.Equal([ofAcme.Id.ToString()], Ids(byRecord));
+
         var byShortId = await (await api.GetAsync($"{Base}/webhook-subscriptions/deliveries?q={ofAcme.Id.ToString()[^8..]}")).ReadJsonAsync();
         Assert.Equal([ofAcme.Id.ToString()], Ids(byShortId));
 

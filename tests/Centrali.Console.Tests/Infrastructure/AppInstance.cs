@@ -38,6 +38,16 @@ public sealed class AppInstance : IAsyncDisposable
 
     static async Task<AppInstance> StartAsync(string name, Dictionary<string, string> database, IDictionary<string, string>? settings)
     {
+        // Another process may take the chosen port before the child binds it: then start again on another one.
+        for (var attempt = 1; ; attempt++)
+        {
+            try { return await StartOnAPortAsync(name, database, settings); }
+            catch (InvalidOperationException e) when (attempt < 3 && e.Message.Contains("address already in use", StringComparison.OrdinalIgnoreCase)) { }
+        }
+    }
+
+    static async Task<AppInstance> StartOnAPortAsync(string name, Dictionary<string, string> database, IDictionary<string, string>? settings)
+    {
         var port = ChildApp.FreePort();
         var env = new Dictionary<string, string>(database)
         {

@@ -42,10 +42,25 @@ public static class ChildApp
     }
 
     /// <summary>A TCP port on 127.0.0.1 that nothing listens on now.</summary>
+    /// <summary>
+    /// A port free right now, below Linux's ephemeral range (32768 and up): a port the system handed out for listening
+    /// could be taken by one of the thousands of outgoing connections a delivery test makes before the child binds it.
+    /// </summary>
     public static int FreePort()
     {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
+        for (var i = 0; i < 100; i++)
+        {
+            var port = Random.Shared.Next(20_000, 32_000);
+            try
+            {
+                using var listener = new TcpListener(IPAddress.Loopback, port);
+                listener.Start();
+                return port;
+            }
+            catch (SocketException) { }
+        }
+        using var any = new TcpListener(IPAddress.Loopback, 0);
+        any.Start();
+        return ((IPEndPoint)any.LocalEndpoint).Port;
     }
 }

@@ -77,7 +77,7 @@ public sealed class DeliveryService(IDbContextFactory<AppDbContext> dbs, EventOu
         var take = Paging.Limit(limit);
         var after = Paging.Cursor(cursor);
         await using var db = await dbs.CreateDbContextAsync(ct);
-        var query = Filtered(db, workspaceId, filter);
+        var query = await FilteredAsync(db, workspaceId, filter, ct);
         int? total = count ? await query.CountAsync(ct) : null;
         if (after is { } a) query = query.Where(d => d.Id.CompareTo(a) < 0);
         var rows = await query.OrderByDescending(d => d.Id).Take(take + 1)
@@ -88,7 +88,7 @@ public sealed class DeliveryService(IDbContextFactory<AppDbContext> dbs, EventOu
     }
 
     /// <summary>The deliveries of one workspace that match the filter, in no order; the one query the list, count, export and bulk actions share.</summary>
-    static IQueryable<Delivery> Filtered(AppDbContext db, Guid workspaceId, DeliveryFilter filter)
+    static async Task<IQueryable<Delivery>> FilteredAsync(AppDbContext db, Guid workspaceId, DeliveryFilter filter, CancellationToken ct)
     {
         if (filter.Status is { } status && !Statuses.Contains(status))
             throw ServiceException.Invalid("status", $"status is one of {string.Join(", ", Statuses)}.");
@@ -106,7 +106,7 @@ public sealed class DeliveryService(IDbContextFactory<AppDbContext> dbs, EventOu
         // Duration is the last attempt's: what the receiver took the last time it was asked.
         if (filter.MinDurationMs is { } min) query = query.Where(d => d.Attempts.OrderByDescending(a => a.Number).Select(a => (int?)a.DurationMs).FirstOrDefault() >= min);
         if (filter.MaxDurationMs is { } max) query = query.Where(d => d.Attempts.OrderByDescending(a => a.Number).Select(a => (int?)a.DurationMs).FirstOrDefault() <= max);
-        if (filter.Query?.Trim() is { Length: > 0 } text) query = LogSearch.Matching(db, query, text);
+        if (filter.Query?.Trim() is { Length: > 0 } text) query = await LogSearch.MatchingAsync(db, workspaceId, query, text, ct);
         return query;
     }
 
@@ -240,7 +240,7 @@ public sealed class DeliveryService(IDbContextFactory<AppDbContext> dbs, EventOu
         {
             var query = ids is not null
                 ? db.Deliveries.AsNoTracking().Where(d => d.WorkspaceId == workspaceId && ids.Contains(d.Id))
-                : Filtered(db, workspaceId, filter!);
+                : await FilteredAsync(db, workspaceId, filter!, ct);
             selected = await query.OrderBy(d => d.Id).Select(d => d.Id).Take(MaxBulk + 1).ToListAsync(ct);
         }
         if (selected.Count > MaxBulk) throw ServiceException.Invalid("filter", $"The filter selects more than {MaxBulk} deliveries; narrow it (for example by time range).");
@@ -291,7 +291,7 @@ public sealed class DeliveryService(IDbContextFactory<AppDbContext> dbs, EventOu
     {
         if (format is not ("csv" or "ndjson")) throw ServiceException.Invalid("format", "format is csv or ndjson.");
         await using var db = await dbs.CreateDbContextAsync(ct);
-        var rows = Filtered(db, workspaceId, filter).OrderByDescending(d => d.Id)
+        var rows = (await FilteredAsync(db, workspaceId, filter, ct)).OrderByDescending(d => d.Id)
             .Select(d => new { Delivery = d, d.Event!.Body, Legacy = d.PayloadFormat == PayloadFormats.V1 ? d.Event.LegacyBody : null, Duration = d.Attempts.OrderByDescending(x => x.Number).Select(x => (int?)x.DurationMs).FirstOrDefault() })
             .AsAsyncEnumerable();
         await using var writer = new StreamWriter(output, new System.Text.UTF8Encoding(false), 64 * 1024, leaveOpen: true);
