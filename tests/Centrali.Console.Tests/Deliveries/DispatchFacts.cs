@@ -123,7 +123,15 @@ public sealed class DispatchFacts
                 var deadline = DateTime.UtcNow.AddSeconds(120);
                 while (Distinct(receiver) < subscriptions * records && DateTime.UtcNow < deadline) await Task.Delay(200);
                 Assert.Equal(subscriptions * records, Distinct(receiver));
+                // A receipt is counted when the request arrives; its success is recorded once the answer is back.
+                while (await SucceededAsync() < subscriptions * records && DateTime.UtcNow < deadline) await Task.Delay(200);
                 await last.StopAsync();
+            }
+            async Task<long> SucceededAsync()
+            {
+                await using var read = new SqliteConnection($"Data Source={Path.Combine(folder, "centrali.db")};Mode=ReadOnly;Pooling=False");
+                await read.OpenAsync();
+                return (long)(await ScalarAsync(read, """SELECT COUNT(*) FROM "Deliveries" WHERE "Status" = 'succeeded'"""))!;
             }
             // Each delivery's duplicates carry its one event id; the log never holds one attempt number twice.
             foreach (var byDelivery in receiver.Requests.GroupBy(r => r.Header("X-Centrali-Delivery-Id")))
