@@ -45,21 +45,8 @@ public static class NodeGuides
     }
 
     /// <summary>Runs a program to its end and answers its standard output; a non-zero exit fails the test with its standard error.</summary>
-    public static async Task<string> RunAsync(string folder, string program, string arguments, string? stdin)
-    {
-        var info = new ProcessStartInfo(program, arguments)
-        {
-            WorkingDirectory = folder, RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true,
-        };
-        using var p = Process.Start(info)!;
-        if (stdin is not null) await p.StandardInput.WriteAsync(stdin);
-        p.StandardInput.Close();
-        var output = p.StandardOutput.ReadToEndAsync();
-        var error = p.StandardError.ReadToEndAsync();
-        await p.WaitForExitAsync();
-        Assert.True(p.ExitCode == 0, $"{program} {arguments} failed: {await error}");
-        return await output;
-    }
+    public static Task<string> RunAsync(string folder, string program, string arguments, string? stdin) =>
+        Subscriptions.RotationOverlapFacts.RunAsync(program, arguments, folder, stdin);
 }
 
 /// <summary>One of the guides' receivers running under Node: its URL, and the lines it prints (JSON lines parsed, others as text).</summary>
