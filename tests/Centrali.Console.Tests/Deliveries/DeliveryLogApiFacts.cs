@@ -2,7 +2,7 @@ using System.Net;
 using System.Text.Json.Nodes;
 using Centrali.Console.Data;
 using Centrali.Console.Tests.Infrastructure;
-using Centrali.Console.Webhooks.Delivery;
+using Centrali.Console.Webhooks.Deliveries;
 using Microsoft.AspNetCore.Http;
 using Microsoft.EntityFrameworkCore;
 

@@ -3,6 +3,7 @@ using System.Net;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Centrali.Console.Tests.Infrastructure;
+using Centrali.Console.Webhooks.Secrets;
 using Centrali.Console.Webhooks.Subscriptions;
 using Microsoft.Extensions.Time.Testing;
 
