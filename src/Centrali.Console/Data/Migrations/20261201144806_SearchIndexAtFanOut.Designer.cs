@@ -401,7 +401,7 @@ namespace Centrali.Console.Data.Migrations
                     b.ToTable("Records");
                 });
 
-            modelBuilder.Entity("Centrali.Console.Webhooks.Deliveries.Attempt", b =>
+            modelBuilder.Entity("Centrali.Console.Webhooks.Delivery.Attempt", b =>
                 {
                     b.Property<Guid>("Id")
                         .ValueGeneratedOnAdd()
@@ -441,7 +441,7 @@ namespace Centrali.Console.Data.Migrations
                     b.ToTable("Attempts");
                 });
 
-            modelBuilder.Entity("Centrali.Console.Webhooks.Deliveries.Circuit", b =>
+            modelBuilder.Entity("Centrali.Console.Webhooks.Delivery.Circuit", b =>
                 {
                     b.Property<Guid>("WorkspaceId")
                         .HasColumnType("TEXT");
@@ -467,7 +467,7 @@ namespace Centrali.Console.Data.Migrations
                     b.ToTable("Circuits");
                 });
 
-            modelBuilder.Entity("Centrali.Console.Webhooks.Deliveries.Delivery", b =>
+            modelBuilder.Entity("Centrali.Console.Webhooks.Delivery.Delivery", b =>
                 {
                     b.Property<Guid>("Id")
                         .ValueGeneratedOnAdd()
@@ -549,7 +549,7 @@ namespace Centrali.Console.Data.Migrations
                     b.ToTable("Deliveries");
                 });
 
-            modelBuilder.Entity("Centrali.Console.Webhooks.Deliveries.WebhookEvent", b =>
+            modelBuilder.Entity("Centrali.Console.Webhooks.Delivery.WebhookEvent", b =>
                 {
                     b.Property<Guid>("Id")
                         .ValueGeneratedOnAdd()
@@ -876,18 +876,18 @@ namespace Centrali.Console.Data.Migrations
                     b.ToTable("AspNetUserTokens", (string)null);
                 });
 
-            modelBuilder.Entity("Centrali.Console.Webhooks.Deliveries.Attempt", b =>
+            modelBuilder.Entity("Centrali.Console.Webhooks.Delivery.Attempt", b =>
                 {
-                    b.HasOne("Centrali.Console.Webhooks.Deliveries.Delivery", null)
+                    b.HasOne("Centrali.Console.Webhooks.Delivery.Delivery", null)
                         .WithMany("Attempts")
                         .HasForeignKey("DeliveryId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });
 
-            modelBuilder.Entity("Centrali.Console.Webhooks.Deliveries.Delivery", b =>
+            modelBuilder.Entity("Centrali.Console.Webhooks.Delivery.Delivery", b =>
                 {
-                    b.HasOne("Centrali.Console.Webhooks.Deliveries.WebhookEvent", "Event")
+                    b.HasOne("Centrali.Console.Webhooks.Delivery.WebhookEvent", "Event")
                         .WithMany()
                         .HasForeignKey("EventId")
                         .OnDelete(DeleteBehavior.Restrict)
@@ -962,7 +962,7 @@ namespace Centrali.Console.Data.Migrations
                         .IsRequired();
                 });
 
-            modelBuilder.Entity("Centrali.Console.Webhooks.Deliveries.Delivery", b =>
+            modelBuilder.Entity("Centrali.Console.Webhooks.Delivery.Delivery", b =>
                 {
                     b.Navigation("Attempts");
                 });

@@ -322,7 +322,7 @@ namespace Centrali.Console.Data.Migrations
                     b.ToTable("OperatorSettings");
                 });
 
-            modelBuilder.Entity("Centrali.Console.Records.IdempotentResponse", b =>
+            modelBuilder.Entity("Centrali.Console.Shared.IdempotentResponse", b =>
                 {
                     b.Property<Guid>("Id")
                         .ValueGeneratedOnAdd()
@@ -438,7 +438,7 @@ namespace Centrali.Console.Data.Migrations
                     b.ToTable("Attempts");
                 });
 
-            modelBuilder.Entity("Centrali.Console.Webhooks.Deliveries.Circuit", b =>
+            modelBuilder.Entity("Centrali.Console.Webhooks.Circuits.Circuit", b =>
                 {
                     b.Property<Guid>("WorkspaceId")
                         .HasColumnType("TEXT");
@@ -524,6 +524,12 @@ namespace Centrali.Console.Data.Migrations
                     b.Property<Guid?>("ReplayedFrom")
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("ShortId")
+                        .ValueGeneratedOnAddOrUpdate()
+                        .HasMaxLength(8)
+                        .HasColumnType("TEXT")
+                        .HasComputedColumnSql("lower(substr(CAST(\"Id\" AS TEXT), 29))", false);
+
                     b.Property<string>("Status")
                         .IsRequired()
                         .HasColumnType("TEXT");
@@ -543,6 +549,8 @@ namespace Centrali.Console.Data.Migrations
 
                     b.HasIndex("ReplayedFrom");
 
+                    b.HasIndex("ShortId");
+
                     b.HasIndex("Status", "NextAttemptAt");
 
                     b.HasIndex("WorkspaceId", "Id");
@@ -560,7 +568,7 @@ namespace Centrali.Console.Data.Migrations
                     b.ToTable("Deliveries");
                 });
 
-            modelBuilder.Entity("Centrali.Console.Webhooks.Deliveries.WebhookEvent", b =>
+            modelBuilder.Entity("Centrali.Console.Webhooks.Events.WebhookEvent", b =>
                 {
                     b.Property<Guid>("Id")
                         .ValueGeneratedOnAdd()
@@ -582,9 +590,21 @@ namespace Centrali.Console.Data.Migrations
                     b.Property<Guid?>("RecordId")
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("RecordShortId")
+                        .ValueGeneratedOnAddOrUpdate()
+                        .HasMaxLength(8)
+                        .HasColumnType("TEXT")
+                        .HasComputedColumnSql("lower(substr(CAST(\"RecordId\" AS TEXT), 29))", false);
+
                     b.Property<string>("RecordSlug")
                         .IsRequired()
                         .HasColumnType("TEXT");
+
+                    b.Property<string>("ShortId")
+                        .ValueGeneratedOnAddOrUpdate()
+                        .HasMaxLength(8)
+                        .HasColumnType("TEXT")
+                        .HasComputedColumnSql("lower(substr(CAST(\"Id\" AS TEXT), 29))", false);
 
                     b.Property<string>("TraceParent")
                         .HasMaxLength(64)
@@ -602,6 +622,10 @@ namespace Centrali.Console.Data.Migrations
                     b.HasIndex("Id")
                         .HasDatabaseName("IX_Events_FanOutPending")
                         .HasFilter("\"FanOutPending\" = TRUE");
+
+                    b.HasIndex("RecordShortId");
+
+                    b.HasIndex("ShortId");
 
                     b.HasIndex("WorkspaceId", "Id");
 
@@ -943,7 +967,7 @@ namespace Centrali.Console.Data.Migrations
 
             modelBuilder.Entity("Centrali.Console.Webhooks.Deliveries.Delivery", b =>
                 {
-                    b.HasOne("Centrali.Console.Webhooks.Deliveries.WebhookEvent", "Event")
+                    b.HasOne("Centrali.Console.Webhooks.Events.WebhookEvent", "Event")
                         .WithMany()
                         .HasForeignKey("EventId")
                         .OnDelete(DeleteBehavior.Restrict)

@@ -34,9 +34,18 @@ public sealed record DeliveryFilter(Guid? SubscriptionId = null, string? Status 
     public bool IsEmpty => this == new DeliveryFilter();
 }
 
-/// <summary>A page of the log, with the number of deliveries the filter matches when it was asked for.</summary>
+/// <summary>
+/// A page of the log, with the number of deliveries the filter matches when it was asked for: exact up to
+/// <see cref="DeliveryService.MaxTotal"/>; beyond it <see cref="Total"/> is that number and <see cref="TotalCapped"/> says more match.
+/// </summary>
 public sealed record DeliveryList(IReadOnlyList<DeliveryView> Data, string? NextCursor,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] int? Total = null);
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] int? Total = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] bool TotalCapped = false)
+{
+    /// <summary>The total as a person reads it: "1 delivery", "42 deliveries", "More than 10,000 deliveries".</summary>
+    [JsonIgnore]
+    public string? TotalText => Total is not { } t ? null : TotalCapped ? $"More than {t:N0} deliveries" : t == 1 ? "1 delivery" : $"{t:N0} deliveries";
+}
 
 public sealed record RecoverResult(int Count);
 
@@ -79,14 +88,20 @@ public sealed class DeliveryService(IDbContextFactory<AppDbContext> dbs, EventOu
         var after = Paging.Cursor(cursor);
         await using var db = await dbs.CreateDbContextAsync(ct);
         var query = await FilteredAsync(db, workspaceId, filter, ct);
-        int? total = count ? await query.CountAsync(ct) : null;
+        int? counted = count ? await query.OrderByDescending(d => d.Id).Take(MaxTotal + 1).CountAsync(ct) : null;
         if (after is { } a) query = query.Where(d => d.Id.CompareTo(a) < 0);
         var rows = await query.OrderByDescending(d => d.Id).Take(take + 1)
             .Select(d => new { Delivery = d, d.Event!.Body, Legacy = d.PayloadFormat == PayloadFormats.V1 ? d.Event.LegacyBody : null, Duration = d.Attempts.OrderByDescending(x => x.Number).Select(x => (int?)x.DurationMs).FirstOrDefault() })
             .ToListAsync(ct);
         var page = Paging.ToPage(rows, take, r => r.Delivery.Id, r => View(r.Delivery, PayloadFormats.BodyOf(r.Delivery.PayloadFormat, r.Body, r.Legacy)) with { DurationMs = r.Duration });
-        return new DeliveryList(page.Data, page.NextCursor, total);
+        return new DeliveryList(page.Data, page.NextCursor, counted is { } n ? Math.Min(n, MaxTotal) : null, counted > MaxTotal);
     }
+
+    /// <summary>
+    /// Counting stops here: an exact count of a million deliveries reads a whole index (a third of a second), and past this
+    /// "more than 10,000" is what a person needs; it is also the most a bulk action takes.
+    /// </summary>
+    public const int MaxTotal = MaxBulk;
 
     /// <summary>The deliveries of one workspace that match the filter, in no order; the one query the list, count, export and bulk actions share.</summary>
     static async Task<IQueryable<Delivery>> FilteredAsync(AppDbContext db, Guid workspaceId, DeliveryFilter filter, CancellationToken ct)

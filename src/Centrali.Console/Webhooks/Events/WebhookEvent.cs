@@ -1,4 +1,5 @@
 using Centrali.Console.Data;
+using Centrali.Console.Shared;
 
 namespace Centrali.Console.Webhooks.Events;
 
@@ -75,5 +76,7 @@ internal sealed class WebhookEventConfiguration : Microsoft.EntityFrameworkCore.
             Microsoft.EntityFrameworkCore.RelationalIndexBuilderExtensions.HasDatabaseName(b.HasIndex(x => x.Id), "IX_Events_FanOutPending"),
             "\"FanOutPending\" = TRUE");
         b.Property(x => x.TraceParent).HasMaxLength(64);
+        ShortIds.Add(b, ShortIds.Column, nameof(WebhookEvent.Id));
+        ShortIds.Add(b, ShortIds.RecordColumn, nameof(WebhookEvent.RecordId));
     }
 }

@@ -406,7 +406,7 @@ namespace Centrali.Console.Data.Migrations.Postgres
                     b.ToTable("Records");
                 });
 
-            modelBuilder.Entity("Centrali.Console.Webhooks.Deliveries.Attempt", b =>
+            modelBuilder.Entity("Centrali.Console.Webhooks.Delivery.Attempt", b =>
                 {
                     b.Property<Guid>("Id")
                         .ValueGeneratedOnAdd()
@@ -446,7 +446,7 @@ namespace Centrali.Console.Data.Migrations.Postgres
                     b.ToTable("Attempts");
                 });
 
-            modelBuilder.Entity("Centrali.Console.Webhooks.Deliveries.Circuit", b =>
+            modelBuilder.Entity("Centrali.Console.Webhooks.Delivery.Circuit", b =>
                 {
                     b.Property<Guid>("WorkspaceId")
                         .HasColumnType("uuid");
@@ -472,7 +472,7 @@ namespace Centrali.Console.Data.Migrations.Postgres
                     b.ToTable("Circuits");
                 });
 
-            modelBuilder.Entity("Centrali.Console.Webhooks.Deliveries.Delivery", b =>
+            modelBuilder.Entity("Centrali.Console.Webhooks.Delivery.Delivery", b =>
                 {
                     b.Property<Guid>("Id")
                         .ValueGeneratedOnAdd()
@@ -561,7 +561,7 @@ namespace Centrali.Console.Data.Migrations.Postgres
                     b.ToTable("Deliveries");
                 });
 
-            modelBuilder.Entity("Centrali.Console.Webhooks.Deliveries.WebhookEvent", b =>
+            modelBuilder.Entity("Centrali.Console.Webhooks.Delivery.WebhookEvent", b =>
                 {
                     b.Property<Guid>("Id")
                         .ValueGeneratedOnAdd()
@@ -904,18 +904,18 @@ namespace Centrali.Console.Data.Migrations.Postgres
                     b.ToTable("AspNetUserTokens", (string)null);
                 });
 
-            modelBuilder.Entity("Centrali.Console.Webhooks.Deliveries.Attempt", b =>
+            modelBuilder.Entity("Centrali.Console.Webhooks.Delivery.Attempt", b =>
                 {
-                    b.HasOne("Centrali.Console.Webhooks.Deliveries.Delivery", null)
+                    b.HasOne("Centrali.Console.Webhooks.Delivery.Delivery", null)
                         .WithMany("Attempts")
                         .HasForeignKey("DeliveryId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });
 
-            modelBuilder.Entity("Centrali.Console.Webhooks.Deliveries.Delivery", b =>
+            modelBuilder.Entity("Centrali.Console.Webhooks.Delivery.Delivery", b =>
                 {
-                    b.HasOne("Centrali.Console.Webhooks.Deliveries.WebhookEvent", "Event")
+                    b.HasOne("Centrali.Console.Webhooks.Delivery.WebhookEvent", "Event")
                         .WithMany()
                         .HasForeignKey("EventId")
                         .OnDelete(DeleteBehavior.Restrict)
@@ -990,7 +990,7 @@ namespace Centrali.Console.Data.Migrations.Postgres
                         .IsRequired();
                 });
 
-            modelBuilder.Entity("Centrali.Console.Webhooks.Deliveries.Delivery", b =>
+            modelBuilder.Entity("Centrali.Console.Webhooks.Delivery.Delivery", b =>
                 {
                     b.Navigation("Attempts");
                 });

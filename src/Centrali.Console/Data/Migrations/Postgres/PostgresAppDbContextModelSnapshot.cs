@@ -327,7 +327,7 @@ namespace Centrali.Console.Data.Migrations.Postgres
                     b.ToTable("OperatorSettings");
                 });
 
-            modelBuilder.Entity("Centrali.Console.Records.IdempotentResponse", b =>
+            modelBuilder.Entity("Centrali.Console.Shared.IdempotentResponse", b =>
                 {
                     b.Property<Guid>("Id")
                         .ValueGeneratedOnAdd()
@@ -443,7 +443,7 @@ namespace Centrali.Console.Data.Migrations.Postgres
                     b.ToTable("Attempts");
                 });
 
-            modelBuilder.Entity("Centrali.Console.Webhooks.Deliveries.Circuit", b =>
+            modelBuilder.Entity("Centrali.Console.Webhooks.Circuits.Circuit", b =>
                 {
                     b.Property<Guid>("WorkspaceId")
                         .HasColumnType("uuid");
@@ -529,6 +529,12 @@ namespace Centrali.Console.Data.Migrations.Postgres
                     b.Property<Guid?>("ReplayedFrom")
                         .HasColumnType("uuid");
 
+                    b.Property<string>("ShortId")
+                        .ValueGeneratedOnAddOrUpdate()
+                        .HasMaxLength(8)
+                        .HasColumnType("character varying(8)")
+                        .HasComputedColumnSql("lower(substr(CAST(\"Id\" AS TEXT), 29))", true);
+
                     b.Property<string>("Status")
                         .IsRequired()
                         .HasColumnType("text");
@@ -548,6 +554,8 @@ namespace Centrali.Console.Data.Migrations.Postgres
 
                     b.HasIndex("ReplayedFrom");
 
+                    b.HasIndex("ShortId");
+
                     b.HasIndex("Status", "NextAttemptAt");
 
                     b.HasIndex("WorkspaceId", "Id");
@@ -565,7 +573,7 @@ namespace Centrali.Console.Data.Migrations.Postgres
                     b.ToTable("Deliveries");
                 });
 
-            modelBuilder.Entity("Centrali.Console.Webhooks.Deliveries.WebhookEvent", b =>
+            modelBuilder.Entity("Centrali.Console.Webhooks.Events.WebhookEvent", b =>
                 {
                     b.Property<Guid>("Id")
                         .ValueGeneratedOnAdd()
@@ -587,9 +595,21 @@ namespace Centrali.Console.Data.Migrations.Postgres
                     b.Property<Guid?>("RecordId")
                         .HasColumnType("uuid");
 
+                    b.Property<string>("RecordShortId")
+                        .ValueGeneratedOnAddOrUpdate()
+                        .HasMaxLength(8)
+                        .HasColumnType("character varying(8)")
+                        .HasComputedColumnSql("lower(substr(CAST(\"RecordId\" AS TEXT), 29))", true);
+
                     b.Property<string>("RecordSlug")
                         .IsRequired()
                         .HasColumnType("text");
+
+                    b.Property<string>("ShortId")
+                        .ValueGeneratedOnAddOrUpdate()
+                        .HasMaxLength(8)
+                        .HasColumnType("character varying(8)")
+                        .HasComputedColumnSql("lower(substr(CAST(\"Id\" AS TEXT), 29))", true);
 
                     b.Property<string>("TraceParent")
                         .HasMaxLength(64)
@@ -607,6 +627,10 @@ namespace Centrali.Console.Data.Migrations.Postgres
                     b.HasIndex("Id")
                         .HasDatabaseName("IX_Events_FanOutPending")
                         .HasFilter("\"FanOutPending\" = TRUE");
+
+                    b.HasIndex("RecordShortId");
+
+                    b.HasIndex("ShortId");
 
                     b.HasIndex("WorkspaceId", "Id");
 
@@ -954,7 +978,7 @@ namespace Centrali.Console.Data.Migrations.Postgres
 
             modelBuilder.Entity("Centrali.Console.Webhooks.Deliveries.Delivery", b =>
                 {
-                    b.HasOne("Centrali.Console.Webhooks.Deliveries.WebhookEvent", "Event")
+                    b.HasOne("Centrali.Console.Webhooks.Events.WebhookEvent", "Event")
                         .WithMany()
                         .HasForeignKey("EventId")
                         .OnDelete(DeleteBehavior.Restrict)
