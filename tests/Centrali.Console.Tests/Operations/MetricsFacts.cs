@@ -93,7 +93,7 @@ public sealed class MetricsFacts
     {
         await using var app = App(new Dictionary<string, string?> { ["Webhooks:CircuitBreaker:FailureThreshold"] = "1", ["Webhooks:CircuitBreaker:BreakDuration"] = "00:10:00" });
         // Nothing listens on this port: each attempt fails at once, and the first opens the circuit.
-        var dead = $"http://127.0.0.1:{ChildApp.FreePort()}/hook";
+        var dead = $"http://127.0.0.1:{AppProcess.FreePort()}/hook";
         await app.SubscribeAsync(dead);
         await app.RecordEventAsync();
         await app.WaitForDeliveriesAsync(all => all.Count == 1 && all[0].LastError?.StartsWith("Waiting") == true, TimeSpan.FromSeconds(30));
