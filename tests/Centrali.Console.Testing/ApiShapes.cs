@@ -76,6 +76,10 @@ public sealed record ApiDelivery(
     IReadOnlyList<Guid>? Replays = null,
     string? PayloadNote = null);
 
+/// <summary>One event: the body its deliveries send, and (in the single read) the deliveries it became; in a record's list, their statuses.</summary>
+public sealed record ApiEvent(Guid Id, string Event, string RecordSlug, Guid? RecordId, DateTime CreatedAt, JsonElement Payload,
+    IReadOnlyList<ApiDelivery>? Deliveries = null, IReadOnlyDictionary<string, int>? Statuses = null);
+
 /// <summary>What a bulk replay or cancel did.</summary>
 public sealed record ApiBulkResult(string Action, int Matched, int Done, int Skipped);
 

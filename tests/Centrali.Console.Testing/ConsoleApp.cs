@@ -116,6 +116,19 @@ public sealed class ConsoleApp : WebApplicationFactory<Program>
         foreach (var (k, v) in settings) builder.UseSetting(k, v);
         builder.ConfigureLogging(l => l.AddProvider(new CapturingLoggerProvider(Logs)));
         if (services is not null) builder.ConfigureServices(services);
+        builder.ConfigureServices(s => registrations = s);
+    }
+
+    IServiceCollection? registrations;
+
+    /// <summary>What the app registered (with the replacements), for a context that resolves the app's services, such as bUnit's.</summary>
+    public IEnumerable<ServiceDescriptor> Registrations
+    {
+        get
+        {
+            _ = Services; // started, so every registration is made
+            return registrations!;
+        }
     }
 
     /// <summary>An HTTP client carrying a bearer token (the bootstrap one by default).</summary>
