@@ -93,7 +93,7 @@ public sealed class OlderGuideFacts(GuideApp fixture) : IClassFixture<GuideApp>
              "tiny": 1.5E-7, "minusZero": -0.0, "controls": "tab\t nl\n bell\u0007 unit\u001f del\u007f ls\u2028 slash\/",
              "2": "second", "1": "first", "nested": {"list": [1.0, 2.50, "é", null, true, {}]}}
             """);
-        var recordId = (string)record["id"]!;
+        var recordId = record.Id.ToString();
         var contact = JsonNode.Parse(await receiver.WaitForLineAsync(l => l.Contains(recordId), "the guide's handleRecordCreated to sync the record"))!["contact"]!;
         Assert.Equal(recordId, (string?)contact["id"]);
         Assert.Equal("Zoë \"JD\" <Doe> & Søn 😀", (string?)contact["customer"]);
