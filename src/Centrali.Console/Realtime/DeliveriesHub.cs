@@ -11,6 +11,8 @@ namespace Centrali.Console.Realtime;
 /// /hubs/deliveries: console users (cookie) and API tokens (bearer, or ?access_token= on WebSockets) receive
 /// `deliveryChanged` for their own workspace only: a console user only for a workspace they are a member of. A connection
 /// whose token dies (revoked, expired, owner demoted) or whose user leaves the workspace is closed within seconds.
+/// A client's start returns at the handshake, before the connection has joined its workspace: invoking
+/// <see cref="Following"/> answers only after it has, so a script that must not miss a change awaits it first.
 /// </summary>
 [Authorize(AuthenticationSchemes = $"{ApiTokenAuthentication.SchemeName},Identity.Application")]
 public sealed class DeliveriesHub(UserManager<ConsoleUser> users, MembershipService members, RevocableConnections connections) : Hub
@@ -29,6 +31,7 @@ public sealed class DeliveriesHub(UserManager<ConsoleUser> users, MembershipServ
             var workspaceId = Guid.Parse(tokenWorkspace);
             connections.AddToken(context.ConnectionId, workspaceId, Guid.Parse(user.FindFirstValue(ClaimTypes.NameIdentifier)!), context.Abort);
             await Groups.AddToGroupAsync(context.ConnectionId, Group(workspaceId));
+            context.Items[FollowedKey] = workspaceId;
         }
         else if (await users.GetUserAsync(user) is { } consoleUser)
         {
@@ -42,10 +45,16 @@ public sealed class DeliveriesHub(UserManager<ConsoleUser> users, MembershipServ
             {
                 connections.AddUser(context.ConnectionId, chosen.Id, consoleUser.Id, context.Abort);
                 await Groups.AddToGroupAsync(context.ConnectionId, Group(chosen.Id));
+                context.Items[FollowedKey] = chosen.Id;
             }
         }
         await base.OnConnectedAsync();
     }
+
+    /// <summary>The id of the workspace whose changes this connection receives (none: no workspace of its own).</summary>
+    public Guid? Following() => Context.Items.TryGetValue(FollowedKey, out var id) ? (Guid?)id : null;
+
+    const string FollowedKey = "workspace";
 
     public override Task OnDisconnectedAsync(Exception? exception)
     {

@@ -75,6 +75,8 @@ public sealed class ScaleOutFacts(PostgresCluster cluster) : IAsyncLifetime
                 .Build();
             hub.On<JsonElement>("deliveryChanged", m => queue.Enqueue(m));
             await hub.StartAsync();
+            // Start returns at the handshake; the answer comes once the connection has joined its workspace.
+            Assert.NotNull(await hub.InvokeAsync<Guid?>("Following"));
             hubs.Add(hub);
         }
 

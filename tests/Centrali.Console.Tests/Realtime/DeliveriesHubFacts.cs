@@ -33,6 +33,12 @@ public sealed class DeliveriesHubFacts
         theirs.On<JsonElement>("deliveryChanged", m => seenByOther.Enqueue(m));
         await mine.StartAsync();
         await theirs.StartAsync();
+        // Start returns at the handshake; the answer comes once each connection has joined its workspace.
+        var followed = await mine.InvokeAsync<Guid?>("Following");
+        var followedByOther = await theirs.InvokeAsync<Guid?>("Following");
+        Assert.NotNull(followed);
+        Assert.NotNull(followedByOther);
+        Assert.NotEqual(followed, followedByOther);
 
         await app.SubscribeAsync(receiver.Url);
         await app.RecordEventAsync();
