@@ -14,6 +14,14 @@ public sealed class PostgresAppDbContext : AppDbContext
         // No write gate to feed here: PostgreSQL wraps a single statement in its own transaction.
         Database.AutoTransactionBehavior = AutoTransactionBehavior.WhenNeeded;
     }
+
+    protected override void OnModelCreating(ModelBuilder builder)
+    {
+        base.OnModelCreating(builder);
+        // PostgreSQL (before 18) has stored generated columns only; SQLite adds a virtual one without rebuilding its table.
+        foreach (var column in builder.Model.GetEntityTypes().SelectMany(t => t.GetProperties()).Where(p => p.GetComputedColumnSql() is not null))
+            column.SetIsStored(true);
+    }
 }
 
 /// <summary>For `dotnet ef migrations add … --context PostgresAppDbContext`: the model needs no server.</summary>

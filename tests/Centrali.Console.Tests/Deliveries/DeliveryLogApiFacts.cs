@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json.Nodes;
+using Bunit;
 using Centrali.Console.Data;
 using Centrali.Console.Tests.Infrastructure;
 using Centrali.Console.Webhooks.Delivery;
@@ -72,6 +73,87 @@ public sealed class DeliveryLogApiFacts
         using var bad = await api.GetAsync($"{Base}/webhook-subscriptions/deliveries?minDurationMs=50&maxDurationMs=10");
         Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
         Assert.NotNull((await bad.ProblemAsync()).Errors!.GetValueOrDefault("maxDurationMs"));
+    }
+
+    /// <summary>The console's short id: the last 8 hex digits, as it shows them.</summary>
+    static string Short(Guid id) => id.ToString("N")[^8..];
+
+    [Fact]
+    public async Task Search_ByShortId_FindsDeliveriesHoweverTheyWereMade_AndByStatusCode_OnlyThoseThatGotIt_ElseThePayloads()
+    {
+        await using var app = SlowRetries();
+        await using var receiver = await Receiver.StartAsync();
+        receiver.Respond = (r, http) =>
+        {
+            http.Response.StatusCode = r.Text.Contains("missing") ? 404 : 200;
+            return http.Response.WriteAsync("ok");
+        };
+        var sub = await app.SubscribeAsync(receiver.Url + "/hook");
+        var acme = await app.RecordEventAsync(data: """{"customer":"Acme"}""");
+        var missing = await app.RecordEventAsync(data: """{"sku":"missing"}""");
+        // Its payload holds "404" and "418", and 8 hex digits that are nobody's short id.
+        var noted = await app.RecordEventAsync(data: """{"note":"was 404, then 418","ref":"c0ffee42"}""");
+        var fannedOut = await app.WaitForDeliveriesAsync(d => d.Count == 3 && d.All(x => x.AttemptCount == 1 && x.LeaseUntil == null));
+        Guid Of(WebhookEvent e) => fannedOut.Single(d => d.EventId == e.Id).Id;
+        var api = app.Api();
+        // A replay and a test delivery are written through EF Core, the fan-out's deliveries by raw SQL: all have short ids.
+        var replay = Guid.Parse((string)(await (await api.PostAsync($"{Base}/webhook-subscriptions/deliveries/{Of(acme)}/retry", null)).ReadJsonAsync())["data"]!["id"]!);
+        var test = Guid.Parse((string)(await (await api.PostAsync($"{Base}/webhook-subscriptions/{sub.Id}/test", null)).ReadJsonAsync())["data"]!["id"]!);
+        async Task<List<string>> Search(string q) => Ids(await (await api.GetAsync($"{Base}/webhook-subscriptions/deliveries?q={q}")).ReadJsonAsync());
+
+        Assert.Equal([Of(acme).ToString()], await Search(Short(Of(acme))));
+        Assert.Equal([replay.ToString()], await Search(Short(replay)));
+        Assert.Equal([test.ToString()], await Search(Short(test).ToUpperInvariant()));
+        // An event's short id finds all its deliveries, replays too; a record's finds those of all its events. Newest first.
+        Assert.Equal([replay.ToString(), Of(acme).ToString()], await Search(Short(acme.Id)));
+        Assert.Equal([replay.ToString(), Of(acme).ToString()], await Search(Short(acme.RecordId!.Value)));
+        Assert.Equal([Of(noted).ToString()], await Search("c0ffee42"));
+
+        // A status code some delivery got finds just those, not payloads that mention it; one nobody got is payload text.
+        var byCode = await (await api.GetAsync($"{Base}/webhook-subscriptions/deliveries?q=404")).ReadJsonAsync();
+        Assert.Equal([Of(missing).ToString()], Ids(byCode));
+        Assert.Equal(1, (int)byCode["total"]!);
+        Assert.Equal([Of(noted).ToString()], await Search("418"));
+    }
+
+    [Fact]
+    public async Task Total_CountsUpTo10000_ThenSaysMoreMatch_InTheApiAndOnThePage()
+    {
+        await using var app = new ConsoleApp();
+        await using var receiver = await Receiver.StartAsync();
+        await app.SubscribeAsync(receiver.Url + "/hook");
+        await app.RecordEventAsync();
+        var delivered = (await app.WaitForDeliveriesAsync(d => d is [{ Status: DeliveryStatus.Succeeded }])).Single();
+        var api = app.Api();
+        var one = await (await api.GetAsync($"{Base}/webhook-subscriptions/deliveries")).ReadJsonAsync();
+        Assert.Equal(1, (int)one["total"]!);
+        Assert.Null(one["totalCapped"]);
+
+        // 10,001 more (failed, so nothing attempts them), written as the bench seeds a long log.
+        await using (var scope = app.Scope())
+            await scope.ServiceProvider.GetRequiredService<AppDbContext>().Database.ExecuteSqlAsync($"""
+                WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < {DeliveryService.MaxTotal + 1})
+                INSERT INTO Deliveries (Id, WorkspaceId, SubscriptionId, EventId, EventType, RecordSlug, RecordId, Status, AttemptCount, MaxAttempts,
+                    LastStatusCode, CreatedAt, PayloadFormat, Ordered, WaitingOnCircuit)
+                SELECT printf('00000000-0000-7000-8000-%012X', i), d.WorkspaceId, d.SubscriptionId, d.EventId, d.EventType, d.RecordSlug, d.RecordId,
+                    'failed', 5, 5, 500, d.CreatedAt, d.PayloadFormat, FALSE, FALSE
+                FROM n, Deliveries AS d WHERE d.Id = {delivered.Id.ToString().ToUpperInvariant()}
+                """);
+
+        var many = await (await api.GetAsync($"{Base}/webhook-subscriptions/deliveries?status=failed")).ReadJsonAsync();
+        Assert.Equal(DeliveryService.MaxTotal, (int)many["total"]!);
+        Assert.True((bool)many["totalCapped"]!);
+        Assert.Equal(Centrali.Console.Api.Paging.DefaultLimit, Ids(many).Count);
+        var exact = await (await api.GetAsync($"{Base}/webhook-subscriptions/deliveries?statusCode=200")).ReadJsonAsync();
+        Assert.Equal([delivered.Id.ToString()], Ids(exact));
+        Assert.Equal(1, (int)exact["total"]!);
+        Assert.Null(exact["totalCapped"]);
+
+        var (ui, workspace) = await app.PageContextAsync();
+        await using var _ = ui;
+        var page = ui.Render<Microsoft.AspNetCore.Components.CascadingValue<Centrali.Console.Workspaces.Workspace>>(p => p.Add(x => x.Value, workspace)
+            .AddChildContent<Centrali.Console.Webhooks.Delivery.Pages.DeliveriesPage>());
+        page.WaitForAssertion(() => Assert.Equal("More than 10,000 deliveries", page.Find("[data-testid=total]").TextContent.Trim()), TimeSpan.FromSeconds(15));
     }
 
     [Fact]

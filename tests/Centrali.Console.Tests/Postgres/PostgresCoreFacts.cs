@@ -80,6 +80,7 @@ public sealed class PostgresCoreFacts(PostgresCluster cluster)
     [Fact] public Task Delivery_ReplayThroughOpenCircuit() => OnPostgres(new DispatchFacts().AReplay_GoesThroughAnOpenCircuit_AndItsSuccessReleasesWhatWaited);
     [Fact] public Task Delivery_CircuitsPerWorkspace() => OnPostgres(new DispatchFacts().AnotherWorkspacesFailures_AtTheSameUrl_NeverOpenThisWorkspacesCircuit);
     [Fact] public Task Delivery_LapsedLeaseRecordsNothing() => OnPostgres(new DispatchFacts().ALapsedLease_RecordsNothing_SoNoAttemptNumberIsWrittenTwice);
+    [Fact] public Task Delivery_SearchByShortIdAndStatusCode() => OnPostgres(new DeliveryLogApiFacts().Search_ByShortId_FindsDeliveriesHoweverTheyWereMade_AndByStatusCode_OnlyThoseThatGotIt_ElseThePayloads);
     [Fact] public Task Delivery_Hub() => OnPostgres(new DeliveriesHubFacts().TokenClient_SeesEachAttemptOfItsWorkspace_AndOthersSeeNothing);
 
     // Records and collections: events in the same transaction, keyset paging, idempotency (unique-key races), search.

@@ -524,6 +524,12 @@ namespace Centrali.Console.Data.Migrations
                     b.Property<Guid?>("ReplayedFrom")
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("ShortId")
+                        .ValueGeneratedOnAddOrUpdate()
+                        .HasMaxLength(8)
+                        .HasColumnType("TEXT")
+                        .HasComputedColumnSql("lower(substr(CAST(\"Id\" AS TEXT), 29))", false);
+
                     b.Property<string>("Status")
                         .IsRequired()
                         .HasColumnType("TEXT");
@@ -542,6 +548,8 @@ namespace Centrali.Console.Data.Migrations
                     b.HasIndex("EventId");
 
                     b.HasIndex("ReplayedFrom");
+
+                    b.HasIndex("ShortId");
 
                     b.HasIndex("Status", "NextAttemptAt");
 
@@ -582,9 +590,21 @@ namespace Centrali.Console.Data.Migrations
                     b.Property<Guid?>("RecordId")
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("RecordShortId")
+                        .ValueGeneratedOnAddOrUpdate()
+                        .HasMaxLength(8)
+                        .HasColumnType("TEXT")
+                        .HasComputedColumnSql("lower(substr(CAST(\"RecordId\" AS TEXT), 29))", false);
+
                     b.Property<string>("RecordSlug")
                         .IsRequired()
                         .HasColumnType("TEXT");
+
+                    b.Property<string>("ShortId")
+                        .ValueGeneratedOnAddOrUpdate()
+                        .HasMaxLength(8)
+                        .HasColumnType("TEXT")
+                        .HasComputedColumnSql("lower(substr(CAST(\"Id\" AS TEXT), 29))", false);
 
                     b.Property<string>("TraceParent")
                         .HasMaxLength(64)
@@ -602,6 +622,10 @@ namespace Centrali.Console.Data.Migrations
                     b.HasIndex("Id")
                         .HasDatabaseName("IX_Events_FanOutPending")
                         .HasFilter("\"FanOutPending\" = TRUE");
+
+                    b.HasIndex("RecordShortId");
+
+                    b.HasIndex("ShortId");
 
                     b.HasIndex("WorkspaceId", "Id");
 

@@ -61,6 +61,7 @@ internal sealed class DeliveryConfiguration : Microsoft.EntityFrameworkCore.IEnt
         // An event's deliveries (event view, search by event id) and the status-code filter without a scan.
         b.HasIndex(x => x.EventId);
         b.HasIndex(x => new { x.WorkspaceId, x.LastStatusCode, x.Id });
+        ShortIds.Add(b, ShortIds.Column, nameof(Delivery.Id));
         // The claim's ordering rule: an earlier pending delivery of the same (subscription, record), looked up in a small index.
         b.HasIndex(x => new { x.SubscriptionId, x.RecordId, x.EventId }).HasFilter("\"Status\" = 'pending' AND \"Ordered\" = TRUE")
             .HasDatabaseName("IX_Deliveries_Ordered_Pending");

@@ -33,9 +33,18 @@ public sealed record DeliveryFilter(Guid? SubscriptionId = null, string? Status 
     public bool IsEmpty => this == new DeliveryFilter();
 }
 
-/// <summary>A page of the log, with the number of deliveries the filter matches when it was asked for.</summary>
+/// <summary>
+/// A page of the log, with the number of deliveries the filter matches when it was asked for: exact up to
+/// <see cref="DeliveryService.MaxTotal"/>; beyond it <see cref="Total"/> is that number and <see cref="TotalCapped"/> says more match.
+/// </summary>
 public sealed record DeliveryList(IReadOnlyList<DeliveryView> Data, string? NextCursor,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] int? Total = null);
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] int? Total = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] bool TotalCapped = false)
+{
+    /// <summary>The total as a person reads it: "1 delivery", "42 deliveries", "More than 10,000 deliveries".</summary>
+    [JsonIgnore]
+    public string? TotalText => Total is not { } t ? null : TotalCapped ? $"More than {t:N0} deliveries" : t == 1 ? "1 delivery" : $"{t:N0} deliveries";
+}
 
 public sealed record RecoverResult(int Count);
 
@@ -57,13 +66,6 @@ public sealed record HourOutcomes(DateTime Hour, int Succeeded, int Failed, int 
 
 public sealed record SubscriptionOutcomes(Guid SubscriptionId, int Succeeded, int Failed, int Pending);
 
-/// <summary>
-/// A subscription's last 24 hours: outcomes, success rate over final deliveries (null when none finished), attempt latency
-/// percentiles, its latest error, and deliveries per hour for a sparkline (oldest hour first).
-/// </summary>
-public sealed record SubscriptionHealth(Guid SubscriptionId, int Succeeded, int Failed, int Pending, double? SuccessRate, int? P50Ms, int? P95Ms,
-    string? LastError, DateTime? LastErrorAt, IReadOnlyList<HourOutcomes> Hours);
-
 public sealed record DeliveryStats(List<HourOutcomes> Last24Hours, List<SubscriptionOutcomes> BySubscription, DateTime? OldestPending);
 
 /// <summary>The delivery log and what a person does with it: read, search, replay, retry now, cancel, recover, send a test event.</summary>
@@ -78,14 +80,20 @@ public sealed class DeliveryService(IDbContextFactory<AppDbContext> dbs, EventOu
         var after = Paging.Cursor(cursor);
         await using var db = await dbs.CreateDbContextAsync(ct);
         var query = await FilteredAsync(db, workspaceId, filter, ct);
-        int? total = count ? await query.CountAsync(ct) : null;
+        int? counted = count ? await query.OrderByDescending(d => d.Id).Take(MaxTotal + 1).CountAsync(ct) : null;
         if (after is { } a) query = query.Where(d => d.Id.CompareTo(a) < 0);
         var rows = await query.OrderByDescending(d => d.Id).Take(take + 1)
             .Select(d => new { Delivery = d, d.Event!.Body, Legacy = d.PayloadFormat == PayloadFormats.V1 ? d.Event.LegacyBody : null, Duration = d.Attempts.OrderByDescending(x => x.Number).Select(x => (int?)x.DurationMs).FirstOrDefault() })
             .ToListAsync(ct);
         var page = Paging.ToPage(rows, take, r => r.Delivery.Id, r => View(r.Delivery, PayloadFormats.BodyOf(r.Delivery.PayloadFormat, r.Body, r.Legacy)) with { DurationMs = r.Duration });
-        return new DeliveryList(page.Data, page.NextCursor, total);
+        return new DeliveryList(page.Data, page.NextCursor, counted is { } n ? Math.Min(n, MaxTotal) : null, counted > MaxTotal);
     }
+
+    /// <summary>
+    /// Counting stops here: an exact count of a million deliveries reads a whole index (a third of a second), and past this
+    /// "more than 10,000" is what a person needs; it is also the most a bulk action takes.
+    /// </summary>
+    public const int MaxTotal = MaxBulk;
 
     /// <summary>The deliveries of one workspace that match the filter, in no order; the one query the list, count, export and bulk actions share.</summary>
     static async Task<IQueryable<Delivery>> FilteredAsync(AppDbContext db, Guid workspaceId, DeliveryFilter filter, CancellationToken ct)
@@ -400,44 +408,12 @@ public sealed class DeliveryService(IDbContextFactory<AppDbContext> dbs, EventOu
         return await db.Subscriptions.AsNoTracking().Where(s => s.Id == subscriptionId && s.WorkspaceId == workspaceId).Select(s => s.Url).FirstOrDefaultAsync(ct);
     }
 
-    /// <summary>
-    /// Per-subscription health over the last 24 hours (every subscription of the workspace, or just <paramref name="only"/>).
-    /// Latency percentiles are over the most recent attempts (at most <see cref="HealthSample"/> per subscription).
-    /// </summary>
+    /// <summary>Per-subscription health over the last 24 hours (every subscription of the workspace, or just <paramref name="only"/>).</summary>
     public async Task<Dictionary<Guid, SubscriptionHealth>> HealthAsync(Guid workspaceId, DateTime now, Guid? only = null, CancellationToken ct = default)
     {
-        var since = now.AddHours(-23).Date.AddHours(now.AddHours(-23).Hour);
         await using var db = await dbs.CreateDbContextAsync(ct);
-        var ids = await db.Subscriptions.AsNoTracking().Where(s => s.WorkspaceId == workspaceId && (only == null || s.Id == only)).Select(s => s.Id).ToListAsync(ct);
-        var recent = db.Deliveries.AsNoTracking().Where(d => d.WorkspaceId == workspaceId && d.CreatedAt >= since && ids.Contains(d.SubscriptionId));
-        var counts = await recent.GroupBy(d => new { d.SubscriptionId, d.CreatedAt.Date, d.CreatedAt.Hour, d.Status })
-            .Select(g => new { g.Key.SubscriptionId, g.Key.Date, g.Key.Hour, g.Key.Status, Count = g.Count() }).ToListAsync(ct);
-        var result = new Dictionary<Guid, SubscriptionHealth>();
-        foreach (var id in ids)
-        {
-            var mine = counts.Where(c => c.SubscriptionId == id).ToList();
-            int Of(string status, DateTime? hour = null) => mine.Where(c => c.Status == status && (hour == null || c.Date.AddHours(c.Hour) == hour)).Sum(c => c.Count);
-            var hours = Enumerable.Range(0, 24).Select(i => since.AddHours(i))
-                .Select(h => new HourOutcomes(h, Of(DeliveryStatus.Succeeded, h), Of(DeliveryStatus.Failed, h), Of(DeliveryStatus.Pending, h))).ToList();
-            // From the subscription's recent deliveries (indexed) to their attempts, newest first.
-            var durations = await recent.Where(d => d.SubscriptionId == id).OrderByDescending(d => d.Id).SelectMany(d => d.Attempts)
-                .Take(HealthSample).Select(a => a.DurationMs).ToListAsync(ct);
-            durations.Sort();
-            var lastError = await recent.Where(d => d.SubscriptionId == id && d.LastError != null && d.Status != DeliveryStatus.Succeeded && d.Status != DeliveryStatus.Cancelled)
-                .OrderByDescending(d => d.Id).Select(d => new { d.LastError, d.CreatedAt }).FirstOrDefaultAsync(ct);
-            int succeeded = Of(DeliveryStatus.Succeeded), failed = Of(DeliveryStatus.Failed);
-            result[id] = new SubscriptionHealth(id, succeeded, failed, Of(DeliveryStatus.Pending),
-                succeeded + failed == 0 ? null : (double)succeeded / (succeeded + failed),
-                Percentile(durations, 0.50), Percentile(durations, 0.95), lastError?.LastError, lastError?.CreatedAt, hours);
-        }
-        return result;
+        return await SubscriptionHealthReport.ComputeAsync(db, workspaceId, now, only, ct);
     }
-
-    public const int HealthSample = 5000;
-
-    /// <summary>Nearest-rank percentile of sorted values.</summary>
-    static int? Percentile(List<int> sorted, double p) =>
-        sorted.Count == 0 ? null : sorted[Math.Clamp((int)Math.Ceiling(p * sorted.Count) - 1, 0, sorted.Count - 1)];
 
     /// <summary>Names for the log's subscription column and filter.</summary>
     public async Task<Dictionary<Guid, string>> SubscriptionNamesAsync(Guid workspaceId, CancellationToken ct = default)

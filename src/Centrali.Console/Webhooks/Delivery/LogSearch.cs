@@ -5,13 +5,14 @@ using Microsoft.EntityFrameworkCore;
 namespace Centrali.Console.Webhooks.Delivery;
 
 /// <summary>
-/// The log's free-text search. A full id finds the delivery, event or record it names; the 8-digit short id the console
-/// shows finds them by their tail; a three-digit number is also a status code; any text of three characters or more is
-/// looked for in the payloads. On SQLite payloads are indexed by a trigram full-text table (EventText: filled when an event
-/// is fanned out, emptied by a trigger when it is deleted); on PostgreSQL it is a case-insensitive scan of the workspace's
-/// events. A search that names few deliveries (an id, text in a few payloads) is resolved to their ids first, each step an
-/// index lookup (text → events → deliveries by EventId), so the list, its total and its order then touch only those rows
-/// however long the log.
+/// The log's free-text search. A full id finds the delivery, event or record it names. What names one thing exactly is
+/// looked up as that first: the 8-digit short id the console shows (by the indexed tails, see <see cref="ShortIds"/>) and a
+/// three-digit number that is some delivery's last status code; only when nothing has that short id or status code is it
+/// looked for in the payloads, like any other text of three characters or more. On SQLite payloads are indexed by a trigram
+/// full-text table (EventText: filled when an event is fanned out, emptied by a trigger when it is deleted); on PostgreSQL
+/// it is a case-insensitive scan of the workspace's events. A search that names few deliveries (an id, text in a few
+/// payloads) is resolved to their ids first, each step an index lookup (text → events → deliveries by EventId), so the
+/// list, its total and its order then touch only those rows however long the log.
 /// </summary>
 public static class LogSearch
 {
@@ -25,37 +26,40 @@ public static class LogSearch
         if (Guid.TryParse(text, out var id))
         {
             // The id as a delivery's, an event's, or a record's (through its events, which the index by record finds).
-            var named = await db.Events.Where(e => e.WorkspaceId == workspaceId && e.RecordId == id).Select(e => e.Id).Take(MaxResolved).ToListAsync(ct);
-            named.Add(id);
-            var ids = await db.Deliveries.Where(d => d.Id == id).Select(d => d.Id)
-                .Concat(db.Deliveries.Where(d => named.Contains(d.EventId)).Select(d => d.Id))
-                .Take(MaxResolved + 1).ToListAsync(ct);
-            return ids.Count <= MaxResolved
-                ? deliveries.Where(d => ids.Contains(d.Id))
-                : deliveries.Where(d => d.Id == id || d.EventId == id || d.RecordId == id);
+            var ofRecord = db.Events.Where(e => e.WorkspaceId == workspaceId && e.RecordId == id).Select(e => e.Id);
+            return await AmongAsync(deliveries, db.Deliveries.Where(d => d.Id == id).Select(d => d.Id)
+                .Concat(db.Deliveries.Where(d => d.EventId == id).Select(d => d.Id))
+                .Concat(db.Deliveries.Where(d => ofRecord.Contains(d.EventId)).Select(d => d.Id)), ct);
         }
-        var postgres = db.Database.IsNpgsql();
-        var isShortId = text.Length == 8 && text.All(char.IsAsciiHexDigit);
-        var code = text.Length == 3 && int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var c) && c is >= 100 and <= 599 ? c : (int?)null;
-        var inPayload = text.Length >= MinTextLength;
-        if (!isShortId && code is null && !inPayload) return deliveries.Where(d => false);
-
-        var events = inPayload ? EventsWithText(db, text, postgres) : db.Events.Where(e => false).Select(e => e.Id);
-        if (isShortId)
+        if (ShortIds.IsShortId(text))
         {
-            var tail = "%" + text.ToLowerInvariant();
-            var byTail = postgres
-                ? db.Database.SqlQuery<Guid>($"""SELECT "Id" AS "Value" FROM "Deliveries" WHERE "Id"::text LIKE {tail} OR "EventId"::text LIKE {tail} OR "RecordId"::text LIKE {tail}""")
-                // SQLite keeps ids as upper-case text; its LIKE ignores ASCII case.
-                : db.Database.SqlQuery<Guid>($"SELECT Id AS Value FROM Deliveries WHERE Id LIKE {tail} OR EventId LIKE {tail} OR RecordId LIKE {tail}");
-            return deliveries.Where(d => byTail.Contains(d.Id) || events.Contains(d.EventId));
+            var tail = text.ToLowerInvariant();
+            // Each lookup by one index of its own (any workspace: a tail is nearly unique), then kept to this workspace.
+            var events = db.Events.WithShortId(ShortIds.Column, tail).Select(e => e.Id)
+                .Concat(db.Events.WithShortId(ShortIds.RecordColumn, tail).Select(e => e.Id));
+            var byTail = db.Deliveries.WithShortId(ShortIds.Column, tail).Select(d => d.Id)
+                .Concat(db.Deliveries.Where(d => events.Contains(d.EventId)).Select(d => d.Id));
+            var found = await deliveries.Where(d => byTail.Contains(d.Id)).OrderByDescending(d => d.Id).Select(d => d.Id).Take(MaxResolved + 1).ToListAsync(ct);
+            if (found.Count > MaxResolved) return deliveries.Where(d => byTail.Contains(d.Id));
+            if (found.Count > 0) return deliveries.Where(d => found.Contains(d.Id));
         }
-        if (code is { } status) return deliveries.Where(d => d.LastStatusCode == status || events.Contains(d.EventId));
+        else if (text.Length == 3 && int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var code) && code is >= 100 and <= 599
+                 && await db.Deliveries.AnyAsync(d => d.WorkspaceId == workspaceId && d.LastStatusCode == code, ct))
+            return deliveries.Where(d => d.LastStatusCode == code);
+        if (text.Length < MinTextLength) return deliveries.Where(d => false);
 
-        var found = await events.Take(MaxResolved + 1).ToListAsync(ct);
-        if (found.Count > MaxResolved) return deliveries.Where(d => events.Contains(d.EventId));
-        var matched = await db.Deliveries.Where(d => found.Contains(d.EventId)).Select(d => d.Id).Take(MaxResolved + 1).ToListAsync(ct);
-        return matched.Count <= MaxResolved ? deliveries.Where(d => matched.Contains(d.Id)) : deliveries.Where(d => found.Contains(d.EventId));
+        var postgres = db.Database.IsNpgsql();
+        var withText = EventsWithText(db, text, postgres);
+        var matches = await withText.Take(MaxResolved + 1).ToListAsync(ct);
+        if (matches.Count > MaxResolved) return deliveries.Where(d => withText.Contains(d.EventId));
+        return await AmongAsync(deliveries, db.Deliveries.Where(d => matches.Contains(d.EventId)).Select(d => d.Id), ct);
+    }
+
+    /// <summary>The deliveries among <paramref name="ids"/>: as a list of ids when there are few, else as a subquery.</summary>
+    static async Task<IQueryable<Delivery>> AmongAsync(IQueryable<Delivery> deliveries, IQueryable<Guid> ids, CancellationToken ct)
+    {
+        var found = await ids.Take(MaxResolved + 1).ToListAsync(ct);
+        return found.Count <= MaxResolved ? deliveries.Where(d => found.Contains(d.Id)) : deliveries.Where(d => ids.Contains(d.Id));
     }
 
     static IQueryable<Guid> EventsWithText(AppDbContext db, string text, bool postgres)

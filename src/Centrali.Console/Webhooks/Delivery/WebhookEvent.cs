@@ -75,5 +75,7 @@ internal sealed class WebhookEventConfiguration : Microsoft.EntityFrameworkCore.
             Microsoft.EntityFrameworkCore.RelationalIndexBuilderExtensions.HasDatabaseName(b.HasIndex(x => x.Id), "IX_Events_FanOutPending"),
             "\"FanOutPending\" = TRUE");
         b.Property(x => x.TraceParent).HasMaxLength(64);
+        ShortIds.Add(b, ShortIds.Column, nameof(WebhookEvent.Id));
+        ShortIds.Add(b, ShortIds.RecordColumn, nameof(WebhookEvent.RecordId));
     }
 }

@@ -529,6 +529,12 @@ namespace Centrali.Console.Data.Migrations.Postgres
                     b.Property<Guid?>("ReplayedFrom")
                         .HasColumnType("uuid");
 
+                    b.Property<string>("ShortId")
+                        .ValueGeneratedOnAddOrUpdate()
+                        .HasMaxLength(8)
+                        .HasColumnType("character varying(8)")
+                        .HasComputedColumnSql("lower(substr(CAST(\"Id\" AS TEXT), 29))", true);
+
                     b.Property<string>("Status")
                         .IsRequired()
                         .HasColumnType("text");
@@ -547,6 +553,8 @@ namespace Centrali.Console.Data.Migrations.Postgres
                     b.HasIndex("EventId");
 
                     b.HasIndex("ReplayedFrom");
+
+                    b.HasIndex("ShortId");
 
                     b.HasIndex("Status", "NextAttemptAt");
 
@@ -587,9 +595,21 @@ namespace Centrali.Console.Data.Migrations.Postgres
                     b.Property<Guid?>("RecordId")
                         .HasColumnType("uuid");
 
+                    b.Property<string>("RecordShortId")
+                        .ValueGeneratedOnAddOrUpdate()
+                        .HasMaxLength(8)
+                        .HasColumnType("character varying(8)")
+                        .HasComputedColumnSql("lower(substr(CAST(\"RecordId\" AS TEXT), 29))", true);
+
                     b.Property<string>("RecordSlug")
                         .IsRequired()
                         .HasColumnType("text");
+
+                    b.Property<string>("ShortId")
+                        .ValueGeneratedOnAddOrUpdate()
+                        .HasMaxLength(8)
+                        .HasColumnType("character varying(8)")
+                        .HasComputedColumnSql("lower(substr(CAST(\"Id\" AS TEXT), 29))", true);
 
                     b.Property<string>("TraceParent")
                         .HasMaxLength(64)
@@ -607,6 +627,10 @@ namespace Centrali.Console.Data.Migrations.Postgres
                     b.HasIndex("Id")
                         .HasDatabaseName("IX_Events_FanOutPending")
                         .HasFilter("\"FanOutPending\" = TRUE");
+
+                    b.HasIndex("RecordShortId");
+
+                    b.HasIndex("ShortId");
 
                     b.HasIndex("WorkspaceId", "Id");
 
