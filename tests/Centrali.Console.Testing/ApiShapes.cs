@@ -11,8 +11,8 @@ namespace Centrali.Console.Testing;
 /// <summary>A single object: {"data": …}.</summary>
 public sealed record ApiOne<T>(T Data);
 
-/// <summary>A list: {"data": […], "nextCursor": …}, with "total" where it was asked for.</summary>
-public sealed record ApiList<T>(IReadOnlyList<T> Data, string? NextCursor, int? Total = null);
+/// <summary>A list: {"data": […], "nextCursor": …}, with "total" where it was asked for (and "totalCapped" where more match than it counts).</summary>
+public sealed record ApiList<T>(IReadOnlyList<T> Data, string? NextCursor, int? Total = null, bool? TotalCapped = null);
 
 /// <summary>RFC 7807 problem+json; <see cref="Errors"/> names each bad field.</summary>
 public sealed record ApiProblem(string? Type = null, string? Title = null, int? Status = null, string? Detail = null, IReadOnlyDictionary<string, string[]>? Errors = null);

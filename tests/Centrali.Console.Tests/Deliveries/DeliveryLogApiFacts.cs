@@ -97,23 +97,23 @@ public sealed class DeliveryLogApiFacts
         Guid Of(WebhookEvent e) => fannedOut.Single(d => d.EventId == e.Id).Id;
         var api = app.Api();
         // A replay and a test delivery are written through EF Core, the fan-out's deliveries by raw SQL: all have short ids.
-        var replay = Guid.Parse((string)(await (await api.PostAsync($"{Base}/webhook-subscriptions/deliveries/{Of(acme)}/retry", null)).ReadJsonAsync())["data"]!["id"]!);
-        var test = Guid.Parse((string)(await (await api.PostAsync($"{Base}/webhook-subscriptions/{sub.Id}/test", null)).ReadJsonAsync())["data"]!["id"]!);
-        async Task<List<string>> Search(string q) => Ids(await (await api.GetAsync($"{Base}/webhook-subscriptions/deliveries?q={q}")).ReadJsonAsync());
+        var replay = (await (await api.PostAsync($"{Base}/webhook-subscriptions/deliveries/{Of(acme)}/retry", null)).DataAsync<ApiDelivery>()).Id;
+        var test = (await (await api.PostAsync($"{Base}/webhook-subscriptions/{sub.Id}/test", null)).DataAsync<ApiDelivery>()).Id;
+        async Task<List<Guid>> Search(string q) => Ids(await LogAsync(api, $"?q={q}"));
 
-        Assert.Equal([Of(acme).ToString()], await Search(Short(Of(acme))));
-        Assert.Equal([replay.ToString()], await Search(Short(replay)));
-        Assert.Equal([test.ToString()], await Search(Short(test).ToUpperInvariant()));
+        Assert.Equal([Of(acme)], await Search(Short(Of(acme))));
+        Assert.Equal([replay], await Search(Short(replay)));
+        Assert.Equal([test], await Search(Short(test).ToUpperInvariant()));
         // An event's short id finds all its deliveries, replays too; a record's finds those of all its events. Newest first.
-        Assert.Equal([replay.ToString(), Of(acme).ToString()], await Search(Short(acme.Id)));
-        Assert.Equal([replay.ToString(), Of(acme).ToString()], await Search(Short(acme.RecordId!.Value)));
-        Assert.Equal([Of(noted).ToString()], await Search("c0ffee42"));
+        Assert.Equal([replay, Of(acme)], await Search(Short(acme.Id)));
+        Assert.Equal([replay, Of(acme)], await Search(Short(acme.RecordId!.Value)));
+        Assert.Equal([Of(noted)], await Search("c0ffee42"));
 
         // A status code some delivery got finds just those, not payloads that mention it; one nobody got is payload text.
-        var byCode = await (await api.GetAsync($"{Base}/webhook-subscriptions/deliveries?q=404")).ReadJsonAsync();
-        Assert.Equal([Of(missing).ToString()], Ids(byCode));
-        Assert.Equal(1, (int)byCode["total"]!);
-        Assert.Equal([Of(noted).ToString()], await Search("418"));
+        var byCode = await LogAsync(api, "?q=404");
+        Assert.Equal([Of(missing)], Ids(byCode));
+        Assert.Equal(1, byCode.Total);
+        Assert.Equal([Of(noted)], await Search("418"));
     }
 
     [Fact]
@@ -125,9 +125,9 @@ public sealed class DeliveryLogApiFacts
         await app.RecordEventAsync();
         var delivered = (await app.WaitForDeliveriesAsync(d => d is [{ Status: DeliveryStatus.Succeeded }])).Single();
         var api = app.Api();
-        var one = await (await api.GetAsync($"{Base}/webhook-subscriptions/deliveries")).ReadJsonAsync();
-        Assert.Equal(1, (int)one["total"]!);
-        Assert.Null(one["totalCapped"]);
+        var one = await LogAsync(api, "");
+        Assert.Equal(1, one.Total);
+        Assert.Null(one.TotalCapped);
 
         // 10,001 more (failed, so nothing attempts them), written as the bench seeds a long log.
         await using (var scope = app.Scope())
@@ -140,14 +140,14 @@ public sealed class DeliveryLogApiFacts
                 FROM n, Deliveries AS d WHERE d.Id = {delivered.Id.ToString().ToUpperInvariant()}
                 """);
 
-        var many = await (await api.GetAsync($"{Base}/webhook-subscriptions/deliveries?status=failed")).ReadJsonAsync();
-        Assert.Equal(DeliveryService.MaxTotal, (int)many["total"]!);
-        Assert.True((bool)many["totalCapped"]!);
+        var many = await LogAsync(api, "?status=failed");
+        Assert.Equal(DeliveryService.MaxTotal, many.Total);
+        Assert.True(many.TotalCapped);
         Assert.Equal(Centrali.Console.Api.Paging.DefaultLimit, Ids(many).Count);
-        var exact = await (await api.GetAsync($"{Base}/webhook-subscriptions/deliveries?statusCode=200")).ReadJsonAsync();
-        Assert.Equal([delivered.Id.ToString()], Ids(exact));
-        Assert.Equal(1, (int)exact["total"]!);
-        Assert.Null(exact["totalCapped"]);
+        var exact = await LogAsync(api, "?statusCode=200");
+        Assert.Equal([delivered.Id], Ids(exact));
+        Assert.Equal(1, exact.Total);
+        Assert.Null(exact.TotalCapped);
 
         var (ui, workspace) = await app.PageContextAsync();
         await using var _ = ui;
