@@ -25,6 +25,14 @@ public sealed class Bench(Results results, Receiver receiver, Sizes size, string
 {
     static readonly TimeSpan Stall = TimeSpan.FromSeconds(30);
 
+    /// <summary>The app on a SQLite folder of its own, as shipped, stopped cleanly (as a container stop does) when disposed.</summary>
+    static Task<AppProcess> StartAppAsync(string folder, IDictionary<string, string>? settings = null) =>
+        AppProcess.StartSqliteAsync(Path.GetFileName(folder), folder, AsShipped(settings), stopOnDispose: true);
+
+    /// <summary>Hangfire's schedule polled at the product's default (1 s), not the test toolkit's 200 ms, plus <paramref name="settings"/>.</summary>
+    static Dictionary<string, string> AsShipped(IDictionary<string, string>? settings = null) =>
+        new(settings ?? new Dictionary<string, string>()) { ["Hangfire:SchedulePollingInterval"] = "00:00:01" };
+
     /// <summary>Every figure the table has, with its target: a failed scenario still leaves its rows, empty.</summary>
     static readonly (string Key, string Name, string Unit, string Target, Func<double, bool>? Met)[] Catalog =
     [
@@ -61,8 +69,8 @@ public sealed class Bench(Results results, Receiver receiver, Sizes size, string
         ("log.subscriptionPageMs", "6. log: subscriptionId= page (median)", "ms", "—", null),
         ("log.searchTextMs", "6. log search: text in one event's payload, with total (median)", "ms", "≤ 50 ms", v => v <= 50),
         ("log.searchIdMs", "6. log search: a full delivery id, with total (median)", "ms", "≤ 50 ms", v => v <= 50),
-        ("log.searchShortIdMs", "6. log search: an 8-digit short id, with total (median)", "ms", "—", null),
-        ("log.searchCodeMs", "6. log search: a status code, with total (median)", "ms", "—", null),
+        ("log.searchShortIdMs", "6. log search: an 8-digit short id, with total (median)", "ms", "≤ 50 ms", v => v <= 50),
+        ("log.searchCodeMs", "6. log search: a status code, with total (median)", "ms", "≤ 50 ms", v => v <= 50),
         ("filters.perEventMs", "9. filters: 1,000 subscriptions, one event", "ms", "≪ 1 ms", v => v < 1),
         ("ordering.unorderedPerSecond", "O. 10 subscriptions × distinct records, ordering none", "/s", "—", null),
         ("ordering.orderedPerSecond", "O. the same with ordering: record", "/s", "—", null),
@@ -111,14 +119,14 @@ public sealed class Bench(Results results, Receiver receiver, Sizes size, string
     /// <summary>Scenarios 1 to 4 on one running app.</summary>
     public async Task LiveAsync()
     {
-        await using var app = await AppProcess.StartAsync(Path.Combine(root, "live"));
+        await using var app = await StartAppAsync(Path.Combine(root, "live"));
         using var api = new Api(app);
         var raw = await RawLimitAsync();
         await ThroughputAsync(app, [api], raw, "throughput");
         await SustainedAsync(app, api, raw);
         await LatencyAsync(api);
         await FanoutAsync(api);
-        var hangfire = new FileInfo(Path.Combine(app.Folder, "hangfire.db"));
+        var hangfire = new FileInfo(Path.Combine(app.Folder!, "hangfire.db"));
         Add("hangfire.fileMb", hangfire.Length / 1e6, "after raw, throughput, sustained, latency and fan-out; succeeded jobs kept 1 h");
     }
 
@@ -168,7 +176,7 @@ public sealed class Bench(Results results, Receiver receiver, Sizes size, string
     /// </summary>
     public async Task FeaturesAsync()
     {
-        await using var app = await AppProcess.StartAsync(Path.Combine(root, "features"));
+        await using var app = await StartAppAsync(Path.Combine(root, "features"));
         using var api = new Api(app);
         var rates = new Dictionary<string, double>();
         foreach (var ordering in new[] { "none", "record" })
@@ -249,7 +257,7 @@ public sealed class Bench(Results results, Receiver receiver, Sizes size, string
             // The child app logs warnings only; the purge's own line says what it deleted.
             ["Logging:LogLevel:Centrali.Console.Operations.RetentionJob"] = "Information",
         };
-        await using var app = await AppProcess.StartAsync(Path.Combine(root, "retention"), settings);
+        await using var app = await StartAppAsync(Path.Combine(root, "retention"), settings);
         using var api = new Api(app);
         var sink = await CollectionWithSubscriberAsync(api, "retention");
         double Size(string suffix = "") => File.Exists(app.DatabasePath + suffix) ? new FileInfo(app.DatabasePath + suffix).Length / 1e6 : 0;
@@ -369,18 +377,15 @@ public sealed class Bench(Results results, Receiver receiver, Sizes size, string
     /// </summary>
     public async Task PostgresSustainedAsync(int instances, int records)
     {
-        var cluster = new Centrali.Console.Tests.Infrastructure.PostgresCluster { Durable = true };
+        var cluster = new PostgresCluster { Durable = true };
         await cluster.InitializeAsync();
         var apps = new List<AppProcess>();
         try
         {
-            var settings = new Dictionary<string, string>
-            {
-                ["Database:Provider"] = "Postgres",
-                ["ConnectionStrings:Centrali"] = await cluster.CreateDatabaseAsync("centrali"),
-            };
+            var database = await cluster.CreateDatabaseAsync("centrali");
             // The first one migrates and makes the key ring; the others join a ready database.
-            for (var i = 0; i < instances; i++) apps.Add(await AppProcess.StartAsync(Path.Combine(root, $"postgres-{i}"), settings));
+            for (var i = 0; i < instances; i++)
+                apps.Add(await AppProcess.StartPostgresAsync($"postgres-{i}", database, AsShipped(), stopOnDispose: true));
             var apis = apps.Select(a => new Api(a)).ToList();
             Say($"PostgreSQL 127.0.0.1:{cluster.Port}, {instances} instance(s) ready");
             await ThroughputAsync(apps[0], apis, 0, "postgres");
@@ -419,7 +424,7 @@ public sealed class Bench(Results results, Receiver receiver, Sizes size, string
     }
 
     /// <summary>CPU seconds used so far by the cluster's server processes (children of its postmaster).</summary>
-    static double ServerCpuSeconds(Centrali.Console.Tests.Infrastructure.PostgresCluster cluster)
+    static double ServerCpuSeconds(PostgresCluster cluster)
     {
         var postmaster = File.ReadLines(Path.Combine(cluster.DataFolder, "postmaster.pid")).First().Trim();
         var ticks = 0L;
@@ -514,7 +519,7 @@ public sealed class Bench(Results results, Receiver receiver, Sizes size, string
         const string collection = "recovery";
         var folder = Path.Combine(root, "recovery");
         Guid subscription;
-        await using (var setup = await AppProcess.StartAsync(folder))
+        await using (var setup = await StartAppAsync(folder))
         {
             using var api = new Api(setup);
             await api.CreateCollectionAsync(collection);
@@ -527,7 +532,7 @@ public sealed class Bench(Results results, Receiver receiver, Sizes size, string
         Say($"seeded {n:N0} pending deliveries in {seeding.Elapsed.TotalSeconds:0.0} s");
 
         var sink = receiver[collection];
-        await using var app = await AppProcess.StartAsync(folder);
+        await using var app = await StartAppAsync(folder);
         var all = await sink.WaitForAsync(n, Stall);
         var received = Stopwatch.GetElapsedTime(app.StartedAt, sink.Last).TotalSeconds;
         Add("recovery.readySeconds", app.ReadySeconds);
@@ -587,7 +592,7 @@ public sealed class Bench(Results results, Receiver receiver, Sizes size, string
         const string collection = "log";
         var folder = Path.Combine(root, "log");
         Guid busy, quiet;
-        await using (var setup = await AppProcess.StartAsync(folder))
+        await using (var setup = await StartAppAsync(folder))
         {
             using var api = new Api(setup);
             await api.CreateCollectionAsync(collection);
@@ -602,7 +607,7 @@ public sealed class Bench(Results results, Receiver receiver, Sizes size, string
             new Seed.Spec(n, 10, subscriptions, collection, i => i % 100 == 7 ? "failed" : "succeeded", DateTime.UtcNow));
         Say($"seeded {n:N0} deliveries in {seeding.Elapsed.TotalSeconds:0.0} s");
 
-        await using var app = await AppProcess.StartAsync(folder);
+        await using var app = await StartAppAsync(folder);
         using var log = new Api(app);
         async Task<double> Median(string query)
         {

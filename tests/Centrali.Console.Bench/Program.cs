@@ -26,7 +26,8 @@ var instances = Number("--instances") ?? 1;
 var results = new Results();
 var root = Path.Combine(Path.GetTempPath(), "centrali-bench", Guid.NewGuid().ToString("N"));
 var total = Stopwatch.StartNew();
-await using (var receiver = await Receiver.StartAsync())
+// Counts per path only: the bench sends hundreds of thousands of requests.
+await using (var receiver = await Receiver.StartAsync(keepRequests: false))
 {
     var bench = new Bench(results, receiver, size, root);
     if (postgres) await bench.RunAsync("postgres", () => bench.PostgresSustainedAsync(instances, Number("--records") ?? 2_000));

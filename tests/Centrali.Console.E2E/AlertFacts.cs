@@ -22,7 +22,7 @@ public sealed class AlertFacts(ConsoleBrowser browser)
         var badge = page.GetByTestId("notifications-badge").Locator(".mud-badge");
 
         using var http = new HttpClient { BaseAddress = browser.Server.BaseAddress };
-        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", ConsoleServer.Token);
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", ConsoleApp.Token);
         var name = "Bell " + Guid.NewGuid().ToString("N")[..6];
         var created = await http.PostAsJsonAsync("/data/workspace/default/api/v1/webhook-subscriptions",
             new { name, url = "http://127.0.0.1:9/hook", events = new[] { "record_created" } });

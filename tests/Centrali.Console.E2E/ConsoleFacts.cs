@@ -38,7 +38,7 @@ public sealed class ConsoleFacts(ConsoleBrowser browser)
     {
         var page = await browser.NewPageAsync();
         await page.GotoAsync("/account/login");
-        await page.Locator("#email").FillAsync(ConsoleServer.AdminEmail);
+        await page.Locator("#email").FillAsync(ConsoleApp.AdminEmail);
         await page.Locator("#password").FillAsync("not-the-password");
         await page.GetByTestId("login-submit").ClickAsync();
         await Expect(page.GetByTestId("login-error")).ToContainTextAsync("Wrong email or password");
@@ -70,7 +70,7 @@ public sealed class ConsoleFacts(ConsoleBrowser browser)
             var workspaces = scope.ServiceProvider.GetRequiredService<WorkspaceService>();
             var home = await workspaces.EnsureAsync("default");
             var user = await scope.ServiceProvider.GetRequiredService<UserService>()
-                .CreateAsync(email, ConsoleServer.AdminPassword, "Admin", home.Id, WorkspaceRole.Owner, mustChangePassword: false);
+                .CreateAsync(email, ConsoleApp.AdminPassword, "Admin", home.Id, WorkspaceRole.Owner, mustChangePassword: false);
             await workspaces.CreateAsync("acme", "Acme Inc", user.Id);
         }
         var page = await browser.NewPageAsync();
@@ -101,10 +101,10 @@ public sealed class ConsoleFacts(ConsoleBrowser browser)
         {
             var workspaces = scope.ServiceProvider.GetRequiredService<WorkspaceService>();
             var users = scope.ServiceProvider.GetRequiredService<UserService>();
-            var admin = (await users.ListAsync()).Single(u => u.Email == ConsoleServer.AdminEmail);
+            var admin = (await users.ListAsync()).Single(u => u.Email == ConsoleApp.AdminEmail);
             var a = await workspaces.CreateAsync("team-a", "Team A", admin.Id);
             var b = await workspaces.CreateAsync("team-b", "Team B", admin.Id);
-            await users.CreateAsync(email, ConsoleServer.AdminPassword, Roles.Member, a.Id, WorkspaceRole.Viewer, mustChangePassword: false);
+            await users.CreateAsync(email, ConsoleApp.AdminPassword, Roles.Member, a.Id, WorkspaceRole.Viewer, mustChangePassword: false);
             subscriptionId = (await scope.ServiceProvider.GetRequiredService<Centrali.Console.Webhooks.Subscriptions.SubscriptionService>()
                 .CreateAsync(b.Id, new Centrali.Console.Webhooks.Subscriptions.SubscriptionInput { Name = secretName, Url = "https://example.com/hook", Events = ["record_created"] })).Id;
         }
@@ -178,7 +178,7 @@ public sealed class ConsoleFacts(ConsoleBrowser browser)
         var audited = (await scope.ServiceProvider.GetRequiredService<Centrali.Console.Audit.AuditLog>()
             .ListAsync(null, new Centrali.Console.Audit.AuditFilter(Centrali.Console.Audit.AuditActions.TokenCreated))).Data
             .Single(e => e.Target!.StartsWith("browser test"));
-        Assert.Equal(ConsoleServer.AdminEmail, audited.Actor);
+        Assert.Equal(ConsoleApp.AdminEmail, audited.Actor);
         Assert.Equal("203.0.113.50", audited.Ip);
     }
 }

@@ -119,7 +119,7 @@ public sealed class DeliveryFacts(ConsoleBrowser browser, ITestOutputHelper outp
         await Expect(page.GetByTestId("attempt-count")).ToHaveTextAsync("1");
         await Expect(page.GetByTestId("replayed-from").Locator("a")).ToHaveAttributeAsync("href", $"/deliveries/{original}");
         await page.ShotAsync("live-delivery", "6-replay-succeeded");
-        Assert.Equal(Max + 1, receiver.ReceivedAt.Count);
+        Assert.Equal(Max + 1, receiver.Requests.Count);
     }
 
     /// <summary>Prints, for each attempt, how long after it was written the browser showed the new count (measured, not asserted).</summary>
@@ -130,7 +130,7 @@ public sealed class DeliveryFacts(ConsoleBrowser browser, ITestOutputHelper outp
         await using var scope = browser.Server.Scope();
         var db = scope.ServiceProvider.GetRequiredService<AppDbContext>();
         var written = await db.Attempts.AsNoTracking().Where(a => a.DeliveryId == id).OrderBy(a => a.Number).ToListAsync();
-        var received = receiver.ReceivedAt.ToArray();
+        var received = receiver.Requests.Select(r => r.At).ToArray();
         var report = new StringBuilder("Attempt written → row changed in the browser (ms):\n");
         var latencies = new List<long>();
         foreach (var a in written)

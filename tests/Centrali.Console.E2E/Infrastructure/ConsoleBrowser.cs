@@ -18,12 +18,18 @@ public sealed class ConsoleBrowser : IAsyncLifetime
     ];
 
     IPlaywright? playwright;
-    public ConsoleServer Server { get; private set; } = default!;
+    public ConsoleApp Server { get; private set; } = default!;
     public IBrowser Browser { get; private set; } = default!;
 
     public async Task InitializeAsync()
     {
-        Server = new ConsoleServer();
+        // Five attempts, 3 s apart: long enough to watch a countdown tick, short enough to fail within seconds.
+        Server = ConsoleApp.Served(new Dictionary<string, string?>(ConsoleApp.RetryEvery("00:00:03"))
+        {
+            ["Webhooks:CircuitBreaker:FailureThreshold"] = "50",
+            ["Webhooks:Timeout"] = "00:00:30",
+            ["Logging:LogLevel:Default"] = "Warning",
+        });
         // The first interactive render waits for the circuit; 5 s (the default) is tight on a busy 2-core machine.
         Assertions.SetDefaultExpectTimeout(15_000);
         playwright = await Playwright.CreateAsync();
@@ -49,7 +55,7 @@ public sealed class ConsoleBrowser : IAsyncLifetime
     }
 
     /// <summary>Logs in through the real login form and waits for the interactive shell.</summary>
-    public static async Task LoginAsync(IPage page, string email = ConsoleServer.AdminEmail, string password = ConsoleServer.AdminPassword)
+    public static async Task LoginAsync(IPage page, string email = ConsoleApp.AdminEmail, string password = ConsoleApp.AdminPassword)
     {
         await page.GotoAsync("/account/login");
         await page.Locator("#email").FillAsync(email);

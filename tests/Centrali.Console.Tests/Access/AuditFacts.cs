@@ -79,7 +79,7 @@ public sealed class AuditFacts
         // Retries an hour apart: after its first (refused) attempt each delivery waits, pending and not in flight.
         await using var app = new ConsoleApp(Enumerable.Range(0, 4).ToDictionary(i => $"Webhooks:RetryDelays:{i}", _ => (string?)"01:00:00"));
         var api = app.Api();
-        await app.SubscribeAsync($"http://127.0.0.1:{ChildApp.FreePort()}/hook");
+        await app.SubscribeAsync($"http://127.0.0.1:{AppProcess.FreePort()}/hook");
         for (var i = 0; i < 3; i++) await app.RecordEventAsync();
         var waiting = await app.WaitForDeliveriesAsync(d => d.Count == 3
             && d.All(x => x.Status == "pending" && x.AttemptCount == 1 && (x.LeaseUntil == null || x.LeaseUntil < DateTime.UtcNow)));

@@ -35,7 +35,7 @@ public sealed class HardeningFacts
         await using var proxy = await Receiver.StartAsync();
         await using var app = new ConsoleApp(new Dictionary<string, string?> { ["Webhooks:Proxy"] = proxy.Url });
         Assert.True(PrimaryHandler(app).UseProxy);
-        var target = $"http://127.0.0.1:{ChildApp.FreePort()}/hook";
+        var target = $"http://127.0.0.1:{AppProcess.FreePort()}/hook";
         await app.SubscribeAsync(target);
         await app.RecordEventAsync();
 

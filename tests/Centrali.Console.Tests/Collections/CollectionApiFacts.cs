@@ -19,24 +19,24 @@ public sealed class CollectionApiFacts
         var response = await api.PostJsonAsync($"{Base}/collections", new { name = "Orders", slug = "orders", description = "Shop orders" });
         Assert.Equal(HttpStatusCode.Created, response.StatusCode);
         Assert.Equal($"{Base}/collections/orders", response.Headers.Location!.ToString());
-        var created = (await response.ReadJsonAsync())["data"]!;
-        Assert.Equal("orders", (string?)created["slug"]);
-        Assert.Equal("Orders", (string?)created["name"]);
-        Assert.Equal("Shop orders", (string?)created["description"]);
-        Assert.Equal(0, (int?)created["recordCount"]);
-        Assert.NotNull(created["createdAt"]);
-        Assert.NotNull(created["updatedAt"]);
+        var created = await response.DataAsync<ApiCollection>();
+        Assert.Equal("orders", created.Slug);
+        Assert.Equal("Orders", created.Name);
+        Assert.Equal("Shop orders", created.Description);
+        Assert.Equal(0, created.RecordCount);
+        Assert.NotEqual(default, created.CreatedAt);
+        Assert.NotEqual(default, created.UpdatedAt);
 
         await api.CreateRecordAsync("orders", """{"total": 1}""");
         await api.CreateRecordAsync("orders", """{"total": 2}""");
 
-        var one = (await (await api.GetAsync($"{Base}/collections/orders")).ReadJsonAsync())["data"]!;
-        Assert.Equal(2, (int?)one["recordCount"]);
-        var list = await (await api.GetAsync($"{Base}/collections")).ReadJsonAsync();
-        var item = Assert.Single(list["data"]!.AsArray());
-        Assert.Equal("orders", (string?)item!["slug"]);
-        Assert.Equal(2, (int?)item["recordCount"]);
-        Assert.Null((string?)list["nextCursor"]);
+        var one = await api.GetDataAsync<ApiCollection>($"{Base}/collections/orders");
+        Assert.Equal(2, one.RecordCount);
+        var list = await api.GetListAsync<ApiCollection>($"{Base}/collections");
+        var item = Assert.Single(list.Data);
+        Assert.Equal("orders", item.Slug);
+        Assert.Equal(2, item.RecordCount);
+        Assert.Null(list.NextCursor);
     }
 
     [Fact]
@@ -46,16 +46,16 @@ public sealed class CollectionApiFacts
         var api = app.Api();
         for (var i = 0; i < 5; i++) await api.CreateCollectionAsync($"c{i}");
 
-        var first = await (await api.GetAsync($"{Base}/collections?limit=2")).ReadJsonAsync();
-        Assert.Equal(2, first["data"]!.AsArray().Count);
-        var cursor = (string?)first["nextCursor"];
+        var first = await api.GetListAsync<ApiCollection>($"{Base}/collections?limit=2");
+        Assert.Equal(2, first.Data.Count);
+        var cursor = first.NextCursor;
         Assert.NotNull(cursor);
-        var seen = first["data"]!.AsArray().Select(c => (string)c!["slug"]!).ToList();
+        var seen = first.Data.Select(c => c.Slug).ToList();
         while (cursor is not null)
         {
-            var page = await (await api.GetAsync($"{Base}/collections?limit=2&cursor={cursor}")).ReadJsonAsync();
-            seen.AddRange(page["data"]!.AsArray().Select(c => (string)c!["slug"]!));
-            cursor = (string?)page["nextCursor"];
+            var page = await api.GetListAsync<ApiCollection>($"{Base}/collections?limit=2&cursor={cursor}");
+            seen.AddRange(page.Data.Select(c => c.Slug));
+            cursor = page.NextCursor;
         }
         Assert.Equal(["c0", "c1", "c2", "c3", "c4"], seen.Order());
         Assert.Equal(5, seen.Distinct().Count());
@@ -71,7 +71,7 @@ public sealed class CollectionApiFacts
         await using var app = new ConsoleApp();
         var response = await app.Api().PostJsonAsync($"{Base}/collections", new { name = "X", slug });
         await AssertProblemAsync(response, HttpStatusCode.BadRequest, "slug");
-        Assert.Empty((await (await app.Api().GetAsync($"{Base}/collections")).ReadJsonAsync())["data"]!.AsArray());
+        Assert.Empty((await app.Api().GetListAsync<ApiCollection>($"{Base}/collections")).Data);
     }
 
     [Fact]
@@ -100,10 +100,10 @@ public sealed class CollectionApiFacts
         await api.CreateCollectionAsync("orders", "Orders");
         var put = await api.PutAsJsonAsync($"{Base}/collections/orders", new { name = "All orders", description = "Every order" });
         Assert.Equal(HttpStatusCode.OK, put.StatusCode);
-        var data = (await put.ReadJsonAsync())["data"]!;
-        Assert.Equal("All orders", (string?)data["name"]);
-        Assert.Equal("Every order", (string?)data["description"]);
-        Assert.Equal("orders", (string?)data["slug"]);
+        var data = await put.DataAsync<ApiCollection>();
+        Assert.Equal("All orders", data.Name);
+        Assert.Equal("Every order", data.Description);
+        Assert.Equal("orders", data.Slug);
 
         var rename = await api.PutAsJsonAsync($"{Base}/collections/orders", new { name = "X", slug = "other" });
         await AssertProblemAsync(rename, HttpStatusCode.BadRequest, "slug");
@@ -152,8 +152,8 @@ public sealed class CollectionApiFacts
 
         var deletes = (await app.EventsAsync()).Where(e => e.Type == EventTypes.RecordDeleted).ToList();
         Assert.Equal(2, deletes.Count);
-        Assert.Equal(new[] { (string)a["id"]!, (string)b["id"]! }.Order(), deletes.Select(e => e.RecordId.ToString()!).Order());
-        var first = deletes.Single(e => e.RecordId.ToString() == (string)a["id"]!).Body();
+        Assert.Equal(new[] { a.Id, b.Id }.Order(), deletes.Select(e => e.RecordId!.Value).Order());
+        var first = deletes.Single(e => e.RecordId == a.Id).Body();
         Assert.Equal("record_deleted", (string?)first["event"]);
         Assert.Equal("orders", (string?)first["recordSlug"]);
         Assert.Equal(1, (int?)first["data"]!["n"]);
@@ -178,7 +178,7 @@ public sealed class CollectionApiFacts
         Assert.Equal(HttpStatusCode.Created, second.StatusCode);
         Assert.Equal(await first.Content.ReadAsStringAsync(), await second.Content.ReadAsStringAsync());
         Assert.Equal(first.Headers.Location, second.Headers.Location);
-        Assert.Single((await (await api.GetAsync($"{Base}/collections")).ReadJsonAsync())["data"]!.AsArray());
+        Assert.Single((await api.GetListAsync<ApiCollection>($"{Base}/collections")).Data);
 
         // Without the key the same body is a second create, and the slug is taken.
         var plain = await api.PostJsonAsync($"{Base}/collections", new { name = "Orders", slug = "orders" });

@@ -18,7 +18,7 @@ public sealed class WorkspaceIsolationFacts
         await using var app = new ConsoleApp();
         var api = app.Api();
         await api.CreateCollectionAsync("orders");
-        var id = (string)(await api.CreateRecordAsync("orders", """{"secret": 1}"""))["id"]!;
+        var id = (await api.CreateRecordAsync("orders", """{"secret": 1}""")).Id.ToString();
 
         var acmeToken = await app.OtherWorkspaceTokenAsync("acme");
         var acmeApi = app.Api(acmeToken);

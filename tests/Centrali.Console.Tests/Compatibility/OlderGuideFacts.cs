@@ -93,7 +93,7 @@ public sealed class OlderGuideFacts(GuideApp fixture) : IClassFixture<GuideApp>
              "tiny": 1.5E-7, "minusZero": -0.0, "controls": "tab\t nl\n bell\u0007 unit\u001f del\u007f ls\u2028 slash\/",
              "2": "second", "1": "first", "nested": {"list": [1.0, 2.50, "é", null, true, {}]}}
             """);
-        var recordId = (string)record["id"]!;
+        var recordId = record.Id.ToString();
         var contact = JsonNode.Parse(await receiver.WaitForLineAsync(l => l.Contains(recordId), "the guide's handleRecordCreated to sync the record"))!["contact"]!;
         Assert.Equal(recordId, (string?)contact["id"]);
         Assert.Equal("Zoë \"JD\" <Doe> & Søn 😀", (string?)contact["customer"]);
@@ -109,7 +109,7 @@ public sealed class OlderGuideFacts(GuideApp fixture) : IClassFixture<GuideApp>
         // (No retries for this one, so it fails at once rather than after the guide's 1 s, 5 s, 15 s.)
         Assert.Equal(HttpStatusCode.OK, (await SendAsync(api, HttpMethod.Patch, $"{Webhooks}/{id}", """{"retryDelays": []}""")).StatusCode);
         var big = await api.CreateRecordAsync("orders", """{"customer": "Big", "accountNumber": 9007199254740993}""");
-        var bigId = Guid.Parse((string)big["id"]!);
+        var bigId = big.Id;
         await App.WaitForDeliveriesAsync(all => all.Single(d => d.RecordId == bigId).Status == "failed");
         var failures = (await (await api.GetAsync($"{Webhooks}/{id}/failures")).ReadJsonAsync())["data"]!.AsArray();
         var failed = Assert.Single(failures);
@@ -147,7 +147,7 @@ public sealed class OlderGuideFacts(GuideApp fixture) : IClassFixture<GuideApp>
         var record = await api.CreateRecordAsync("shipments", """{"carrier": "DHL", "weight": 2.0}""");
 
         var request = (await receiver.WaitForAsync(1)).Single();
-        var id = (string)record["id"]!;
+        var id = record.Id.ToString();
         var body = JsonNode.Parse(request.Body)!;
         Assert.Equal($$"""{"event":"record.created","workspace":"default","timestamp":"{{(string?)body["timestamp"]}}","data":{"structure":"shipments","recordId":"{{id}}","record":{"id":"{{id}}","carrier":"DHL","weight":2""" + "}}}",
             request.Text);
@@ -225,7 +225,7 @@ public sealed class OlderGuideFacts(GuideApp fixture) : IClassFixture<GuideApp>
         await api.SendRawAsync(HttpMethod.Patch, $"/data/workspace/default/api/v1/webhook-subscriptions/{subscription["id"]}", $$"""{"url": "{{receiver.Url}}"}""");
 
         var record = await api.CreateRecordAsync("invoices", """{"orderNumber": "ORD-1045", "customerEmail": "pia@terradome.studio", "total": 210.0, "note": "Zoë \u00e9 😀 \u0007", "account": 9007199254740993}""");
-        await receiver.WaitForLineAsync(l => l == $"got event: record_created {record["id"]}", "the newer post's handler to verify the raw body");
+        await receiver.WaitForLineAsync(l => l == $"got event: record_created {record.Id}", "the newer post's handler to verify the raw body");
     }
 
     [Fact]

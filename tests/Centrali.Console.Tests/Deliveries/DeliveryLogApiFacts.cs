@@ -15,16 +15,14 @@ public sealed class DeliveryLogApiFacts
     const string Base = "/data/workspace/default/api/v1";
 
     /// <summary>Retries ten minutes apart, so a failed first attempt leaves the delivery pending for the test to act on.</summary>
-    static ConsoleApp SlowRetries() => new(new Dictionary<string, string?>
-    {
-        ["Webhooks:RetryDelays:0"] = "00:10:00", ["Webhooks:RetryDelays:1"] = "00:10:00",
-        ["Webhooks:RetryDelays:2"] = "00:10:00", ["Webhooks:RetryDelays:3"] = "00:10:00",
-    });
+    static ConsoleApp SlowRetries() => new(ConsoleApp.RetryEvery("00:10:00"));
 
     static void Fail(Receiver receiver, int status = 503) =>
         receiver.Respond = (_, http) => { http.Response.StatusCode = status; return http.Response.WriteAsync("down for maintenance"); };
 
-    static List<string> Ids(JsonNode page) => page["data"]!.AsArray().Select(d => (string)d!["id"]!).ToList();
+    static List<Guid> Ids(ApiList<ApiDelivery> page) => page.Data.Select(d => d.Id).ToList();
+
+    static Task<ApiList<ApiDelivery>> LogAsync(HttpClient api, string query) => api.GetListAsync<ApiDelivery>($"{Base}/webhook-subscriptions/deliveries{query}");
 
     [Fact]
     public async Task Search_FindsByPayloadText_ById_ByShortId_AndByStatusCode_WithTheTotal()
@@ -39,42 +37,42 @@ public sealed class DeliveryLogApiFacts
         var api = app.Api();
 
         // Payload text, case-insensitive, anywhere in the body.
-        var byText = await (await api.GetAsync($"{Base}/webhook-subscriptions/deliveries?q=rocket")).ReadJsonAsync();
-        Assert.Equal([ofAcme.Id.ToString()], Ids(byText));
-        Assert.Equal(1, (int)byText["total"]!);
+        var byText = await LogAsync(api, "?q=rocket");
+        Assert.Equal([ofAcme.Id], Ids(byText));
+        Assert.Equal(1, byText.Total);
 
-        var byEvent = await (await api.GetAsync($"{Base}/webhook-subscriptions/deliveries?q={globex.Id}")).ReadJsonAsync();
-        Assert.Equal([all.Single(d => d.EventId == globex.Id).Id.ToString()], Ids(byEvent));
+        var byEvent = await LogAsync(api, $"?q={globex.Id}");
+        Assert.Equal([all.Single(d => d.EventId == globex.Id).Id], Ids(byEvent));
 
         // A full id may be the delivery's own, or its record's (every delivery of every event of that record).
-        var byDelivery = await (await api.GetAsync($"{Base}/webhook-subscriptions/deliveries?q={ofAcme.Id}&count=true")).ReadJsonAsync();
-        Assert.Equal([ofAcme.Id.ToString()], Ids(byDelivery));
-        Assert.Equal(1, (int)byDelivery["total"]!);
-        var byRecord = await (await api.GetAsync($"{Base}/webhook-subscriptions/deliveries?q={acme.RecordId}")).ReadJsonAsync();
-        Assert.Equal([ofAcme.Id.ToString()], Ids(byRecord));
+        var byDelivery = await LogAsync(api, $"?q={ofAcme.Id}&count=true");
+        Assert.Equal([ofAcme.Id], Ids(byDelivery));
+        Assert.Equal(1, byDelivery.Total);
+        var byRecord = await LogAsync(api, $"?q={acme.RecordId}");
+        Assert.Equal([ofAcme.Id], Ids(byRecord));
 
-        var byShortId = await (await api.GetAsync($"{Base}/webhook-subscriptions/deliveries?q={ofAcme.Id.ToString()[^8..]}")).ReadJsonAsync();
-        Assert.Equal([ofAcme.Id.ToString()], Ids(byShortId));
+        var byShortId = await LogAsync(api, $"?q={ofAcme.Id.ToString()[^8..]}");
+        Assert.Equal([ofAcme.Id], Ids(byShortId));
 
-        var byCode = await (await api.GetAsync($"{Base}/webhook-subscriptions/deliveries?q=200")).ReadJsonAsync();
-        Assert.Equal(2, (int)byCode["total"]!);
-        var noCode = await (await api.GetAsync($"{Base}/webhook-subscriptions/deliveries?statusCode=503")).ReadJsonAsync();
+        var byCode = await LogAsync(api, "?q=200");
+        Assert.Equal(2, byCode.Total);
+        var noCode = await LogAsync(api, "?statusCode=503");
         Assert.Empty(Ids(noCode));
-        Assert.Equal(0, (int)noCode["total"]!);
+        Assert.Equal(0, noCode.Total);
 
-        var nothing = await (await api.GetAsync($"{Base}/webhook-subscriptions/deliveries?q=initech")).ReadJsonAsync();
+        var nothing = await LogAsync(api, "?q=initech");
         Assert.Empty(Ids(nothing));
 
         // Duration of the last attempt: a loopback receiver answers well within 10 s, never under 0.
-        var fast = await (await api.GetAsync($"{Base}/webhook-subscriptions/deliveries?maxDurationMs=10000")).ReadJsonAsync();
+        var fast = await LogAsync(api, "?maxDurationMs=10000");
         Assert.Equal(2, Ids(fast).Count);
-        Assert.All(fast["data"]!.AsArray(), d => Assert.True((int)d!["durationMs"]! >= 0));
-        var slow = await (await api.GetAsync($"{Base}/webhook-subscriptions/deliveries?minDurationMs=10000")).ReadJsonAsync();
+        Assert.All(fast.Data, d => Assert.True(d.DurationMs >= 0, $"durationMs {d.DurationMs}"));
+        var slow = await LogAsync(api, "?minDurationMs=10000");
         Assert.Empty(Ids(slow));
 
         using var bad = await api.GetAsync($"{Base}/webhook-subscriptions/deliveries?minDurationMs=50&maxDurationMs=10");
         Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
-        Assert.NotNull((await bad.ReadJsonAsync())["errors"]!["maxDurationMs"]);
+        Assert.NotNull((await bad.ProblemAsync()).Errors!.GetValueOrDefault("maxDurationMs"));
     }
 
     /// <summary>The console's short id: the last 8 hex digits, as it shows them.</summary>
@@ -99,23 +97,23 @@ public sealed class DeliveryLogApiFacts
         Guid Of(WebhookEvent e) => fannedOut.Single(d => d.EventId == e.Id).Id;
         var api = app.Api();
         // A replay and a test delivery are written through EF Core, the fan-out's deliveries by raw SQL: all have short ids.
-        var replay = Guid.Parse((string)(await (await api.PostAsync($"{Base}/webhook-subscriptions/deliveries/{Of(acme)}/retry", null)).ReadJsonAsync())["data"]!["id"]!);
-        var test = Guid.Parse((string)(await (await api.PostAsync($"{Base}/webhook-subscriptions/{sub.Id}/test", null)).ReadJsonAsync())["data"]!["id"]!);
-        async Task<List<string>> Search(string q) => Ids(await (await api.GetAsync($"{Base}/webhook-subscriptions/deliveries?q={q}")).ReadJsonAsync());
+        var replay = (await (await api.PostAsync($"{Base}/webhook-subscriptions/deliveries/{Of(acme)}/retry", null)).DataAsync<ApiDelivery>()).Id;
+        var test = (await (await api.PostAsync($"{Base}/webhook-subscriptions/{sub.Id}/test", null)).DataAsync<ApiDelivery>()).Id;
+        async Task<List<Guid>> Search(string q) => Ids(await LogAsync(api, $"?q={q}"));
 
-        Assert.Equal([Of(acme).ToString()], await Search(Short(Of(acme))));
-        Assert.Equal([replay.ToString()], await Search(Short(replay)));
-        Assert.Equal([test.ToString()], await Search(Short(test).ToUpperInvariant()));
+        Assert.Equal([Of(acme)], await Search(Short(Of(acme))));
+        Assert.Equal([replay], await Search(Short(replay)));
+        Assert.Equal([test], await Search(Short(test).ToUpperInvariant()));
         // An event's short id finds all its deliveries, replays too; a record's finds those of all its events. Newest first.
-        Assert.Equal([replay.ToString(), Of(acme).ToString()], await Search(Short(acme.Id)));
-        Assert.Equal([replay.ToString(), Of(acme).ToString()], await Search(Short(acme.RecordId!.Value)));
-        Assert.Equal([Of(noted).ToString()], await Search("c0ffee42"));
+        Assert.Equal([replay, Of(acme)], await Search(Short(acme.Id)));
+        Assert.Equal([replay, Of(acme)], await Search(Short(acme.RecordId!.Value)));
+        Assert.Equal([Of(noted)], await Search("c0ffee42"));
 
         // A status code some delivery got finds just those, not payloads that mention it; one nobody got is payload text.
-        var byCode = await (await api.GetAsync($"{Base}/webhook-subscriptions/deliveries?q=404")).ReadJsonAsync();
-        Assert.Equal([Of(missing).ToString()], Ids(byCode));
-        Assert.Equal(1, (int)byCode["total"]!);
-        Assert.Equal([Of(noted).ToString()], await Search("418"));
+        var byCode = await LogAsync(api, "?q=404");
+        Assert.Equal([Of(missing)], Ids(byCode));
+        Assert.Equal(1, byCode.Total);
+        Assert.Equal([Of(noted)], await Search("418"));
     }
 
     [Fact]
@@ -127,9 +125,9 @@ public sealed class DeliveryLogApiFacts
         await app.RecordEventAsync();
         var delivered = (await app.WaitForDeliveriesAsync(d => d is [{ Status: DeliveryStatus.Succeeded }])).Single();
         var api = app.Api();
-        var one = await (await api.GetAsync($"{Base}/webhook-subscriptions/deliveries")).ReadJsonAsync();
-        Assert.Equal(1, (int)one["total"]!);
-        Assert.Null(one["totalCapped"]);
+        var one = await LogAsync(api, "");
+        Assert.Equal(1, one.Total);
+        Assert.Null(one.TotalCapped);
 
         // 10,001 more (failed, so nothing attempts them), written as the bench seeds a long log.
         await using (var scope = app.Scope())
@@ -142,14 +140,14 @@ public sealed class DeliveryLogApiFacts
                 FROM n, Deliveries AS d WHERE d.Id = {delivered.Id.ToString().ToUpperInvariant()}
                 """);
 
-        var many = await (await api.GetAsync($"{Base}/webhook-subscriptions/deliveries?status=failed")).ReadJsonAsync();
-        Assert.Equal(DeliveryService.MaxTotal, (int)many["total"]!);
-        Assert.True((bool)many["totalCapped"]!);
+        var many = await LogAsync(api, "?status=failed");
+        Assert.Equal(DeliveryService.MaxTotal, many.Total);
+        Assert.True(many.TotalCapped);
         Assert.Equal(Centrali.Console.Api.Paging.DefaultLimit, Ids(many).Count);
-        var exact = await (await api.GetAsync($"{Base}/webhook-subscriptions/deliveries?statusCode=200")).ReadJsonAsync();
-        Assert.Equal([delivered.Id.ToString()], Ids(exact));
-        Assert.Equal(1, (int)exact["total"]!);
-        Assert.Null(exact["totalCapped"]);
+        var exact = await LogAsync(api, "?statusCode=200");
+        Assert.Equal([delivered.Id], Ids(exact));
+        Assert.Equal(1, exact.Total);
+        Assert.Null(exact.TotalCapped);
 
         var (ui, workspace) = await app.PageContextAsync();
         await using var _ = ui;
@@ -179,19 +177,19 @@ public sealed class DeliveryLogApiFacts
 
         using var cancel = await api.PostJsonAsync($"{Base}/webhook-subscriptions/deliveries/{waiting.Id}/cancel", new { reason = "receiver retired" });
         Assert.Equal(HttpStatusCode.OK, cancel.StatusCode);
-        var cancelled = (await cancel.ReadJsonAsync())["data"]!;
-        Assert.Equal("cancelled", (string?)cancelled["status"]);
-        Assert.Null(cancelled["nextAttemptAt"]);
-        Assert.Contains("receiver retired", (string?)cancelled["lastError"]);
-        Assert.Contains("API token", (string?)cancelled["lastError"]);
+        var cancelled = await cancel.DataAsync<ApiDelivery>();
+        Assert.Equal("cancelled", cancelled.Status);
+        Assert.Null(cancelled.NextAttemptAt);
+        Assert.Contains("receiver retired", cancelled.LastError);
+        Assert.Contains("API token", cancelled.LastError);
 
         // Final now: neither can happen again, and the list's status filter knows the new status.
         using var again = await api.PostAsync($"{Base}/webhook-subscriptions/deliveries/{waiting.Id}/cancel", null);
         Assert.Equal(HttpStatusCode.Conflict, again.StatusCode);
         using var late = await api.PostAsync($"{Base}/webhook-subscriptions/deliveries/{waiting.Id}/attempt-now", null);
         Assert.Equal(HttpStatusCode.Conflict, late.StatusCode);
-        var list = await (await api.GetAsync($"{Base}/webhook-subscriptions/deliveries?status=cancelled")).ReadJsonAsync();
-        Assert.Equal([waiting.Id.ToString()], Ids(list));
+        var list = await LogAsync(api, "?status=cancelled");
+        Assert.Equal([waiting.Id], Ids(list));
         await Task.Delay(500);
         Assert.Equal(2, receiver.Requests.Count);
     }
@@ -206,21 +204,21 @@ public sealed class DeliveryLogApiFacts
         var first = await app.SubscribeAsync(receiver.Url + "/a");
         var second = await app.SubscribeAsync(receiver.Url + "/b");
         using var created = await api.PostJsonAsync($"{Base}/collections/orders/records", new { total = 5 });
-        var recordId = (string)(await created.ReadJsonAsync())["data"]!["id"]!;
+        var recordId = (await created.DataAsync<ApiRecord>()).Id;
         (await api.PatchAsync($"{Base}/collections/orders/records/{recordId}", JsonContent(new { total = 6 }))).EnsureSuccessStatusCode();
         var all = await app.WaitForDeliveriesAsync(d => d.Count == 4 && d.All(x => x.Status == DeliveryStatus.Succeeded));
         var createdEvent = all.OrderBy(d => d.Id).First().EventId;
 
-        var view = (await (await api.GetAsync($"{Base}/events/{createdEvent}")).ReadJsonAsync())["data"]!;
-        Assert.Equal("record_created", (string?)view["event"]);
-        Assert.Equal(5, (int)view["payload"]!["data"]!["total"]!);
-        var to = view["deliveries"]!.AsArray().Select(d => (string)d!["subscriptionId"]!).Order().ToList();
-        Assert.Equal(new[] { first.Id.ToString(), second.Id.ToString() }.Order().ToList(), to);
+        var view = await api.GetDataAsync<ApiEvent>($"{Base}/events/{createdEvent}");
+        Assert.Equal("record_created", view.Event);
+        Assert.Equal(5, view.Payload.GetProperty("data").GetProperty("total").GetInt32());
+        var to = view.Deliveries!.Select(d => d.SubscriptionId).Order().ToList();
+        Assert.Equal(new[] { first.Id, second.Id }.Order().ToList(), to);
 
-        var events = await (await api.GetAsync($"{Base}/collections/orders/records/{recordId}/events")).ReadJsonAsync();
-        var types = events["data"]!.AsArray().Select(e => (string)e!["event"]!).ToList();
+        var events = await api.GetListAsync<ApiEvent>($"{Base}/collections/orders/records/{recordId}/events");
+        var types = events.Data.Select(e => e.Event).ToList();
         Assert.Equal(["record_updated", "record_created"], types);
-        Assert.Equal(2, (int)events["data"]![0]!["statuses"]!["succeeded"]!);
+        Assert.Equal(2, events.Data[0].Statuses!["succeeded"]);
 
         using var missing = await api.GetAsync($"{Base}/events/{Guid.CreateVersion7()}");
         Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
@@ -241,9 +239,9 @@ public sealed class DeliveryLogApiFacts
 
         using var byIds = await api.PostJsonAsync($"{Base}/webhook-subscriptions/deliveries/bulk",
             new { action = "replay", ids = done.Take(2).Select(d => d.Id) });
-        var result = (await byIds.ReadJsonAsync())["data"]!;
-        Assert.Equal(2, (int)result["matched"]!);
-        Assert.Equal(2, (int)result["done"]!);
+        var result = await byIds.DataAsync<ApiBulkResult>();
+        Assert.Equal(2, result.Matched);
+        Assert.Equal(2, result.Done);
         var replayed = await app.WaitForDeliveriesAsync(d => d.Count == 5 && d.All(x => x.Status == DeliveryStatus.Succeeded));
         Assert.Equal(done.Take(2).Select(d => (Guid?)d.Id).Order(), replayed.Where(d => d.ReplayedFrom != null).Select(d => d.ReplayedFrom).Order());
 
@@ -251,17 +249,17 @@ public sealed class DeliveryLogApiFacts
         Fail(receiver, 500);
         using var byFilter = await api.PostJsonAsync($"{Base}/webhook-subscriptions/deliveries/bulk",
             new { action = "replay", filter = new { q = "\"n\":2" } });
-        Assert.Equal(1, (int)(await byFilter.ReadJsonAsync())["data"]!["done"]!);
+        Assert.Equal(1, (await byFilter.DataAsync<ApiBulkResult>()).Done);
         await app.WaitForDeliveriesAsync(d => d.Count == 6 && d.Count(x => x.Status == DeliveryStatus.Pending && x.AttemptCount == 1 && x.LeaseUntil == null) == 1);
         using var cancel = await api.PostJsonAsync($"{Base}/webhook-subscriptions/deliveries/bulk",
             new { action = "cancel", filter = new { statusCode = 500 } });
-        var cancelled = (await cancel.ReadJsonAsync())["data"]!;
-        Assert.Equal(1, (int)cancelled["done"]!);
+        var cancelled = await cancel.DataAsync<ApiBulkResult>();
+        Assert.Equal(1, cancelled.Done);
         Assert.Single(await app.DeliveriesAsync(), d => d.Status == DeliveryStatus.Cancelled);
 
         using var nothing = await api.PostJsonAsync($"{Base}/webhook-subscriptions/deliveries/bulk", new { action = "explode", ids = new[] { done[0].Id } });
         Assert.Equal(HttpStatusCode.BadRequest, nothing.StatusCode);
-        Assert.NotNull((await nothing.ReadJsonAsync())["errors"]!["action"]);
+        Assert.NotNull((await nothing.ProblemAsync()).Errors!.GetValueOrDefault("action"));
     }
 
     [Fact]
@@ -303,10 +301,10 @@ public sealed class DeliveryLogApiFacts
         var original = (await app.WaitForDeliveriesAsync(d => d is [{ Status: DeliveryStatus.Succeeded }])).Single();
         var api = app.Api();
         using var replay = await api.PostAsync($"{Base}/webhook-subscriptions/deliveries/{original.Id}/retry", null);
-        var replayId = (string)(await replay.ReadJsonAsync())["data"]!["id"]!;
+        var replayId = (await replay.DataAsync<ApiDelivery>()).Id;
 
-        var read = (await (await api.GetAsync($"{Base}/webhook-subscriptions/deliveries/{original.Id}")).ReadJsonAsync())["data"]!;
-        Assert.Equal([replayId], read["replays"]!.AsArray().Select(r => (string)r!).ToList());
+        var read = await api.GetDataAsync<ApiDelivery>($"{Base}/webhook-subscriptions/deliveries/{original.Id}");
+        Assert.Equal([replayId], read.Replays!);
     }
 
     [Fact]
@@ -318,7 +316,7 @@ public sealed class DeliveryLogApiFacts
         var e = await app.RecordEventAsync(data: """{"note":"ephemeral zebra"}""");
         var delivery = (await app.WaitForDeliveriesAsync(d => d is [{ Status: DeliveryStatus.Succeeded }])).Single();
         var api = app.Api();
-        Assert.Single(Ids(await (await api.GetAsync($"{Base}/webhook-subscriptions/deliveries?q=zebra")).ReadJsonAsync()));
+        Assert.Single(Ids(await LogAsync(api, "?q=zebra")));
 
         // What a retention sweep does: the delivery and its event go; the search index must let go of the event too.
         await using (var scope = app.Scope())
@@ -331,6 +329,6 @@ public sealed class DeliveryLogApiFacts
         }
         await app.RecordEventAsync(data: """{"note":"zebra again"}""");
         await app.WaitForDeliveriesAsync(d => d is [{ Status: DeliveryStatus.Succeeded }]);
-        Assert.Single(Ids(await (await api.GetAsync($"{Base}/webhook-subscriptions/deliveries?q=zebra")).ReadJsonAsync()));
+        Assert.Single(Ids(await LogAsync(api, "?q=zebra")));
     }
 }

@@ -25,7 +25,7 @@ public sealed class DispatchFacts
         var settings = new Dictionary<string, string> { ["Webhooks:RetryDelays:0"] = "00:00:20", ["Webhooks:JitterFraction"] = "0" };
         try
         {
-            await using (var first = await AppInstance.StartSqliteAsync("first", folder, settings))
+            await using (var first = await AppProcess.StartSqliteAsync("first", folder, settings))
             {
                 var api = first.Api();
                 await SubscribeAsync(api, receiver.Url);
@@ -37,7 +37,7 @@ public sealed class DispatchFacts
             var scheduled = await WaitForScheduledWakeUpAsync(folder);
             Assert.NotNull(scheduled);
 
-            await using var second = await AppInstance.StartSqliteAsync("second", folder, settings);
+            await using var second = await AppProcess.StartSqliteAsync("second", folder, settings);
             var requests = await receiver.WaitForAsync(2, TimeSpan.FromSeconds(45));
             Assert.Equal(2, requests.Count);
             Assert.Equal(requests[0].Header("X-Centrali-Delivery-Id"), requests[1].Header("X-Centrali-Delivery-Id"));
@@ -98,7 +98,7 @@ public sealed class DispatchFacts
         {
             for (var cycle = 0; cycle <= 5; cycle++)
             {
-                await using var app = await AppInstance.StartSqliteAsync($"cycle-{cycle}", folder, settings);
+                await using var app = await AppProcess.StartSqliteAsync($"cycle-{cycle}", folder, settings);
                 var api = app.Api();
                 if (cycle == 0)
                 {
@@ -118,7 +118,7 @@ public sealed class DispatchFacts
                 await receiver.WaitForAsync(seen + 300, TimeSpan.FromSeconds(30));
                 await app.KillAsync();
             }
-            await using (var last = await AppInstance.StartSqliteAsync("last", folder, settings))
+            await using (var last = await AppProcess.StartSqliteAsync("last", folder, settings))
             {
                 var deadline = DateTime.UtcNow.AddSeconds(120);
                 while (Distinct(receiver) < subscriptions * records && DateTime.UtcNow < deadline) await Task.Delay(200);

@@ -31,9 +31,9 @@ public sealed class Ed25519Facts(FeaturesApp fixture)
     {
         await using var receiver = await Receiver.StartAsync();
         var created = await fixture.SubscribeAsync(receiver.Url, "signed-ed25519", new { signatureScheme = "ed25519" });
-        Assert.Equal("ed25519", (string?)created["signatureScheme"]);
-        Assert.Null(created["secret"]);
-        var publicKey = (string)created["publicKey"]!;
+        Assert.Equal("ed25519", created.SignatureScheme);
+        Assert.Null(created.Secret);
+        var publicKey = created.PublicKey!;
         Assert.StartsWith("whpk_", publicKey);
         Assert.Equal(32, Convert.FromBase64String(publicKey["whpk_".Length..]).Length);
 
@@ -60,16 +60,16 @@ public sealed class Ed25519Facts(FeaturesApp fixture)
     {
         await using var receiver = await Receiver.StartAsync();
         var created = await fixture.SubscribeAsync(receiver.Url, "rotated-ed25519", new { signatureScheme = "ed25519" });
-        var id = (string)created["id"]!;
-        var old = (string)created["publicKey"]!;
-        var rotated = await App.Api().PostJsonAsync($"{FeaturesApp.Base}/{id}/rotate-secret", new { overlap = "PT1H" });
+        var old = created.PublicKey!;
+        var rotated = await App.Api().PostJsonAsync($"{FeaturesApp.Base}/{created.Id}/rotate-secret", new { overlap = "PT1H" });
         Assert.Equal(HttpStatusCode.OK, rotated.StatusCode);
-        var data = (await rotated.ReadJsonAsync())["data"]!;
-        var fresh = (string)data["publicKey"]!;
+        var answer = await rotated.Content.ReadAsStringAsync();
+        var data = ApiShapes.Read<ApiOne<ApiSubscription>>(answer).Data;
+        var fresh = data.PublicKey!;
         Assert.NotEqual(old, fresh);
-        Assert.Equal(old, (string?)data["previousPublicKey"]);
-        Assert.Null(data["secret"]);
-        Assert.DoesNotContain("whsk_", data.ToJsonString());
+        Assert.Equal(old, data.PreviousPublicKey);
+        Assert.Null(data.Secret);
+        Assert.DoesNotContain("whsk_", answer);
 
         await App.RecordEventsAsync("rotated-ed25519", (EventTypes.RecordCreated, Guid.CreateVersion7(), "{}"));
         var request = (await receiver.WaitForAsync("rotated-ed25519", 1)).Single();

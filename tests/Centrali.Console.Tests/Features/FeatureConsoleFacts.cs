@@ -17,12 +17,6 @@ public sealed class FeatureConsoleFacts(FeaturesApp fixture)
 {
     ConsoleApp App => fixture.App;
 
-    static IElement InputOf<T>(IRenderedComponent<T> cut, string testId) where T : IComponent
-    {
-        var element = cut.Find($"[data-testid='{testId}']");
-        return element.TagName is "INPUT" or "TEXTAREA" ? element : element.QuerySelector("input, textarea") ?? throw new InvalidOperationException($"no input in {testId}");
-    }
-
     [Fact]
     public async Task TheEditor_SetsRetriesTimeoutRateLimitAndHeaders_AndKeepsAMaskedSecretHeader()
     {
@@ -41,12 +35,12 @@ public sealed class FeatureConsoleFacts(FeaturesApp fixture)
             .Add(x => x.OnSaved, (SubscriptionView v) => saved = v));
 
         cut.Find("[data-testid='advanced-delivery']").Click();
-        var shown = InputOf(cut, "subscription-secret-headers");
+        var shown = cut.InputOf("subscription-secret-headers");
         Assert.Equal("Authorization: Bea…z7", shown.GetAttribute("value") ?? shown.TextContent.Trim());
-        InputOf(cut, "subscription-retry-delays").Change("00:00:05, PT1M");
-        InputOf(cut, "subscription-timeout").Change("10");
-        InputOf(cut, "subscription-rate-limit").Change("20");
-        InputOf(cut, "subscription-headers").Change("X-Tenant: acme");
+        cut.InputOf("subscription-retry-delays").Change("00:00:05, PT1M");
+        cut.InputOf("subscription-timeout").Change("10");
+        cut.InputOf("subscription-rate-limit").Change("20");
+        cut.InputOf("subscription-headers").Change("X-Tenant: acme");
         cut.Find("[data-testid='save-subscription']").Click();
 
         cut.WaitForAssertion(() => Assert.NotNull(saved));
@@ -77,22 +71,7 @@ public sealed class FeatureConsoleFacts(FeaturesApp fixture)
             await db.Subscriptions.Where(s => s.Id == created.Id)
                 .ExecuteUpdateAsync(u => u.SetProperty(s => s.EffectiveRate, 10.0).SetProperty(s => s.ThrottledAt, DateTime.UtcNow));
 
-        var cut = ui.Render(b =>
-        {
-            b.OpenComponent<MudPopoverProvider>(0);
-            b.CloseComponent();
-            b.OpenComponent<MudDialogProvider>(1);
-            b.CloseComponent();
-            b.OpenComponent<CascadingValue<Workspace>>(2);
-            b.AddAttribute(3, "Value", workspace);
-            b.AddAttribute(4, "ChildContent", (RenderFragment)(c =>
-            {
-                c.OpenComponent<SubscriptionPage>(0);
-                c.AddAttribute(1, nameof(SubscriptionPage.Id), created.Id);
-                c.CloseComponent();
-            }));
-            b.CloseComponent();
-        });
+        var cut = ui.RenderPage<SubscriptionPage>(p => p.Add(x => x.Id, created.Id));
 
         var key = cut.WaitForElement("[data-testid='public-key']").TextContent.Trim();
         Assert.Equal(created.PublicKey, key);

@@ -9,24 +9,20 @@ namespace Centrali.Console.Tests.Features;
 /// open, so whatever retries within a test's wait follows the subscription's own policy. Each test subscribes its own
 /// receiver to a collection of its own, so the tests never see each other's deliveries.
 /// </summary>
-public sealed class FeaturesApp : IAsyncLifetime
+public sealed class FeaturesApp : SharedApp
 {
     public const string Collection = "delivery features";
 
-    public ConsoleApp App { get; } = new(new Dictionary<string, string?>
+    protected override IDictionary<string, string?> Settings => new Dictionary<string, string?>(ConsoleApp.RetryEvery("00:10:00"))
     {
-        ["Webhooks:RetryDelays:0"] = "00:10:00",
-        ["Webhooks:RetryDelays:1"] = "00:10:00",
-        ["Webhooks:RetryDelays:2"] = "00:10:00",
-        ["Webhooks:RetryDelays:3"] = "00:10:00",
         ["Webhooks:JitterFraction"] = "0",
         ["Webhooks:CircuitBreaker:FailureThreshold"] = "100000",
-    });
+    };
 
     public const string Base = "/data/workspace/default/api/v1/webhook-subscriptions";
 
     /// <summary>Creates a subscription through the API to the collection <paramref name="collection"/>, with extra fields.</summary>
-    public async Task<JsonNode> SubscribeAsync(string url, string collection, object? extra = null)
+    public async Task<ApiSubscription> SubscribeAsync(string url, string collection, object? extra = null)
     {
         var body = new JsonObject
         {
@@ -40,12 +36,8 @@ public sealed class FeaturesApp : IAsyncLifetime
                 body[k] = v?.DeepClone();
         var response = await App.Api().PostRawAsync(Base, body.ToJsonString());
         Assert.True(response.StatusCode == HttpStatusCode.Created, await response.Content.ReadAsStringAsync());
-        return (await response.ReadJsonAsync())["data"]!;
+        return await response.DataAsync<ApiSubscription>();
     }
-
-    public Task InitializeAsync() => Task.CompletedTask;
-
-    public async Task DisposeAsync() => await App.DisposeAsync();
 }
 
 [CollectionDefinition(FeaturesApp.Collection)]

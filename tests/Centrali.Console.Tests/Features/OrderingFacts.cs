@@ -29,8 +29,8 @@ public sealed class OrderingFacts(FeaturesApp fixture)
             return Task.CompletedTask;
         };
         var created = await fixture.SubscribeAsync(receiver.Url, "ordered", new { ordering = "record", retryDelays = new[] { "00:00:01", "00:00:01", "00:00:01", "00:00:01" } });
-        Assert.Equal("record", (string?)created["ordering"]);
-        var subscription = Guid.Parse((string)created["id"]!);
+        Assert.Equal("record", created.Ordering);
+        var subscription = created.Id;
 
         var events = await App.RecordEventsAsync("ordered",
             (EventTypes.RecordCreated, first, """{"n":1}"""),
@@ -71,7 +71,7 @@ public sealed class OrderingFacts(FeaturesApp fixture)
             return Task.CompletedTask;
         };
         var created = await fixture.SubscribeAsync(receiver.Url, "ordered-replay", new { ordering = "record", retryDelays = new[] { "00:00:01", "00:00:01", "00:00:01", "00:00:01", "00:00:01", "00:00:01", "00:00:01", "00:00:01", "00:00:01", "00:00:01", "00:00:01", "00:00:01", "00:00:01", "00:00:01", "00:00:01", "00:00:01", "00:00:01", "00:00:01", "00:00:01", "00:00:01" } });
-        var subscription = Guid.Parse((string)created["id"]!);
+        var subscription = created.Id;
         var createdEvent = (await App.RecordEventsAsync("ordered-replay", (EventTypes.RecordCreated, record, "{}")))[0];
         var original = (await App.WaitForDeliveriesAsync(all => all.Single(d => d.EventId == createdEvent.Id).Status == DeliveryStatus.Succeeded))
             .Single(d => d.EventId == createdEvent.Id);

@@ -15,7 +15,7 @@ public sealed class RateLimitFacts(FeaturesApp fixture)
     {
         await using var receiver = await Receiver.StartAsync();
         var created = await fixture.SubscribeAsync(receiver.Url, "limited", new { rateLimit = 20 });
-        Assert.Equal(20, (int?)created["rateLimit"]);
+        Assert.Equal(20, created.RateLimit);
         await App.RecordEventsAsync("limited", [.. Enumerable.Range(0, 200).Select(i => (EventTypes.RecordCreated, Guid.CreateVersion7(), $$"""{"n":{{i}}}"""))]);
 
         var requests = await receiver.WaitForAsync("limited", 200, TimeSpan.FromSeconds(60));
@@ -38,25 +38,25 @@ public sealed class RateLimitFacts(FeaturesApp fixture)
             return Task.CompletedTask;
         };
         var created = await fixture.SubscribeAsync(receiver.Url, "throttled", new { rateLimit = 4, retryDelays = new[] { "01:00:00" } });
-        var url = $"{FeaturesApp.Base}/{(string)created["id"]!}";
-        Assert.Equal(4.0, (double?)created["effectiveRate"]);
+        var url = $"{FeaturesApp.Base}/{created.Id}";
+        Assert.Equal(4.0, created.EffectiveRate);
 
         var first = (await App.RecordEventsAsync("throttled", (EventTypes.RecordCreated, Guid.CreateVersion7(), "{}")))[0];
         await App.WaitForDeliveriesAsync(all => all.Single(d => d.EventId == first.Id).AttemptCount == 1);
-        var read = (await (await App.Api().GetAsync(url)).ReadJsonAsync())["data"]!;
-        Assert.Equal(2.0, (double?)read["effectiveRate"]);
-        Assert.NotNull(read["throttledAt"]);
+        var read = await App.Api().GetDataAsync<ApiSubscription>(url);
+        Assert.Equal(2.0, read.EffectiveRate);
+        Assert.NotNull(read.ThrottledAt);
 
         Volatile.Write(ref throttle, false);
         var second = (await App.RecordEventsAsync("throttled", (EventTypes.RecordCreated, Guid.CreateVersion7(), "{}")))[0];
         await App.WaitForDeliveriesAsync(all => all.Single(d => d.EventId == second.Id).Status == DeliveryStatus.Succeeded);
         // Gradually: one success at 2/s raises it by a twentieth of the limit (at least 1/s) per second's worth, 1/2 here.
-        Assert.Equal(2.5, (double?)(await (await App.Api().GetAsync(url)).ReadJsonAsync())["data"]!["effectiveRate"]);
+        Assert.Equal(2.5, (await App.Api().GetDataAsync<ApiSubscription>(url)).EffectiveRate);
 
         var more = await App.RecordEventsAsync("throttled", [.. Enumerable.Range(0, 8).Select(_ => (EventTypes.RecordCreated, Guid.CreateVersion7(), "{}"))]);
         var ids = more.Select(e => e.Id).ToHashSet();
         await App.WaitForDeliveriesAsync(all => all.Count(d => ids.Contains(d.EventId) && d.Status == DeliveryStatus.Succeeded) == 8);
-        read = (await (await App.Api().GetAsync(url)).ReadJsonAsync())["data"]!;
-        Assert.Equal(4.0, (double?)read["effectiveRate"]);
+        read = await App.Api().GetDataAsync<ApiSubscription>(url);
+        Assert.Equal(4.0, read.EffectiveRate);
     }
 }

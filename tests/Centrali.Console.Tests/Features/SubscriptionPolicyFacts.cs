@@ -18,8 +18,8 @@ public sealed class SubscriptionPolicyFacts(FeaturesApp fixture)
         await using var receiver = await Receiver.StartAsync();
         receiver.Respond = (_, http) => { http.Response.StatusCode = 500; return Task.CompletedTask; };
         var created = await fixture.SubscribeAsync(receiver.Url, "policy-retries", new { retryDelays = new[] { "00:00:01", "PT2S" } });
-        Assert.Equal(["00:00:01", "00:00:02"], created["retryDelays"]!.AsArray().Select(d => (string)d!));
-        var id = Guid.Parse((string)created["id"]!);
+        Assert.Equal(["00:00:01", "00:00:02"], created.RetryDelays);
+        var id = created.Id;
 
         await App.RecordEventAsync("policy-retries");
         var delivery = (await App.WaitForDeliveriesAsync(all => all.Single(d => d.SubscriptionId == id).Status == DeliveryStatus.Failed))
@@ -46,9 +46,9 @@ public sealed class SubscriptionPolicyFacts(FeaturesApp fixture)
             try { await Task.Delay(TimeSpan.FromSeconds(20), http.RequestAborted); } catch (OperationCanceledException) { }
         };
         var created = await fixture.SubscribeAsync(receiver.Url, "policy-timeout", new { retryDelays = Array.Empty<string>(), timeout = 1 });
-        Assert.Empty(created["retryDelays"]!.AsArray());
-        Assert.Equal(1, (int?)created["timeout"]);
-        var id = Guid.Parse((string)created["id"]!);
+        Assert.Empty(created.RetryDelays!);
+        Assert.Equal(1, created.Timeout);
+        var id = created.Id;
 
         await App.RecordEventAsync("policy-timeout");
         var delivery = (await App.WaitForDeliveriesAsync(all => all.Single(d => d.SubscriptionId == id).Status == DeliveryStatus.Failed))
@@ -69,43 +69,42 @@ public sealed class SubscriptionPolicyFacts(FeaturesApp fixture)
     public async Task OutOfLimits_IsA400NamingTheField_AndChangesNothing(string fields, string field)
     {
         var created = await fixture.SubscribeAsync("https://customer.example.com/policy", "policy-limits");
-        var id = (string)created["id"]!;
-        var patch = await App.Api().PatchAsync($"{FeaturesApp.Base}/{id}", new StringContent(fields, System.Text.Encoding.UTF8, "application/json"));
+        var patch = await App.Api().PatchAsync($"{FeaturesApp.Base}/{created.Id}", new StringContent(fields, System.Text.Encoding.UTF8, "application/json"));
         Assert.Equal(HttpStatusCode.BadRequest, patch.StatusCode);
         Assert.Equal("application/problem+json", patch.Content.Headers.ContentType?.MediaType);
-        var problem = await patch.ReadJsonAsync();
-        Assert.True(problem["errors"]?[field] is JsonArray { Count: > 0 }, $"errors.{field} in {problem.ToJsonString()}");
-        var read = (await (await App.Api().GetAsync($"{FeaturesApp.Base}/{id}")).ReadJsonAsync())["data"]!;
-        Assert.Null(read["retryDelays"]);
-        Assert.Null(read["timeout"]);
+        var problem = await patch.ProblemAsync();
+        Assert.True(problem.Errors?.GetValueOrDefault(field) is { Length: > 0 }, $"errors.{field} in {string.Join(", ", problem.Errors?.Keys ?? [])}");
+        var read = await App.Api().GetDataAsync<ApiSubscription>($"{FeaturesApp.Base}/{created.Id}");
+        Assert.Null(read.RetryDelays);
+        Assert.Null(read.Timeout);
 
         var body = JsonNode.Parse(fields)!.AsObject();
         body["name"] = "refused";
         body["url"] = "https://customer.example.com/policy";
         body["events"] = new JsonArray("record_created");
-        var before = (await (await App.Api().GetAsync(FeaturesApp.Base + "?limit=100")).ReadJsonAsync())["data"]!.AsArray().Count;
+        var before = (await App.Api().GetListAsync<ApiSubscription>(FeaturesApp.Base + "?limit=100")).Data.Count;
         Assert.Equal(HttpStatusCode.BadRequest, (await App.Api().PostRawAsync(FeaturesApp.Base, body.ToJsonString())).StatusCode);
-        Assert.Equal(before, (await (await App.Api().GetAsync(FeaturesApp.Base + "?limit=100")).ReadJsonAsync())["data"]!.AsArray().Count);
+        Assert.Equal(before, (await App.Api().GetListAsync<ApiSubscription>(FeaturesApp.Base + "?limit=100")).Data.Count);
     }
 
     [Fact]
     public async Task Patch_SetsThePolicy_AndNullGoesBackToTheConfiguredOne()
     {
         var created = await fixture.SubscribeAsync("https://customer.example.com/policy", "policy-patch");
-        var url = $"{FeaturesApp.Base}/{(string)created["id"]!}";
+        var url = $"{FeaturesApp.Base}/{created.Id}";
         var set = await App.Api().PatchAsync(url, new StringContent("""{"retryDelays":["PT10S","00:05:00"],"timeout":15}""", System.Text.Encoding.UTF8, "application/json"));
         Assert.Equal(HttpStatusCode.OK, set.StatusCode);
-        var read = (await (await App.Api().GetAsync(url)).ReadJsonAsync())["data"]!;
-        Assert.Equal(["00:00:10", "00:05:00"], read["retryDelays"]!.AsArray().Select(d => (string)d!));
-        Assert.Equal(15, (int?)read["timeout"]);
+        var read = await App.Api().GetDataAsync<ApiSubscription>(url);
+        Assert.Equal(["00:00:10", "00:05:00"], read.RetryDelays);
+        Assert.Equal(15, read.Timeout);
 
         // A patch without the fields leaves them; null clears them.
         await App.Api().PatchAsync(url, new StringContent("""{"name":"renamed"}""", System.Text.Encoding.UTF8, "application/json"));
-        Assert.Equal(15, (int?)(await (await App.Api().GetAsync(url)).ReadJsonAsync())["data"]!["timeout"]);
+        Assert.Equal(15, (await App.Api().GetDataAsync<ApiSubscription>(url)).Timeout);
         var cleared = await App.Api().PatchAsync(url, new StringContent("""{"retryDelays":null,"timeout":null}""", System.Text.Encoding.UTF8, "application/json"));
         Assert.Equal(HttpStatusCode.OK, cleared.StatusCode);
-        read = (await (await App.Api().GetAsync(url)).ReadJsonAsync())["data"]!;
-        Assert.Null(read["retryDelays"]);
-        Assert.Null(read["timeout"]);
+        read = await App.Api().GetDataAsync<ApiSubscription>(url);
+        Assert.Null(read.RetryDelays);
+        Assert.Null(read.Timeout);
     }
 }

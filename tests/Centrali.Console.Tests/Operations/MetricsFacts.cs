@@ -58,8 +58,8 @@ public sealed class MetricsFacts
 
         var first = await api.CreateRecordAsync("orders", """{"total":1}""");
         await api.CreateRecordAsync("orders", """{"total":2}""");
-        Assert.Equal(HttpStatusCode.OK, (await api.SendRawAsync(HttpMethod.Patch, $"{RecordApi.Base}/collections/orders/records/{first["id"]}", """{"total":3}""")).StatusCode);
-        Assert.Equal(HttpStatusCode.NoContent, (await api.DeleteAsync($"{RecordApi.Base}/collections/orders/records/{first["id"]}")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await api.SendRawAsync(HttpMethod.Patch, $"{RecordApi.Base}/collections/orders/records/{first.Id}", """{"total":3}""")).StatusCode);
+        Assert.Equal(HttpStatusCode.NoContent, (await api.DeleteAsync($"{RecordApi.Base}/collections/orders/records/{first.Id}")).StatusCode);
         // 4 events: 4 deliveries to the good receiver, and the delete's to the failing one (5 attempts, then failed).
         var maxAttempts = (await app.WaitForDeliveriesAsync(all => all.Count == 5 && all.All(d => d.Status != DeliveryStatus.Pending))).Max(d => d.MaxAttempts);
         Assert.Equal(5, maxAttempts);
@@ -93,7 +93,7 @@ public sealed class MetricsFacts
     {
         await using var app = App(new Dictionary<string, string?> { ["Webhooks:CircuitBreaker:FailureThreshold"] = "1", ["Webhooks:CircuitBreaker:BreakDuration"] = "00:10:00" });
         // Nothing listens on this port: each attempt fails at once, and the first opens the circuit.
-        var dead = $"http://127.0.0.1:{ChildApp.FreePort()}/hook";
+        var dead = $"http://127.0.0.1:{AppProcess.FreePort()}/hook";
         await app.SubscribeAsync(dead);
         await app.RecordEventAsync();
         await app.WaitForDeliveriesAsync(all => all.Count == 1 && all[0].LastError?.StartsWith("Waiting") == true, TimeSpan.FromSeconds(30));

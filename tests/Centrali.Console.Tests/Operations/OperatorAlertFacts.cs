@@ -83,6 +83,13 @@ public sealed class OperatorAlertFacts
         Assert.Equal(100.0 / 6, health.SuccessRate24h!.Value, 3);
         Assert.Equal(0, health.ConsecutiveFailures);
         Assert.NotNull(health.P95Ms);
+        // The same calculation behind the subscription's page and its API: the same attempts and latencies, and by delivery 1 of 2 succeeded.
+        var day = (await (await api.GetAsync($"{Base}/webhook-subscriptions/{sub.Id}/health")).ReadJsonAsync())["data"]!;
+        Assert.Equal(6, (int)day["attempts"]!);
+        Assert.Equal(1.0 / 6, (double)day["attemptSuccessRate"]!, 3);
+        Assert.Equal(0.5, (double)day["successRate"]!, 3);
+        Assert.Equal(health.P50Ms, (int?)day["p50Ms"]);
+        Assert.Equal(health.P95Ms, (int?)day["p95Ms"]);
         // Operational webhooks are not deliveries: none was added for the operator URL, so none can cause another event.
         Assert.Equal(2, (await app.DeliveriesAsync()).Count);
         await service.MarkAllReadAsync(workspace.Id);

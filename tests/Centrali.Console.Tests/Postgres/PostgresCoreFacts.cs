@@ -55,6 +55,7 @@ public sealed class PostgresCoreFacts(PostgresCluster cluster)
         var features = new Features.FeaturesApp();
         try
         {
+            await features.InitializeAsync();
             await new Features.OrderingFacts(features).ARecordsEvents_ArriveInEventOrder_WhileItsFirstIsRetried_AndAnotherRecordIsNotHeldUp();
             await new Features.RateLimitFacts(features).TwentyPerSecond_TwoHundredDeliveries_TakeAtLeast9Point5Seconds_AndNoSecondAtTheReceiverHoldsMoreThanTwenty();
             await new Features.RateLimitFacts(features).A429_HalvesTheEffectiveRate_AndSuccessesBringItBackToTheLimit();

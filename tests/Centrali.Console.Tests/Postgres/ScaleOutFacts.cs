@@ -40,7 +40,7 @@ public sealed class ScaleOutFacts(PostgresCluster cluster) : IAsyncLifetime
 
         // Both start on a queue of 2,000 due deliveries: each one's start-up and late sweeps hand every delivery to its
         // own workers, so every delivery is contended by both instances; only the claim keeps it to one attempt.
-        var started = await AppInstance.StartTogetherAsync(connectionString, null, "A", "B");
+        var started = await AppProcess.StartTogetherAsync(connectionString, null, "A", "B");
         await using var a = started[0];
         await using var b = started[1];
         await WaitUntilAsync(async () => await CountAsync(DeliveryStatus.Succeeded) == events, TimeSpan.FromSeconds(120),
@@ -64,14 +64,14 @@ public sealed class ScaleOutFacts(PostgresCluster cluster) : IAsyncLifetime
     {
         await using var receiver = await Receiver.StartAsync();
         await SetUpAsync(receiver.Url + "/hook");
-        await using var a = await AppInstance.StartAsync("A", connectionString);
-        await using var b = await AppInstance.StartAsync("B", connectionString);
-        var seen = new Dictionary<AppInstance, ConcurrentQueue<JsonElement>> { [a] = new(), [b] = new() };
+        await using var a = await AppProcess.StartPostgresAsync("A", connectionString);
+        await using var b = await AppProcess.StartPostgresAsync("B", connectionString);
+        var seen = new Dictionary<AppProcess, ConcurrentQueue<JsonElement>> { [a] = new(), [b] = new() };
         var hubs = new List<HubConnection>();
         foreach (var (instance, queue) in seen)
         {
             var hub = new HubConnectionBuilder()
-                .WithUrl($"{instance.BaseUrl}/hubs/deliveries", o => o.AccessTokenProvider = () => Task.FromResult<string?>(AppInstance.Token))
+                .WithUrl($"{instance.BaseUrl}/hubs/deliveries", o => o.AccessTokenProvider = () => Task.FromResult<string?>(AppProcess.Token))
                 .Build();
             hub.On<JsonElement>("deliveryChanged", m => queue.Enqueue(m));
             await hub.StartAsync();
@@ -113,7 +113,7 @@ public sealed class ScaleOutFacts(PostgresCluster cluster) : IAsyncLifetime
         var seeded = await SeedPendingAsync(events);
         // A short timeout, so the leases the killed instance leaves behind end within seconds.
         var settings = new Dictionary<string, string> { ["Webhooks:Timeout"] = "00:00:02" };
-        var started = await AppInstance.StartTogetherAsync(connectionString, settings, "A", "B");
+        var started = await AppProcess.StartTogetherAsync(connectionString, settings, "A", "B");
         await using var a = started[0];
         await using var b = started[1];
 
@@ -141,7 +141,7 @@ public sealed class ScaleOutFacts(PostgresCluster cluster) : IAsyncLifetime
     /// <summary>A first instance migrates the new database and bootstraps it; a subscription is made through its API; then it stops.</summary>
     async Task<string> SetUpAsync(string url)
     {
-        await using var first = await AppInstance.StartAsync("setup", connectionString);
+        await using var first = await AppProcess.StartPostgresAsync("setup", connectionString);
         using var api = first.Api();
         (await api.PostAsJsonAsync("collections", new { name = "Orders", slug = "orders" })).EnsureSuccessStatusCode();
         var created = await api.PostAsJsonAsync("webhook-subscriptions", new { name = "scale-out", url, events = new[] { "record_created" } });

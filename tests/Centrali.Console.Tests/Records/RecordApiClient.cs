@@ -12,18 +12,18 @@ public static class RecordApi
 {
     public const string Base = "/data/workspace/default/api/v1";
 
-    public static async Task<JsonNode> CreateCollectionAsync(this HttpClient api, string slug, string? name = null, string workspace = "default")
+    public static async Task<ApiCollection> CreateCollectionAsync(this HttpClient api, string slug, string? name = null, string workspace = "default")
     {
         var response = await api.PostJsonAsync($"/data/workspace/{workspace}/api/v1/collections", new { name = name ?? slug, slug });
         Assert.Equal(HttpStatusCode.Created, response.StatusCode);
-        return (await response.ReadJsonAsync())["data"]!;
+        return await response.DataAsync<ApiCollection>();
     }
 
-    public static async Task<JsonNode> CreateRecordAsync(this HttpClient api, string collection, string json, string workspace = "default")
+    public static async Task<ApiRecord> CreateRecordAsync(this HttpClient api, string collection, string json, string workspace = "default")
     {
         var response = await api.PostRawAsync($"/data/workspace/{workspace}/api/v1/collections/{collection}/records", json);
         Assert.Equal(HttpStatusCode.Created, response.StatusCode);
-        return (await response.ReadJsonAsync())["data"]!;
+        return await response.DataAsync<ApiRecord>();
     }
 
     public static Task<HttpResponseMessage> SendRawAsync(this HttpClient api, HttpMethod method, string url, string json) =>
@@ -42,8 +42,8 @@ public static class RecordApi
     {
         Assert.Equal(status, response.StatusCode);
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
-        var problem = await response.ReadJsonAsync();
-        Assert.Equal((int)status, (int?)problem["status"]);
-        if (field is not null) Assert.NotNull(problem["errors"]?[field]);
+        var problem = await response.ProblemAsync();
+        Assert.Equal((int)status, problem.Status);
+        if (field is not null) Assert.NotNull(problem.Errors?.GetValueOrDefault(field));
     }
 }

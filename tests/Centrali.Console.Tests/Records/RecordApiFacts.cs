@@ -55,9 +55,9 @@ public sealed class RecordApiFacts
     {
         await using var app = new ConsoleApp();
         var api = await OrdersAsync(app);
-        var id = (string)(await api.CreateRecordAsync("orders", """{"a": 1}"""))["id"]!;
-        var got = (await (await api.GetAsync($"{Orders}/{id}")).ReadJsonAsync())["data"]!;
-        Assert.Equal(1, (int?)got["data"]!["a"]);
+        var id = (await api.CreateRecordAsync("orders", """{"a": 1}""")).Id.ToString();
+        var got = await api.GetDataAsync<ApiRecord>($"{Orders}/{id}");
+        Assert.Equal(1, got.Data.GetProperty("a").GetInt32());
         await AssertProblemAsync(await api.GetAsync($"{Orders}/{Guid.CreateVersion7()}"), HttpStatusCode.NotFound);
         await AssertProblemAsync(await api.GetAsync($"{Orders}/not-a-guid"), HttpStatusCode.NotFound);
 
@@ -78,25 +78,25 @@ public sealed class RecordApiFacts
             for (var i = 0; i < 120; i++) await records.CreateAsync(workspace.Id, "default", "orders", $$"""{"n": {{i}}}""");
         }
 
-        var first = await (await api.GetAsync(Orders)).ReadJsonAsync();
-        Assert.Equal(50, first["data"]!.AsArray().Count);
-        Assert.NotNull((string?)first["nextCursor"]);
+        var first = await api.GetListAsync<ApiRecord>(Orders);
+        Assert.Equal(50, first.Data.Count);
+        Assert.NotNull(first.NextCursor);
 
-        var ids = new List<string>();
+        var ids = new List<Guid>();
         string? cursor = null;
         do
         {
-            var page = await (await api.GetAsync($"{Orders}?limit=7" + (cursor is null ? "" : $"&cursor={cursor}"))).ReadJsonAsync();
-            ids.AddRange(page["data"]!.AsArray().Select(r => (string)r!["id"]!));
-            cursor = (string?)page["nextCursor"];
+            var page = await api.GetListAsync<ApiRecord>($"{Orders}?limit=7" + (cursor is null ? "" : $"&cursor={cursor}"));
+            ids.AddRange(page.Data.Select(r => r.Id));
+            cursor = page.NextCursor;
         } while (cursor is not null);
         Assert.Equal(120, ids.Count);
         Assert.Equal(120, ids.Distinct().Count());
-        Assert.Equal(ids.Select(Guid.Parse), ids.Select(Guid.Parse).Order());
+        Assert.Equal(ids, ids.Order());
 
-        var all = await (await api.GetAsync($"{Orders}?limit=500")).ReadJsonAsync();
-        Assert.Equal(120, all["data"]!.AsArray().Count);
-        Assert.Null((string?)all["nextCursor"]);
+        var all = await api.GetListAsync<ApiRecord>($"{Orders}?limit=500");
+        Assert.Equal(120, all.Data.Count);
+        Assert.Null(all.NextCursor);
         await AssertProblemAsync(await api.GetAsync($"{Orders}?limit=501"), HttpStatusCode.BadRequest, "limit");
         await AssertProblemAsync(await api.GetAsync($"{Orders}?limit=0"), HttpStatusCode.BadRequest, "limit");
         await AssertProblemAsync(await api.GetAsync($"{Orders}?cursor=garbage"), HttpStatusCode.BadRequest, "cursor");
@@ -107,7 +107,7 @@ public sealed class RecordApiFacts
     {
         await using var app = new ConsoleApp();
         var api = await OrdersAsync(app);
-        var id = (string)(await api.CreateRecordAsync("orders", """{"a": 1, "b": 2}"""))["id"]!;
+        var id = (await api.CreateRecordAsync("orders", """{"a": 1, "b": 2}""")).Id.ToString();
         var response = await api.SendRawAsync(HttpMethod.Put, $"{Orders}/{id}", """{"c": 3}""");
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var data = (await response.ReadJsonAsync())["data"]!["data"]!;
@@ -126,8 +126,8 @@ public sealed class RecordApiFacts
     {
         await using var app = new ConsoleApp();
         var api = await OrdersAsync(app);
-        var id = (string)(await api.CreateRecordAsync("orders",
-            """{"title": "Goodbye!", "author": {"givenName": "John", "familyName": "Doe"}, "tags": ["example", "sample"], "content": "This will be unchanged"}"""))["id"]!;
+        var id = (await api.CreateRecordAsync("orders",
+            """{"title": "Goodbye!", "author": {"givenName": "John", "familyName": "Doe"}, "tags": ["example", "sample"], "content": "This will be unchanged"}""")).Id.ToString();
         var response = await api.SendRawAsync(HttpMethod.Patch, $"{Orders}/{id}",
             """{"title": "Hello!", "phoneNumber": "+01-123-456-7890", "author": {"familyName": null}, "tags": ["example"]}""");
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
@@ -165,7 +165,7 @@ public sealed class RecordApiFacts
     {
         await using var app = new ConsoleApp();
         var api = await OrdersAsync(app);
-        var id = (string)(await api.CreateRecordAsync("orders", """{"a": 1}"""))["id"]!;
+        var id = (await api.CreateRecordAsync("orders", """{"a": 1}""")).Id.ToString();
         Assert.Equal(HttpStatusCode.NoContent, (await api.DeleteAsync($"{Orders}/{id}")).StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await api.GetAsync($"{Orders}/{id}")).StatusCode);
         await AssertProblemAsync(await api.DeleteAsync($"{Orders}/{id}"), HttpStatusCode.NotFound);
@@ -194,7 +194,7 @@ public sealed class RecordApiFacts
     {
         await using var app = new ConsoleApp();
         var api = await OrdersAsync(app);
-        var id = (string)(await api.CreateRecordAsync("orders", """{"keep": true}"""))["id"]!;
+        var id = (await api.CreateRecordAsync("orders", """{"keep": true}""")).Id.ToString();
         var url = method == "POST" ? Orders : $"{Orders}/{id}";
         var response = await api.SendRawAsync(new HttpMethod(method), url, json);
         await AssertProblemAsync(response, HttpStatusCode.BadRequest, field);
@@ -214,7 +214,7 @@ public sealed class RecordApiFacts
     {
         await using var app = new ConsoleApp(new Dictionary<string, string?> { ["Records:MaxBytes"] = "1000" });
         var api = await OrdersAsync(app);
-        var id = (string)(await api.CreateRecordAsync("orders", """{"small": true}"""))["id"]!;
+        var id = (await api.CreateRecordAsync("orders", """{"small": true}""")).Id.ToString();
         var url = method == "POST" ? Orders : $"{Orders}/{id}";
         var big = $$"""{"text": "{{new string('x', 1200)}}"}""";
 
@@ -251,10 +251,10 @@ public sealed class RecordApiFacts
 
         var other = await api.SendAsync(Request("k-2", """{"n": 1}"""));
         Assert.Equal(HttpStatusCode.Created, other.StatusCode);
-        Assert.NotEqual((string?)(await first.ReadJsonAsync())["data"]!["id"], (string?)(await other.ReadJsonAsync())["data"]!["id"]);
+        Assert.NotEqual((await first.DataAsync<ApiRecord>()).Id, (await other.DataAsync<ApiRecord>()).Id);
 
-        var list = await (await api.GetAsync(Orders)).ReadJsonAsync();
-        Assert.Equal(2, list["data"]!.AsArray().Count);
+        var list = await api.GetListAsync<ApiRecord>(Orders);
+        Assert.Equal(2, list.Data.Count);
         Assert.Equal(2, (await app.EventsAsync()).Count);
         await using var scope = app.Scope();
         Assert.Equal(2, await scope.ServiceProvider.GetRequiredService<AppDbContext>().IdempotentResponses.CountAsync());
@@ -280,7 +280,7 @@ public sealed class RecordApiFacts
         }
         var later = await api.SendAsync(Request());
         Assert.Equal(HttpStatusCode.Created, later.StatusCode);
-        Assert.NotEqual((string?)(await first.ReadJsonAsync())["data"]!["id"], (string?)(await later.ReadJsonAsync())["data"]!["id"]);
+        Assert.NotEqual((await first.DataAsync<ApiRecord>()).Id, (await later.DataAsync<ApiRecord>()).Id);
         Assert.Equal(2, (await app.EventsAsync()).Count);
     }
 }

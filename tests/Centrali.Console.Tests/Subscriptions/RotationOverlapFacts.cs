@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Net;
 using System.Text.Json;
-using System.Text.Json.Nodes;
 using Centrali.Console.Tests.Infrastructure;
 using Centrali.Console.Webhooks.Subscriptions;
 using Microsoft.Extensions.Time.Testing;
@@ -13,17 +12,17 @@ public sealed class RotationOverlapFacts(SharedApp shared) : IClassFixture<Share
 {
     const string Base = SubscriptionsApiFacts.Base;
 
-    static async Task<(string Id, string Old)> SubscribeAsync(ConsoleApp app, string url)
+    static async Task<(Guid Id, string Old)> SubscribeAsync(ConsoleApp app, string url)
     {
         var created = await SubscriptionsApiFacts.CreateAsync(app, SubscriptionsApiFacts.NewBody(url));
-        return ((string)created["id"]!, (string)created["secret"]!);
+        return (created.Id, created.Secret!);
     }
 
-    static async Task<JsonNode> RotateAsync(ConsoleApp app, string id, string overlap)
+    static async Task<ApiSubscription> RotateAsync(ConsoleApp app, Guid id, string overlap)
     {
         var response = await app.Api().PostJsonAsync($"{Base}/{id}/rotate-secret", new { overlap });
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        return (await response.ReadJsonAsync())["data"]!;
+        return await response.DataAsync<ApiSubscription>();
     }
 
     static bool VerifiesXSignature(ReceivedRequest r, string secret) => WebhookSetup.Hmac("sha256", secret, r.Body, false) == r.Header("X-Signature");
@@ -37,11 +36,11 @@ public sealed class RotationOverlapFacts(SharedApp shared) : IClassFixture<Share
         var (id, old) = await SubscribeAsync(app, receiver.Url);
 
         var rotated = await RotateAsync(app, id, "PT24H");
-        var fresh = (string)rotated["secret"]!;
+        var fresh = rotated.Secret!;
         var until = clock.GetUtcNow().UtcDateTime.AddHours(24);
-        Assert.Equal(until, (DateTime)rotated["previousSecretExpiresAt"]!, TimeSpan.FromSeconds(1));
-        var read = (await (await app.Api().GetAsync($"{Base}/{id}")).ReadJsonAsync())["data"]!;
-        Assert.Equal(until, (DateTime)read["previousSecretExpiresAt"]!, TimeSpan.FromSeconds(1));
+        Assert.Equal(until, rotated.PreviousSecretExpiresAt!.Value, TimeSpan.FromSeconds(1));
+        var read = await app.Api().GetDataAsync<ApiSubscription>($"{Base}/{id}");
+        Assert.Equal(until, read.PreviousSecretExpiresAt!.Value, TimeSpan.FromSeconds(1));
         Assert.NotEqual([""], await SubscriptionsApiFacts.RawRowAsync(app, id, "PreviousSecretCipher"));
 
         await app.RecordEventAsync();
@@ -57,7 +56,7 @@ public sealed class RotationOverlapFacts(SharedApp shared) : IClassFixture<Share
         await using (var scope = app.Scope())
             Assert.Equal(1, await scope.ServiceProvider.GetRequiredService<SubscriptionService>().ErasePreviousSecretsAsync());
         Assert.Equal(["", ""], await SubscriptionsApiFacts.RawRowAsync(app, id, "PreviousSecretCipher, PreviousSecretExpiresAt"));
-        Assert.Null((await (await app.Api().GetAsync($"{Base}/{id}")).ReadJsonAsync())["data"]!["previousSecretExpiresAt"]);
+        Assert.Null((await app.Api().GetDataAsync<ApiSubscription>($"{Base}/{id}")).PreviousSecretExpiresAt);
 
         await app.RecordEventAsync();
         var after = (await receiver.WaitForAsync(2))[1];
@@ -74,7 +73,7 @@ public sealed class RotationOverlapFacts(SharedApp shared) : IClassFixture<Share
         await using var receiver = await Receiver.StartAsync();
         await using var app = new ConsoleApp(services: s => s.AddSingleton<TimeProvider>(clock));
         var (id, old) = await SubscribeAsync(app, receiver.Url);
-        var fresh = (string)(await RotateAsync(app, id, "01:00:00"))["secret"]!;
+        var fresh = (await RotateAsync(app, id, "01:00:00")).Secret!;
 
         clock.Advance(TimeSpan.FromHours(2));
         await app.RecordEventAsync();
@@ -82,8 +81,8 @@ public sealed class RotationOverlapFacts(SharedApp shared) : IClassFixture<Share
         Assert.False(WebhookSetup.VerifiesStandardWebhooks(request, old));
         Assert.True(WebhookSetup.VerifiesStandardWebhooks(request, fresh));
 
-        var list = (await (await app.Api().GetAsync(Base)).ReadJsonAsync())["data"]!.AsArray();
-        Assert.Null(list.Single()!["previousSecretExpiresAt"]);
+        var list = (await app.Api().GetListAsync<ApiSubscription>(Base)).Data;
+        Assert.Null(list.Single().PreviousSecretExpiresAt);
         Assert.Equal(["", ""], await SubscriptionsApiFacts.RawRowAsync(app, id, "PreviousSecretCipher, PreviousSecretExpiresAt"));
     }
 
@@ -114,10 +113,10 @@ public sealed class RotationOverlapFacts(SharedApp shared) : IClassFixture<Share
         var (id, old) = await SubscribeAsync(app, "https://customer.example.com/hook");
         var response = await app.Api().PostJsonAsync($"{Base}/{id}/rotate-secret", new { overlap });
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
-        Assert.NotNull((await response.ReadJsonAsync())["errors"]!["overlap"]);
+        Assert.NotNull((await response.ProblemAsync()).Errors!.GetValueOrDefault("overlap"));
         await using var scope = app.Scope();
         Assert.Equal(SubscriptionSecrets.Hint(old), (await scope.ServiceProvider.GetRequiredService<SubscriptionService>()
-            .GetAsync((await scope.ServiceProvider.GetRequiredService<Workspaces.WorkspaceService>().EnsureAsync("default")).Id, Guid.Parse(id))).SecretHint);
+            .GetAsync((await scope.ServiceProvider.GetRequiredService<Workspaces.WorkspaceService>().EnsureAsync("default")).Id, id)).SecretHint);
     }
 
     [Theory]
@@ -131,8 +130,8 @@ public sealed class RotationOverlapFacts(SharedApp shared) : IClassFixture<Share
         var app = shared.App;
         var (id, _) = await SubscribeAsync(app, "https://customer.example.com/hook");
         var data = await RotateAsync(app, id, overlap);
-        if (hours == 0) Assert.Null(data["previousSecretExpiresAt"]);
-        else Assert.Equal(DateTime.UtcNow.AddHours(hours), (DateTime)data["previousSecretExpiresAt"]!, TimeSpan.FromMinutes(1));
+        if (hours == 0) Assert.Null(data.PreviousSecretExpiresAt);
+        else Assert.Equal(DateTime.UtcNow.AddHours(hours), data.PreviousSecretExpiresAt!.Value, TimeSpan.FromMinutes(1));
     }
 
     [Fact]
@@ -144,7 +143,7 @@ public sealed class RotationOverlapFacts(SharedApp shared) : IClassFixture<Share
         await using var receiver = await Receiver.StartAsync();
         await using var app = new ConsoleApp();
         var (id, old) = await SubscribeAsync(app, receiver.Url);
-        var fresh = (string)(await RotateAsync(app, id, "PT1H"))["secret"]!;
+        var fresh = (await RotateAsync(app, id, "PT1H")).Secret!;
         await app.RecordEventAsync();
         var request = (await receiver.WaitForAsync(1)).Single();
 

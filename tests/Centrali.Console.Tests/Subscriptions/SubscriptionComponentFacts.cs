@@ -14,12 +14,6 @@ namespace Centrali.Console.Tests.Subscriptions;
 public sealed class SubscriptionComponentFacts
 {
 
-    /// <summary>The input element behind a data-testid (Mud puts the attribute on the input or on its wrapper).</summary>
-    static IElement InputOf<T>(IRenderedComponent<T> cut, string testId) where T : IComponent
-    {
-        var element = cut.Find($"[data-testid='{testId}']");
-        return element.TagName == "INPUT" ? element : element.QuerySelector("input") ?? throw new InvalidOperationException($"no input in {testId}");
-    }
 
     static IRenderedComponent<SubscriptionEditor> Editor(BunitContext ui, Workspace workspace, Action<SubscriptionView>? saved = null) =>
         ui.Render<SubscriptionEditor>(p => p
@@ -34,8 +28,8 @@ public sealed class SubscriptionComponentFacts
         await using var _ = ui;
         var cut = Editor(ui, workspace);
 
-        InputOf(cut, "subscription-url").Input("ftp://customer.example.com/hook");
-        foreach (var type in Webhooks.Delivery.EventTypes.Subscribable) InputOf(cut, $"event-{type}").Change(false);
+        cut.InputOf("subscription-url").Input("ftp://customer.example.com/hook");
+        foreach (var type in Webhooks.Delivery.EventTypes.Subscribable) cut.InputOf($"event-{type}").Change(false);
         cut.Find("[data-testid='save-subscription']").Click();
 
         cut.WaitForAssertion(() =>
@@ -47,12 +41,12 @@ public sealed class SubscriptionComponentFacts
         Assert.Empty(cut.FindAll("[data-testid='one-time-secret']"));
 
         // A broken advanced field opens the advanced section and shows its error there.
-        InputOf(cut, "subscription-name").Change("acme");
-        InputOf(cut, "subscription-url").Input("https://customer.example.com/hook");
-        InputOf(cut, "event-record_created").Change(true);
+        cut.InputOf("subscription-name").Change("acme");
+        cut.InputOf("subscription-url").Input("https://customer.example.com/hook");
+        cut.InputOf("event-record_created").Change(true);
         cut.Find("[data-testid='advanced']").Click();
-        InputOf(cut, "subscription-header").Change("Content-Length");
-        InputOf(cut, "subscription-prefix").Change("sha 256=");
+        cut.InputOf("subscription-header").Change("Content-Length");
+        cut.InputOf("subscription-prefix").Change("sha 256=");
         cut.Find("[data-testid='save-subscription']").Click();
         cut.WaitForAssertion(() =>
         {
@@ -72,9 +66,9 @@ public sealed class SubscriptionComponentFacts
         SubscriptionView? saved = null;
         var cut = Editor(ui, workspace, v => saved = v);
 
-        InputOf(cut, "subscription-name").Change("acme orders");
-        InputOf(cut, "subscription-url").Input("https://customer.example.com/hook");
-        InputOf(cut, "subscription-collections").Change("orders, invoices");
+        cut.InputOf("subscription-name").Change("acme orders");
+        cut.InputOf("subscription-url").Input("https://customer.example.com/hook");
+        cut.InputOf("subscription-collections").Change("orders, invoices");
         cut.Find("[data-testid='save-subscription']").Click();
 
         var shown = cut.WaitForElement("[data-testid='one-time-secret']").TextContent.Trim();
@@ -82,7 +76,7 @@ public sealed class SubscriptionComponentFacts
         Assert.Contains("it will not be shown again", cut.Markup);
         var created = (await app.Service<SubscriptionService>().ListAsync(workspace.Id)).Data.Single();
         Assert.Equal(["orders", "invoices"], created.RecordSlugs);
-        Assert.Equal(shown, await SubscriptionsApiFacts.SigningSecretAsync(app, created.Id.ToString()));
+        Assert.Equal(shown, await SubscriptionsApiFacts.SigningSecretAsync(app, created.Id));
 
         // The host re-rendering the dialog must not hide the secret before it was copied.
         cut.Render(p => p.Add(x => x.WorkspaceId, workspace.Id));
@@ -114,11 +108,11 @@ public sealed class SubscriptionComponentFacts
             .Add(x => x.Existing, existing with { Secret = null })
             .Add(x => x.OnSaved, (SubscriptionView v) => saved = v));
 
-        Assert.Equal("acme", InputOf(cut, "subscription-name").GetAttribute("value"));
-        InputOf(cut, "subscription-name").Change("acme renamed");
-        InputOf(cut, "event-record_deleted").Change(true);
+        Assert.Equal("acme", cut.InputOf("subscription-name").GetAttribute("value"));
+        cut.InputOf("subscription-name").Change("acme renamed");
+        cut.InputOf("event-record_deleted").Change(true);
         cut.Find("[data-testid='advanced']").Click();
-        InputOf(cut, "subscription-prefix").Change("sha256=");
+        cut.InputOf("subscription-prefix").Change("sha256=");
         cut.Find("[data-testid='save-subscription']").Click();
 
         cut.WaitForAssertion(() => Assert.NotNull(saved));
@@ -127,7 +121,7 @@ public sealed class SubscriptionComponentFacts
         Assert.Equal("sha256=", saved.SignaturePrefix);
         Assert.Null(saved.Secret);
         Assert.Empty(cut.FindAll("[data-testid='one-time-secret']"));
-        Assert.Equal(existing.Secret, await SubscriptionsApiFacts.SigningSecretAsync(app, existing.Id.ToString()));
+        Assert.Equal(existing.Secret, await SubscriptionsApiFacts.SigningSecretAsync(app, existing.Id));
     }
 
     [Fact]
@@ -141,22 +135,7 @@ public sealed class SubscriptionComponentFacts
             Name = "acme", Url = "https://customer.example.com/hook", Events = ["record_created"],
         });
 
-        var cut = ui.Render(b =>
-        {
-            b.OpenComponent<MudPopoverProvider>(0);
-            b.CloseComponent();
-            b.OpenComponent<MudDialogProvider>(1);
-            b.CloseComponent();
-            b.OpenComponent<CascadingValue<Workspace>>(2);
-            b.AddAttribute(3, "Value", workspace);
-            b.AddAttribute(4, "ChildContent", (RenderFragment)(c =>
-            {
-                c.OpenComponent<SubscriptionPage>(0);
-                c.AddAttribute(1, nameof(SubscriptionPage.Id), created.Id);
-                c.CloseComponent();
-            }));
-            b.CloseComponent();
-        });
+        var cut = ui.RenderPage<SubscriptionPage>(p => p.Add(x => x.Id, created.Id));
 
         var hint = cut.WaitForElement("[data-testid='secret-hint']");
         Assert.Equal(created.SecretHint, hint.TextContent.Trim());
@@ -169,7 +148,7 @@ public sealed class SubscriptionComponentFacts
 
         var fresh = cut.WaitForElement("[data-testid='one-time-secret']").TextContent.Trim();
         Assert.NotEqual(created.Secret, fresh);
-        Assert.Equal(fresh, await SubscriptionsApiFacts.SigningSecretAsync(app, created.Id.ToString()));
+        Assert.Equal(fresh, await SubscriptionsApiFacts.SigningSecretAsync(app, created.Id));
         cut.WaitForAssertion(() => Assert.Equal(SubscriptionSecrets.Hint(fresh), cut.Find("[data-testid='secret-hint']").TextContent.Trim()));
 
         cut.Find("[data-testid='done']").Click();

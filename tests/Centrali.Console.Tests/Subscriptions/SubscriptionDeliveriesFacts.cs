@@ -14,24 +14,7 @@ namespace Centrali.Console.Tests.Subscriptions;
 /// <summary>bUnit on the real app: the subscription page's live deliveries, "Send test event" and "Recover failed since…".</summary>
 public sealed class SubscriptionDeliveriesFacts
 {
-    static IRenderedComponent<IComponent> Page(BunitContext ui, Workspace workspace, Guid id) => ui.Render(b =>
-    {
-        b.OpenComponent<MudPopoverProvider>(0);
-        b.CloseComponent();
-        b.OpenComponent<MudDialogProvider>(1);
-        b.CloseComponent();
-        b.OpenComponent<MudSnackbarProvider>(2);
-        b.CloseComponent();
-        b.OpenComponent<CascadingValue<Workspace>>(3);
-        b.AddAttribute(4, "Value", workspace);
-        b.AddAttribute(5, "ChildContent", (RenderFragment)(c =>
-        {
-            c.OpenComponent<SubscriptionPage>(0);
-            c.AddAttribute(1, nameof(SubscriptionPage.Id), id);
-            c.CloseComponent();
-        }));
-        b.CloseComponent();
-    });
+    static IRenderedComponent<PageShell> Page(PageContext ui, Guid id) => ui.RenderPage<SubscriptionPage>(p => p.Add(x => x.Id, id));
 
     [Fact]
     public async Task SendTestEvent_LinksToTheNewDelivery_WhichShowsLiveAndSucceeds()
@@ -41,7 +24,7 @@ public sealed class SubscriptionDeliveriesFacts
         var subscription = await app.SubscribeAsync(receiver.Url + "/hook");
         var (ui, workspace) = await app.PageContextAsync();
         await using var _ = ui;
-        var cut = Page(ui, workspace, subscription.Id);
+        var cut = Page(ui, subscription.Id);
         cut.WaitForElement("[data-testid='subscription-deliveries'] [data-testid='empty-state']");
 
         cut.Find("[data-testid='send-test']").Click();
@@ -72,7 +55,7 @@ public sealed class SubscriptionDeliveriesFacts
         receiver.Respond = (_, http) => http.Response.WriteAsync("ok");
         var (ui, workspace) = await app.PageContextAsync();
         await using var _ = ui;
-        var cut = Page(ui, workspace, subscription.Id);
+        var cut = Page(ui, subscription.Id);
         cut.WaitForElement($"[data-testid='row-{failed.Id}']");
         Assert.True(cut.Find("[data-testid='recover']").HasAttribute("disabled"));
 

@@ -21,7 +21,7 @@ public sealed class SubscriptionFilterApiFacts
         filter,
     };
 
-    static Task<HttpResponseMessage> PatchAsync(ConsoleApp app, string id, string json) =>
+    static Task<HttpResponseMessage> PatchAsync(ConsoleApp app, Guid id, string json) =>
         app.Api().PatchAsync($"{Base}/{id}", new StringContent(json, Encoding.UTF8, "application/json"));
 
     [Fact]
@@ -48,27 +48,27 @@ public sealed class SubscriptionFilterApiFacts
     {
         await using var app = new ConsoleApp();
         var created = await SubscriptionsApiFacts.CreateAsync(app, Body("https://customer.example.com/hook", """data.total >= 100"""));
-        var id = (string)created["id"]!;
-        Assert.Equal("data.total >= 100", (string?)created["filter"]);
+        var id = created.Id;
+        Assert.Equal("data.total >= 100", created.Filter);
 
         var renamed = await PatchAsync(app, id, """{"name":"renamed"}""");
         Assert.Equal(HttpStatusCode.OK, renamed.StatusCode);
-        Assert.Equal("data.total >= 100", (string?)(await renamed.ReadJsonAsync())["data"]!["filter"]);
+        Assert.Equal("data.total >= 100", (await renamed.DataAsync<ApiSubscription>()).Filter);
 
         var bad = await PatchAsync(app, id, """{"filter":"data.total >>= 1"}""");
         Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
         Assert.StartsWith("at position 13: ", (string?)(await bad.ReadJsonAsync())["errors"]!["filter"]![0]);
 
         var changed = await PatchAsync(app, id, """{"filter":"  data.tags contains \"vip\"  "}""");
-        Assert.Equal("data.tags contains \"vip\"", (string?)(await changed.ReadJsonAsync())["data"]!["filter"]);
+        Assert.Equal("data.tags contains \"vip\"", (await changed.DataAsync<ApiSubscription>()).Filter);
 
         var cleared = await (await PatchAsync(app, id, """{"filter":null}""")).ReadJsonAsync();
         Assert.True(cleared["data"]!.AsObject().ContainsKey("filter"));
         Assert.Null(cleared["data"]!["filter"]);
 
         await PatchAsync(app, id, """{"filter":"data.vip"}""");
-        var emptied = await (await PatchAsync(app, id, """{"filter":""}""")).ReadJsonAsync();
-        Assert.Null(emptied["data"]!["filter"]);
+        var emptied = await (await PatchAsync(app, id, """{"filter":""}""")).DataAsync<ApiSubscription>();
+        Assert.Null(emptied.Filter);
         Assert.Equal([""], await SubscriptionsApiFacts.RawRowAsync(app, id, "Filter"));
     }
 
@@ -95,10 +95,10 @@ public sealed class SubscriptionFilterApiFacts
         int[] Numbers(string path) => [.. requests.Where(r => r.Path == path).Select(r => (int)JsonNode.Parse(r.Text)!["data"]!["n"]!).Order()];
         Assert.Equal([1, 2], Numbers("/vip"));
         Assert.Equal([1, 2, 3, 4, 5, 7], Numbers("/not-deleted"));
-        Assert.Equal(2, deliveries.Count(d => d.SubscriptionId == Guid.Parse((string)vip["id"]!)));
-        Assert.Equal(6, deliveries.Count(d => d.SubscriptionId == Guid.Parse((string)notDeleted["id"]!)));
+        Assert.Equal(2, deliveries.Count(d => d.SubscriptionId == vip.Id));
+        Assert.Equal(6, deliveries.Count(d => d.SubscriptionId == notDeleted.Id));
 
-        var test = await app.Api().PostAsync($"{Base}/{vip["id"]}/test", null);
+        var test = await app.Api().PostAsync($"{Base}/{vip.Id}/test", null);
         Assert.Equal(HttpStatusCode.Accepted, test.StatusCode);
         var all = await receiver.WaitForAsync(9);
         Assert.Contains(all, r => r.Path == "/vip" && r.Header("X-Centrali-Event") == "webhook_test");

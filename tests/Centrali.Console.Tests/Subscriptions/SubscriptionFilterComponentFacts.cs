@@ -71,22 +71,7 @@ public sealed class RotateOverlapComponentFacts
         {
             Name = "acme", Url = "https://customer.example.com/hook", Events = ["record_created"],
         });
-        var cut = ui.Render(b =>
-        {
-            b.OpenComponent<MudBlazor.MudPopoverProvider>(0);
-            b.CloseComponent();
-            b.OpenComponent<MudBlazor.MudDialogProvider>(1);
-            b.CloseComponent();
-            b.OpenComponent<Microsoft.AspNetCore.Components.CascadingValue<Workspace>>(2);
-            b.AddAttribute(3, "Value", workspace);
-            b.AddAttribute(4, "ChildContent", (Microsoft.AspNetCore.Components.RenderFragment)(c =>
-            {
-                c.OpenComponent<SubscriptionPage>(0);
-                c.AddAttribute(1, nameof(SubscriptionPage.Id), created.Id);
-                c.CloseComponent();
-            }));
-            b.CloseComponent();
-        });
+        var cut = ui.RenderPage<SubscriptionPage>(p => p.Add(x => x.Id, created.Id));
 
         cut.WaitForElement("[data-testid='rotate-secret']").Click();
         cut.WaitForElement("[data-testid='overlap-24h'] input, input[data-testid='overlap-24h']").Click();

@@ -24,11 +24,11 @@ public sealed class SubscriptionsApiFacts
         recordSlugs = new[] { "orders" },
     };
 
-    public static async Task<JsonNode> CreateAsync(ConsoleApp app, object? body = null)
+    public static async Task<ApiSubscription> CreateAsync(ConsoleApp app, object? body = null)
     {
         var response = await app.Api().PostJsonAsync(Base, body ?? NewBody());
         Assert.Equal(HttpStatusCode.Created, response.StatusCode);
-        return (await response.ReadJsonAsync())["data"]!;
+        return await response.DataAsync<ApiSubscription>();
     }
 
     [Fact]
@@ -37,29 +37,31 @@ public sealed class SubscriptionsApiFacts
         await using var app = new ConsoleApp();
         var response = await app.Api().PostJsonAsync(Base, NewBody());
         Assert.Equal(HttpStatusCode.Created, response.StatusCode);
-        var data = (await response.ReadJsonAsync())["data"]!;
+        var answer = await response.Content.ReadAsStringAsync();
+        var data = ApiShapes.Read<ApiOne<ApiSubscription>>(answer).Data;
 
-        var secret = (string)data["secret"]!;
+        var secret = data.Secret!;
         Assert.StartsWith("whsec_", secret);
         Assert.Equal(32, Convert.FromBase64String(secret["whsec_".Length..]).Length);
-        Assert.Equal($"whsec_…{secret[^4..]}", (string?)data["secretHint"]);
-        Assert.Equal("customer-acme-order-events", (string?)data["name"]);
-        Assert.Equal("https://customer.example.com/webhooks", (string?)data["url"]);
-        Assert.Equal(["record_created", "record_updated"], data["events"]!.AsArray().Select(e => (string)e!));
-        Assert.Equal(["orders"], data["recordSlugs"]!.AsArray().Select(e => (string)e!));
-        Assert.Equal("active", (string?)data["status"]);
-        Assert.Equal("X-Signature", (string?)data["signatureHeader"]);
-        Assert.Equal("sha256", (string?)data["algorithm"]);
-        Assert.Equal("base64", (string?)data["encoding"]);
-        Assert.Equal("", (string?)data["signaturePrefix"]);
-        Assert.Equal("closed", (string?)data["circuit"]);
-        Assert.True(data.AsObject().ContainsKey("circuitOpenUntil"));
-        Assert.Null(data["circuitOpenUntil"]);
-        Assert.Null(data["previousSecretExpiresAt"]);
-        Assert.Null(data["filter"]);
-        Assert.NotNull(data["createdAt"]);
-        Assert.NotNull(data["updatedAt"]);
-        Assert.Equal($"{Base}/{data["id"]}", response.Headers.Location?.OriginalString);
+        Assert.Equal($"whsec_…{secret[^4..]}", data.SecretHint);
+        Assert.Equal("customer-acme-order-events", data.Name);
+        Assert.Equal("https://customer.example.com/webhooks", data.Url);
+        Assert.Equal(["record_created", "record_updated"], data.Events);
+        Assert.Equal(["orders"], data.RecordSlugs);
+        Assert.Equal("active", data.Status);
+        Assert.Equal("X-Signature", data.SignatureHeader);
+        Assert.Equal("sha256", data.Algorithm);
+        Assert.Equal("base64", data.Encoding);
+        Assert.Equal("", data.SignaturePrefix);
+        Assert.Equal("closed", data.Circuit);
+        // Present and null, not left out: read from the JSON itself.
+        Assert.True(JsonNode.Parse(answer)!["data"]!.AsObject().ContainsKey("circuitOpenUntil"));
+        Assert.Null(data.CircuitOpenUntil);
+        Assert.Null(data.PreviousSecretExpiresAt);
+        Assert.Null(data.Filter);
+        Assert.NotEqual(default, data.CreatedAt);
+        Assert.NotEqual(default, data.UpdatedAt);
+        Assert.Equal($"{Base}/{data.Id}", response.Headers.Location?.OriginalString);
     }
 
     [Fact]
@@ -67,9 +69,9 @@ public sealed class SubscriptionsApiFacts
     {
         await using var app = new ConsoleApp();
         var created = await CreateAsync(app);
-        var secret = (string)created["secret"]!;
-        var id = (string)created["id"]!;
-        var rotated = (string)(await (await app.Api().PostAsync($"{Base}/{id}/rotate-secret", null)).ReadJsonAsync())["data"]!["secret"]!;
+        var secret = created.Secret!;
+        var id = created.Id;
+        var rotated = (await (await app.Api().PostAsync($"{Base}/{id}/rotate-secret", null)).DataAsync<ApiSubscription>()).Secret!;
         var client = app.Api();
 
         var one = await client.GetStringAsync($"{Base}/{id}");
@@ -94,11 +96,12 @@ public sealed class SubscriptionsApiFacts
     [Fact]
     public async Task Secret_DecryptsFromTheCipher_AlsoAfterARestartOnTheSameDatabase()
     {
-        string folder, secret, id;
+        string folder, secret;
+        Guid id;
         await using (var app = new ConsoleApp { KeepFolder = true })
         {
             var created = await CreateAsync(app);
-            (folder, secret, id) = (app.Folder, (string)created["secret"]!, (string)created["id"]!);
+            (folder, secret, id) = (app.Folder, created.Secret!, created.Id);
             Assert.Equal(secret, await SigningSecretAsync(app, id));
         }
         // Data Protection keys live in the database: a new process (new container) on it still signs.
@@ -111,32 +114,32 @@ public sealed class SubscriptionsApiFacts
     {
         await using var app = new ConsoleApp();
         var created = await CreateAsync(app);
-        var id = (string)created["id"]!;
-        var old = (string)created["secret"]!;
+        var id = created.Id;
+        var old = created.Secret!;
         var cipherBefore = (await RawRowAsync(app, id, "SecretCipher")).Single();
 
         var response = await app.Api().PostAsync($"{Base}/{id}/rotate-secret", null);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        var data = (await response.ReadJsonAsync())["data"]!;
-        var fresh = (string)data["secret"]!;
+        var data = await response.DataAsync<ApiSubscription>();
+        var fresh = data.Secret!;
 
         Assert.NotEqual(old, fresh);
         Assert.StartsWith("whsec_", fresh);
-        Assert.Equal(SubscriptionSecrets.Hint(fresh), (string?)data["secretHint"]);
+        Assert.Equal(SubscriptionSecrets.Hint(fresh), data.SecretHint);
         Assert.Equal(fresh, await SigningSecretAsync(app, id));
         var cipherAfter = (await RawRowAsync(app, id, "SecretCipher")).Single();
         Assert.NotEqual(cipherBefore, cipherAfter);
         Assert.Equal([""], await RawRowAsync(app, id, "PreviousSecretCipher"));
-        var read = await (await app.Api().GetAsync($"{Base}/{id}")).ReadJsonAsync();
-        Assert.Equal(SubscriptionSecrets.Hint(fresh), (string?)read["data"]!["secretHint"]);
-        Assert.Null(read["data"]!["secret"]);
+        var read = await app.Api().GetDataAsync<ApiSubscription>($"{Base}/{id}");
+        Assert.Equal(SubscriptionSecrets.Hint(fresh), read.SecretHint);
+        Assert.Null(read.Secret);
     }
 
     [Fact]
     public async Task RotateSecret_KeepsTheDeliveryHistory_AndDelete_KeepsItToo()
     {
         await using var app = new ConsoleApp();
-        var id = Guid.Parse((string)(await CreateAsync(app))["id"]!);
+        var id = (await CreateAsync(app)).Id;
         var deliveryId = await AddDeliveryAsync(app, id);
 
         Assert.Equal(HttpStatusCode.OK, (await app.Api().PostAsync($"{Base}/{id}/rotate-secret", null)).StatusCode);
@@ -164,18 +167,17 @@ public sealed class SubscriptionsApiFacts
         var repeat = await PostAsync(Base, NewBody(), "create-1");
         Assert.Equal(HttpStatusCode.Created, first.StatusCode);
         Assert.Equal(HttpStatusCode.Created, repeat.StatusCode);
-        var created = (await first.ReadJsonAsync())["data"]!;
-        var replayed = (await repeat.ReadJsonAsync())["data"]!;
-        Assert.Equal((string?)created["id"], (string?)replayed["id"]);
-        Assert.Equal((string?)created["secret"], (string?)replayed["secret"]);
+        var created = await first.DataAsync<ApiSubscription>();
+        var replayed = await repeat.DataAsync<ApiSubscription>();
+        Assert.Equal(created.Id, replayed.Id);
+        Assert.Equal(created.Secret, replayed.Secret);
         Assert.Equal(first.Headers.Location, repeat.Headers.Location);
-        Assert.Single((await (await client.GetAsync(Base)).ReadJsonAsync())["data"]!.AsArray());
+        Assert.Single((await client.GetListAsync<ApiSubscription>(Base)).Data);
 
-        var id = (string)created["id"]!;
-        var rotated = (await (await PostAsync($"{Base}/{id}/rotate-secret", null, "rotate-1")).ReadJsonAsync())["data"]!;
-        var rotatedAgain = (await (await PostAsync($"{Base}/{id}/rotate-secret", null, "rotate-1")).ReadJsonAsync())["data"]!;
-        Assert.Equal((string?)rotated["secret"], (string?)rotatedAgain["secret"]);
-        Assert.Equal((string)rotated["secret"]!, await SigningSecretAsync(app, id));
+        var rotated = await (await PostAsync($"{Base}/{created.Id}/rotate-secret", null, "rotate-1")).DataAsync<ApiSubscription>();
+        var rotatedAgain = await (await PostAsync($"{Base}/{created.Id}/rotate-secret", null, "rotate-1")).DataAsync<ApiSubscription>();
+        Assert.Equal(rotated.Secret, rotatedAgain.Secret);
+        Assert.Equal(rotated.Secret!, await SigningSecretAsync(app, created.Id));
 
         // The stored answers hold the secrets: only encrypted, like the subscription's own column.
         await using var connection = new SqliteConnection($"Data Source={app.DatabasePath}");
@@ -186,7 +188,7 @@ public sealed class SubscriptionsApiFacts
         await using (var reader = await command.ExecuteReaderAsync())
             while (await reader.ReadAsync()) bodies.Add(reader.GetString(0));
         Assert.Equal(2, bodies.Count);
-        Assert.DoesNotContain(bodies, b => b.Contains((string)created["secret"]!) || b.Contains((string)rotated["secret"]!) || b.Contains("whsec_"));
+        Assert.DoesNotContain(bodies, b => b.Contains(created.Secret!) || b.Contains(rotated.Secret!) || b.Contains("whsec_"));
     }
 
     [Fact]
@@ -194,8 +196,8 @@ public sealed class SubscriptionsApiFacts
     {
         await using var app = new ConsoleApp();
         var created = await CreateAsync(app, NewBody(events: new[] { "record.deleted", "record.created", "record_created" }));
-        Assert.Equal(["record_created", "record_deleted"], created["events"]!.AsArray().Select(e => (string)e!));
-        Assert.Equal(["record_created,record_deleted"], await RawRowAsync(app, (string)created["id"]!, "Events"));
+        Assert.Equal(["record_created", "record_deleted"], created.Events);
+        Assert.Equal(["record_created,record_deleted"], await RawRowAsync(app, created.Id, "Events"));
     }
 
     [Fact]
@@ -203,7 +205,7 @@ public sealed class SubscriptionsApiFacts
     {
         await using var app = new ConsoleApp();
         var created = await CreateAsync(app);
-        var id = (string)created["id"]!;
+        var id = created.Id;
 
         var response = await app.Api().PatchAsJsonAsync($"{Base}/{id}", new
         {
@@ -215,25 +217,25 @@ public sealed class SubscriptionsApiFacts
             events = new[] { "record.updated" },
         });
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        var data = (await response.ReadJsonAsync())["data"]!;
+        var data = await response.DataAsync<ApiSubscription>();
 
-        Assert.Equal("inactive", (string?)data["status"]);
-        Assert.Equal("X-Centrali-Signature", (string?)data["signatureHeader"]);
-        Assert.Equal("sha512", (string?)data["algorithm"]);
-        Assert.Equal("hex", (string?)data["encoding"]);
-        Assert.Equal("sha256=", (string?)data["signaturePrefix"]);
-        Assert.Equal(["record_updated"], data["events"]!.AsArray().Select(e => (string)e!));
+        Assert.Equal("inactive", data.Status);
+        Assert.Equal("X-Centrali-Signature", data.SignatureHeader);
+        Assert.Equal("sha512", data.Algorithm);
+        Assert.Equal("hex", data.Encoding);
+        Assert.Equal("sha256=", data.SignaturePrefix);
+        Assert.Equal(["record_updated"], data.Events);
         // Untouched: not in the body.
-        Assert.Equal((string?)created["name"], (string?)data["name"]);
-        Assert.Equal((string?)created["url"], (string?)data["url"]);
-        Assert.Equal(["orders"], data["recordSlugs"]!.AsArray().Select(e => (string)e!));
-        Assert.Equal((string?)created["secretHint"], (string?)data["secretHint"]);
-        Assert.Null(data["secret"]);
+        Assert.Equal(created.Name, data.Name);
+        Assert.Equal(created.Url, data.Url);
+        Assert.Equal(["orders"], data.RecordSlugs);
+        Assert.Equal(created.SecretHint, data.SecretHint);
+        Assert.Null(data.Secret);
 
-        var emptied = await (await app.Api().PatchAsJsonAsync($"{Base}/{id}", new { recordSlugs = Array.Empty<string>(), signaturePrefix = "" })).ReadJsonAsync();
-        Assert.Empty(emptied["data"]!["recordSlugs"]!.AsArray());
-        Assert.Equal("", (string?)emptied["data"]!["signaturePrefix"]);
-        Assert.Equal("sha512", (string?)emptied["data"]!["algorithm"]);
+        var emptied = await (await app.Api().PatchAsJsonAsync($"{Base}/{id}", new { recordSlugs = Array.Empty<string>(), signaturePrefix = "" })).DataAsync<ApiSubscription>();
+        Assert.Empty(emptied.RecordSlugs);
+        Assert.Equal("", emptied.SignaturePrefix);
+        Assert.Equal("sha512", emptied.Algorithm);
     }
 
     [Fact]
@@ -241,18 +243,18 @@ public sealed class SubscriptionsApiFacts
     {
         await using var app = new ConsoleApp();
         var created = await CreateAsync(app);
-        var id = (string)created["id"]!;
+        var id = created.Id;
 
         var withSecret = await app.Api().PatchAsJsonAsync($"{Base}/{id}", new { secret = "whsec_mine", name = "x" });
         Assert.Equal(HttpStatusCode.BadRequest, withSecret.StatusCode);
-        Assert.NotNull((await withSecret.ReadJsonAsync())["errors"]!["secret"]);
+        Assert.NotNull((await withSecret.ProblemAsync()).Errors!.GetValueOrDefault("secret"));
 
         var invalid = await app.Api().PatchAsJsonAsync($"{Base}/{id}", new { name = "renamed", algorithm = "md5" });
         Assert.Equal(HttpStatusCode.BadRequest, invalid.StatusCode);
-        var read = await (await app.Api().GetAsync($"{Base}/{id}")).ReadJsonAsync();
-        Assert.Equal((string?)created["name"], (string?)read["data"]!["name"]);
-        Assert.Equal("sha256", (string?)read["data"]!["algorithm"]);
-        Assert.Equal((string?)created["secretHint"], (string?)read["data"]!["secretHint"]);
+        var read = await app.Api().GetDataAsync<ApiSubscription>($"{Base}/{id}");
+        Assert.Equal(created.Name, read.Name);
+        Assert.Equal("sha256", read.Algorithm);
+        Assert.Equal(created.SecretHint, read.SecretHint);
     }
 
     [Fact]
@@ -274,12 +276,12 @@ public sealed class SubscriptionsApiFacts
         var second = await CreateAsync(app);
         var third = await CreateAsync(app);
 
-        var page1 = await (await app.Api().GetAsync($"{Base}?limit=2")).ReadJsonAsync();
-        Assert.Equal([(string)third["id"]!, (string)second["id"]!], page1["data"]!.AsArray().Select(s => (string)s!["id"]!));
-        var cursor = (string)page1["nextCursor"]!;
-        var page2 = await (await app.Api().GetAsync($"{Base}?limit=2&cursor={cursor}")).ReadJsonAsync();
-        Assert.Equal([(string)first["id"]!], page2["data"]!.AsArray().Select(s => (string)s!["id"]!));
-        Assert.Null(page2["nextCursor"]);
+        var page1 = await app.Api().GetListAsync<ApiSubscription>($"{Base}?limit=2");
+        Assert.Equal([third.Id, second.Id], page1.Data.Select(s => s.Id));
+        var cursor = page1.NextCursor!;
+        var page2 = await app.Api().GetListAsync<ApiSubscription>($"{Base}?limit=2&cursor={cursor}");
+        Assert.Equal([first.Id], page2.Data.Select(s => s.Id));
+        Assert.Null(page2.NextCursor);
     }
 
     [Fact]
@@ -290,20 +292,20 @@ public sealed class SubscriptionsApiFacts
         var otherToken = await app.OtherWorkspaceTokenAsync("acme");
         var acme = app.Api(otherToken);
         const string acmeBase = "/data/workspace/acme/api/v1/webhook-subscriptions";
-        var theirs = (await (await acme.PostJsonAsync(acmeBase, NewBody("https://acme.example.com/hook"))).ReadJsonAsync())["data"]!;
+        var theirs = await (await acme.PostJsonAsync(acmeBase, NewBody("https://acme.example.com/hook"))).DataAsync<ApiSubscription>();
 
-        var myId = (string)mine["id"]!;
+        var myId = mine.Id;
         Assert.Equal(HttpStatusCode.NotFound, (await acme.GetAsync($"{acmeBase}/{myId}")).StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await acme.PatchAsJsonAsync($"{acmeBase}/{myId}", new { name = "stolen" })).StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await acme.PostAsync($"{acmeBase}/{myId}/rotate-secret", null)).StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await acme.DeleteAsync($"{acmeBase}/{myId}")).StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await acme.GetAsync($"{Base}/{myId}")).StatusCode);
 
-        var acmeList = (await (await acme.GetAsync(acmeBase)).ReadJsonAsync())["data"]!.AsArray();
-        Assert.Equal([(string)theirs["id"]!], acmeList.Select(s => (string)s!["id"]!));
-        var myList = (await (await app.Api().GetAsync(Base)).ReadJsonAsync())["data"]!.AsArray();
-        Assert.Equal([myId], myList.Select(s => (string)s!["id"]!));
-        Assert.Equal("customer-acme-order-events", (string?)(await (await app.Api().GetAsync($"{Base}/{myId}")).ReadJsonAsync())["data"]!["name"]);
+        var acmeList = (await acme.GetListAsync<ApiSubscription>(acmeBase)).Data;
+        Assert.Equal([theirs.Id], acmeList.Select(s => s.Id));
+        var myList = (await app.Api().GetListAsync<ApiSubscription>(Base)).Data;
+        Assert.Equal([myId], myList.Select(s => s.Id));
+        Assert.Equal("customer-acme-order-events", (await app.Api().GetDataAsync<ApiSubscription>($"{Base}/{myId}")).Name);
     }
 
     [Fact]
@@ -314,29 +316,29 @@ public sealed class SubscriptionsApiFacts
         var until = DateTime.UtcNow.AddMinutes(5);
         await using (var db = await app.Service<IDbContextFactory<AppDbContext>>().CreateDbContextAsync())
         {
-            db.Circuits.Add(new Circuit { WorkspaceId = (await db.Workspaces.SingleAsync()).Id, Url = (string)created["url"]!, OpenUntil = until, ConsecutiveFailures = 5 });
+            db.Circuits.Add(new Circuit { WorkspaceId = (await db.Workspaces.SingleAsync()).Id, Url = created.Url, OpenUntil = until, ConsecutiveFailures = 5 });
             await db.SaveChangesAsync();
         }
-        var read = (await (await app.Api().GetAsync($"{Base}/{created["id"]}")).ReadJsonAsync())["data"]!;
-        Assert.Equal("open", (string?)read["circuit"]);
-        Assert.NotNull(read["circuitOpenUntil"]);
+        var read = await app.Api().GetDataAsync<ApiSubscription>($"{Base}/{created.Id}");
+        Assert.Equal("open", read.Circuit);
+        Assert.NotNull(read.CircuitOpenUntil);
     }
 
-    internal static async Task<string> SigningSecretAsync(ConsoleApp app, string id)
+    internal static async Task<string> SigningSecretAsync(ConsoleApp app, Guid id)
     {
         await using var db = await app.Service<IDbContextFactory<AppDbContext>>().CreateDbContextAsync();
-        var subscription = await db.Subscriptions.SingleAsync(s => s.Id == Guid.Parse(id));
+        var subscription = await db.Subscriptions.SingleAsync(s => s.Id == id);
         return app.Service<SubscriptionSecrets>().SigningSecret(subscription);
     }
 
     /// <summary>Columns of the subscription's row as text, read with plain SQL on the file.</summary>
-    internal static async Task<List<string>> RawRowAsync(ConsoleApp app, string id, string columns = "*")
+    internal static async Task<List<string>> RawRowAsync(ConsoleApp app, Guid id, string columns = "*")
     {
         await using var connection = new SqliteConnection($"Data Source={app.DatabasePath}");
         await connection.OpenAsync();
         await using var command = connection.CreateCommand();
         command.CommandText = $"SELECT {columns} FROM Subscriptions WHERE upper(Id) = upper($id)";
-        command.Parameters.AddWithValue("$id", id);
+        command.Parameters.AddWithValue("$id", id.ToString());
         await using var reader = await command.ExecuteReaderAsync();
         Assert.True(await reader.ReadAsync(), "the subscription's row");
         return Enumerable.Range(0, reader.FieldCount).Select(i => reader.IsDBNull(i) ? "" : Convert.ToString(reader.GetValue(i)) ?? "").ToList();

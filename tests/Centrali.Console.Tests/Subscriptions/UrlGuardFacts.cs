@@ -24,7 +24,7 @@ public sealed class UrlGuardFacts(GuardedSharedApp guarded) : IClassFixture<Guar
         }
         // Refused by patch too: an accepted subscription cannot be pointed there afterwards.
         var created = await SubscriptionsApiFacts.CreateAsync(app, SubscriptionsApiFacts.NewBody("https://93.184.216.34/hook"));
-        var patch = await app.Api().PatchAsync($"{Base}/{created["id"]}",
+        var patch = await app.Api().PatchAsync($"{Base}/{created.Id}",
             new StringContent($"{{\"url\":\"{urls[0]}\"}}", System.Text.Encoding.UTF8, "application/json"));
         Assert.Equal(HttpStatusCode.BadRequest, patch.StatusCode);
     }

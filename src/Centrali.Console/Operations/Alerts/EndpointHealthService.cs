@@ -129,22 +129,17 @@ public sealed class EndpointHealthService(
         jobs.Enqueue<OperatorWebhookJob>(j => j.SendAsync(n.Id));
     }
 
-    /// <summary>The subscription's last 24 hours (success rate, p50/p95 latency) and its current run of failures.</summary>
+    /// <summary>
+    /// The subscription's last 24 hours, from the one health calculation the subscription pages use too (its attempts, the
+    /// share answered 2xx, p50/p95 latency), and its current run of failures.
+    /// </summary>
     public async Task<EndpointHealthView> HealthAsync(Guid workspaceId, Guid subscriptionId, CancellationToken ct = default)
     {
         await using var db = await dbs.CreateDbContextAsync(ct);
-        var since = time.GetUtcNow().UtcDateTime.AddHours(-24);
-        var attempts = await (from a in db.Attempts
-                              join d in db.Deliveries on a.DeliveryId equals d.Id
-                              where d.WorkspaceId == workspaceId && d.SubscriptionId == subscriptionId && a.StartedAt >= since
-                              orderby a.Id descending
-                              select new { a.DurationMs, a.StatusCode }).Take(20_000).ToListAsync(ct);
+        var day = (await SubscriptionHealthReport.ComputeAsync(db, workspaceId, time.GetUtcNow().UtcDateTime, subscriptionId, ct)).GetValueOrDefault(subscriptionId);
         var row = await db.EndpointHealth.AsNoTracking().FirstOrDefaultAsync(h => h.SubscriptionId == subscriptionId && h.WorkspaceId == workspaceId, ct);
-        var durations = attempts.Select(a => a.DurationMs).Order().ToList();
-        int? Percentile(double p) => durations.Count == 0 ? null : durations[(int)Math.Min(durations.Count - 1, Math.Ceiling(p * durations.Count) - 1)];
-        return new EndpointHealthView(attempts.Count,
-            attempts.Count == 0 ? null : 100.0 * attempts.Count(a => a.StatusCode is >= 200 and < 300) / attempts.Count,
-            Percentile(0.5), Percentile(0.95), row?.ConsecutiveFailures ?? 0, row?.FailingSince, row?.LastError);
+        return new EndpointHealthView(day?.Attempts ?? 0, day?.AttemptSuccessRate * 100, day?.P50Ms, day?.P95Ms,
+            row?.ConsecutiveFailures ?? 0, row?.FailingSince, row?.LastError);
     }
 }
 

@@ -63,8 +63,8 @@ public static class DeliveriesApi
             (await deliveries.HealthAsync(http.WorkspaceId(), time.GetUtcNow().UtcDateTime, id, http.RequestAborted)).TryGetValue(id, out var health)
                 ? TypedResults.Ok(new One<SubscriptionHealth>(health))
                 : throw ServiceException.NotFound("Subscription"))
-            .Doc("Read a subscription's health", "The last 24 hours of one subscription: deliveries succeeded, failed and pending, `successRate` over the final ones (null when none finished), `p50Ms`/`p95Ms` attempt durations (over its latest attempts), its latest error, and `hours`: the outcomes hour by hour, oldest first.",
-                response: """{"data":{"subscriptionId":"0193a7f2-5b1e-7c3d-9a41-2f6e8d0c4b17","succeeded":412,"failed":3,"pending":1,"successRate":0.9928,"p50Ms":84,"p95Ms":312,"lastError":"HTTP 503","lastErrorAt":"2026-12-01T09:12:00Z","hours":[{"hour":"2026-12-01T09:00:00Z","succeeded":40,"failed":1,"pending":1}]}}""");
+            .Doc("Read a subscription's health", "The last 24 hours of one subscription: deliveries succeeded, failed and pending, `successRate` over the final ones (null when none finished), `p50Ms`/`p95Ms` attempt durations (over its latest attempts), its latest error, `hours`: the outcomes hour by hour, oldest first, and `attempts`: how many attempts those deliveries made, with `attemptSuccessRate` the share answered 2xx (null when none was made). The console's endpoint health panel shows these same figures.",
+                response: """{"data":{"subscriptionId":"0193a7f2-5b1e-7c3d-9a41-2f6e8d0c4b17","succeeded":412,"failed":3,"pending":1,"successRate":0.9928,"p50Ms":84,"p95Ms":312,"lastError":"HTTP 503","lastErrorAt":"2026-12-01T09:12:00Z","hours":[{"hour":"2026-12-01T09:00:00Z","succeeded":40,"failed":1,"pending":1}],"attempts":431,"attemptSuccessRate":0.9559}}""");
 
         api.MapGet("/events/{id:guid}", async (HttpContext http, DeliveryService deliveries, Guid id) =>
             TypedResults.Ok(new One<EventView>(await deliveries.EventAsync(http.WorkspaceId(), id, http.RequestAborted))))

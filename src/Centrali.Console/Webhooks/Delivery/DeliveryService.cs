@@ -66,13 +66,6 @@ public sealed record HourOutcomes(DateTime Hour, int Succeeded, int Failed, int 
 
 public sealed record SubscriptionOutcomes(Guid SubscriptionId, int Succeeded, int Failed, int Pending);
 
-/// <summary>
-/// A subscription's last 24 hours: outcomes, success rate over final deliveries (null when none finished), attempt latency
-/// percentiles, its latest error, and deliveries per hour for a sparkline (oldest hour first).
-/// </summary>
-public sealed record SubscriptionHealth(Guid SubscriptionId, int Succeeded, int Failed, int Pending, double? SuccessRate, int? P50Ms, int? P95Ms,
-    string? LastError, DateTime? LastErrorAt, IReadOnlyList<HourOutcomes> Hours);
-
 public sealed record DeliveryStats(List<HourOutcomes> Last24Hours, List<SubscriptionOutcomes> BySubscription, DateTime? OldestPending);
 
 /// <summary>The delivery log and what a person does with it: read, search, replay, retry now, cancel, recover, send a test event.</summary>
@@ -415,44 +408,12 @@ public sealed class DeliveryService(IDbContextFactory<AppDbContext> dbs, EventOu
         return await db.Subscriptions.AsNoTracking().Where(s => s.Id == subscriptionId && s.WorkspaceId == workspaceId).Select(s => s.Url).FirstOrDefaultAsync(ct);
     }
 
-    /// <summary>
-    /// Per-subscription health over the last 24 hours (every subscription of the workspace, or just <paramref name="only"/>).
-    /// Latency percentiles are over the most recent attempts (at most <see cref="HealthSample"/> per subscription).
-    /// </summary>
+    /// <summary>Per-subscription health over the last 24 hours (every subscription of the workspace, or just <paramref name="only"/>).</summary>
     public async Task<Dictionary<Guid, SubscriptionHealth>> HealthAsync(Guid workspaceId, DateTime now, Guid? only = null, CancellationToken ct = default)
     {
-        var since = now.AddHours(-23).Date.AddHours(now.AddHours(-23).Hour);
         await using var db = await dbs.CreateDbContextAsync(ct);
-        var ids = await db.Subscriptions.AsNoTracking().Where(s => s.WorkspaceId == workspaceId && (only == null || s.Id == only)).Select(s => s.Id).ToListAsync(ct);
-        var recent = db.Deliveries.AsNoTracking().Where(d => d.WorkspaceId == workspaceId && d.CreatedAt >= since && ids.Contains(d.SubscriptionId));
-        var counts = await recent.GroupBy(d => new { d.SubscriptionId, d.CreatedAt.Date, d.CreatedAt.Hour, d.Status })
-            .Select(g => new { g.Key.SubscriptionId, g.Key.Date, g.Key.Hour, g.Key.Status, Count = g.Count() }).ToListAsync(ct);
-        var result = new Dictionary<Guid, SubscriptionHealth>();
-        foreach (var id in ids)
-        {
-            var mine = counts.Where(c => c.SubscriptionId == id).ToList();
-            int Of(string status, DateTime? hour = null) => mine.Where(c => c.Status == status && (hour == null || c.Date.AddHours(c.Hour) == hour)).Sum(c => c.Count);
-            var hours = Enumerable.Range(0, 24).Select(i => since.AddHours(i))
-                .Select(h => new HourOutcomes(h, Of(DeliveryStatus.Succeeded, h), Of(DeliveryStatus.Failed, h), Of(DeliveryStatus.Pending, h))).ToList();
-            // From the subscription's recent deliveries (indexed) to their attempts, newest first.
-            var durations = await recent.Where(d => d.SubscriptionId == id).OrderByDescending(d => d.Id).SelectMany(d => d.Attempts)
-                .Take(HealthSample).Select(a => a.DurationMs).ToListAsync(ct);
-            durations.Sort();
-            var lastError = await recent.Where(d => d.SubscriptionId == id && d.LastError != null && d.Status != DeliveryStatus.Succeeded && d.Status != DeliveryStatus.Cancelled)
-                .OrderByDescending(d => d.Id).Select(d => new { d.LastError, d.CreatedAt }).FirstOrDefaultAsync(ct);
-            int succeeded = Of(DeliveryStatus.Succeeded), failed = Of(DeliveryStatus.Failed);
-            result[id] = new SubscriptionHealth(id, succeeded, failed, Of(DeliveryStatus.Pending),
-                succeeded + failed == 0 ? null : (double)succeeded / (succeeded + failed),
-                Percentile(durations, 0.50), Percentile(durations, 0.95), lastError?.LastError, lastError?.CreatedAt, hours);
-        }
-        return result;
+        return await SubscriptionHealthReport.ComputeAsync(db, workspaceId, now, only, ct);
     }
-
-    public const int HealthSample = 5000;
-
-    /// <summary>Nearest-rank percentile of sorted values.</summary>
-    static int? Percentile(List<int> sorted, double p) =>
-        sorted.Count == 0 ? null : sorted[Math.Clamp((int)Math.Ceiling(p * sorted.Count) - 1, 0, sorted.Count - 1)];
 
     /// <summary>Names for the log's subscription column and filter.</summary>
     public async Task<Dictionary<Guid, string>> SubscriptionNamesAsync(Guid workspaceId, CancellationToken ct = default)

@@ -2,7 +2,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 
-namespace Centrali.Console.Tests.Infrastructure;
+namespace Centrali.Console.Testing;
 
 public static class Json
 {

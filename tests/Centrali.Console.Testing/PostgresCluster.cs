@@ -1,17 +1,19 @@
 using System.Diagnostics;
 using Npgsql;
 
-// Shared with the bench (linked there); the test-only part is in PostgresCollection.cs.
-namespace Centrali.Console.Tests.Infrastructure;
+namespace Centrali.Console.Testing;
 
 /// <summary>
-/// A throwaway PostgreSQL cluster on 127.0.0.1 for the Postgres test category: initdb + pg_ctl in a temp folder,
-/// started once for the tests that share it and stopped at the end (also when they fail). Root cannot run the
+/// A throwaway PostgreSQL cluster on 127.0.0.1 for the Postgres test category and the bench: initdb + pg_ctl in a temp
+/// folder, started once for the tests that share it (an xunit fixture) and stopped at the end (also when they fail). Root cannot run the
 /// server, so as root the commands run as the postgres user. For tests durability is off (nothing outlives the run);
 /// the bench keeps PostgreSQL's durable defaults, as a production server would.
 /// </summary>
-public sealed partial class PostgresCluster
+public sealed class PostgresCluster : Xunit.IAsyncLifetime
 {
+    /// <summary>Set around a test to run its ConsoleApps on a fresh database of this cluster (the integration core on Postgres).</summary>
+    public static readonly AsyncLocal<PostgresCluster?> Current = new();
+
     /// <summary>PostgreSQL's defaults (fsync, synchronous commit) instead of the fast, throwaway settings.</summary>
     public bool Durable { get; init; }
 
@@ -31,7 +33,7 @@ public sealed partial class PostgresCluster
         Directory.CreateDirectory(folder);
         // The server runs as postgres: it must own its folder, and every folder above must let it through.
         if (IsRoot) await RunAsync("chown", ["postgres", folder]);
-        Port = ChildApp.FreePort();
+        Port = AppProcess.FreePort();
         await AsServerUserAsync($"'{bin}/initdb' -D '{DataFolder}' -A trust -U postgres -E UTF8 --no-sync > '{folder}/initdb.log' 2>&1");
         var options = $"-p {Port} -k '{folder}' -c listen_addresses=127.0.0.1 -c max_connections=400"
                       + (Durable ? "" : " -c fsync=off -c synchronous_commit=off -c full_page_writes=off");

@@ -5,7 +5,7 @@ using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
-namespace Centrali.Console.Tests.Infrastructure;
+namespace Centrali.Console.Testing;
 
 /// <summary>
 /// The real app on a real SQLite file of its own, with a bootstrap admin and token; or, inside a Postgres test
@@ -28,21 +28,22 @@ public sealed class ConsoleApp : WebApplicationFactory<Program>
 
     /// <param name="services">Replacements after the app's own registrations, e.g. a FakeTimeProvider for TimeProvider.</param>
     public ConsoleApp(IDictionary<string, string?>? settings = null, string? folder = null, Action<IServiceCollection>? services = null)
+        : this(settings, folder, services, fromTemplate: true)
+    {
+    }
+
+    ConsoleApp(IDictionary<string, string?>? settings, string? folder, Action<IServiceCollection>? services, bool fromTemplate)
     {
         this.services = services;
         Folder = folder ?? Path.Combine(Path.GetTempPath(), "centrali-tests", Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(Folder);
-        this.settings = new Dictionary<string, string?>
+        this.settings = new Dictionary<string, string?>(RetryEvery("00:00:01"))
         {
             ["ConnectionStrings:Centrali"] = $"Data Source={DatabasePath}",
             ["Bootstrap:AdminEmail"] = AdminEmail,
             ["Bootstrap:AdminPassword"] = AdminPassword,
             ["Bootstrap:ApiToken"] = Token,
             ["Webhooks:AllowPrivateNetworks"] = "true",
-            ["Webhooks:RetryDelays:0"] = "00:00:01",
-            ["Webhooks:RetryDelays:1"] = "00:00:01",
-            ["Webhooks:RetryDelays:2"] = "00:00:01",
-            ["Webhooks:RetryDelays:3"] = "00:00:01",
             ["Webhooks:Timeout"] = "00:00:05",
             ["Hangfire:SchedulePollingInterval"] = "00:00:00.200",
         };
@@ -55,9 +56,31 @@ public sealed class ConsoleApp : WebApplicationFactory<Program>
             this.settings["ConnectionStrings:Centrali"] = postgres.CreateDatabaseAsync(DatabaseName).GetAwaiter().GetResult();
         }
         foreach (var (k, v) in settings ?? new Dictionary<string, string?>()) this.settings[k] = v;
-        if (folder is null && services is null && Postgres is null && !(settings?.Keys.Any(FirstStartSetting) ?? false))
+        if (fromTemplate && folder is null && services is null && Postgres is null && !(settings?.Keys.Any(FirstStartSetting) ?? false))
             File.Copy(Template.Value, DatabasePath);
     }
+
+    /// <summary>
+    /// The app on Kestrel at 127.0.0.1 (a port of its own), started, with the build's static web assets, for a real browser
+    /// to drive. It makes its own database: for the one app of a run, a copy of the template would save nothing.
+    /// </summary>
+    public static ConsoleApp Served(IDictionary<string, string?>? settings = null)
+    {
+        var app = new ConsoleApp(settings, null, null, fromTemplate: false) { served = true };
+        app.UseKestrel(0);
+        app.StartServer();
+        app.BaseAddress = app.ClientOptions.BaseAddress;
+        return app;
+    }
+
+    bool served;
+
+    /// <summary>Where a <see cref="Served"/> app listens, e.g. http://127.0.0.1:41234/.</summary>
+    public Uri BaseAddress { get; private set; } = new("http://localhost/");
+
+    /// <summary>The four retry delays (five attempts in all) set to one <paramref name="delay"/>, as settings to add to.</summary>
+    public static Dictionary<string, string?> RetryEvery(string delay) =>
+        Enumerable.Range(0, 4).ToDictionary(i => $"Webhooks:RetryDelays:{i}", _ => (string?)delay);
 
     // What a first start depends on: an app with one of these set (or its own clock) makes its database itself.
     static bool FirstStartSetting(string key) =>
@@ -88,9 +111,24 @@ public sealed class ConsoleApp : WebApplicationFactory<Program>
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseEnvironment("Testing");
+        // Only Development reads the build's static web assets manifest by itself; without it _framework/ and _content/ answer 500.
+        if (served) builder.UseStaticWebAssets();
         foreach (var (k, v) in settings) builder.UseSetting(k, v);
         builder.ConfigureLogging(l => l.AddProvider(new CapturingLoggerProvider(Logs)));
         if (services is not null) builder.ConfigureServices(services);
+        builder.ConfigureServices(s => registrations = s);
+    }
+
+    IServiceCollection? registrations;
+
+    /// <summary>What the app registered (with the replacements), for a context that resolves the app's services, such as bUnit's.</summary>
+    public IEnumerable<ServiceDescriptor> Registrations
+    {
+        get
+        {
+            _ = Services; // started, so every registration is made
+            return registrations!;
+        }
     }
 
     /// <summary>An HTTP client carrying a bearer token (the bootstrap one by default).</summary>
