@@ -101,14 +101,7 @@ public sealed class LayoutFacts(ConsoleBrowser browser)
         });
         await services.GetRequiredService<RecordService>().CreateAsync(workspace.Id, workspace.Slug, slug,
             JsonSerializer.Serialize(new { customer = "acme", total = 210, note = "a long note that should wrap rather than push the page sideways" }));
-        var deliveries = services.GetRequiredService<DeliveryService>();
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (true)
-        {
-            var done = (await deliveries.ListAsync(workspace.Id, new DeliveryFilter(subscription.Id, DeliveryStatus.Succeeded))).Data;
-            if (done.Count == 1) return (slug, subscription.Id, done[0].Id, done[0].EventId, done[0].RecordId!.Value);
-            if (DateTime.UtcNow > deadline) throw new TimeoutException("the deliveries did not succeed");
-            await Task.Delay(100);
-        }
+        var done = await services.GetRequiredService<DeliveryService>().SucceededAsync(workspace.Id, subscription.Id, 1);
+        return (slug, subscription.Id, done[0].Id, done[0].EventId, done[0].RecordId!.Value);
     }
 }

@@ -67,14 +67,7 @@ public sealed class TourFacts(ConsoleBrowser browser)
         foreach (var (customer, total) in new[] { ("acme", 210), ("globex", 99), ("initech", 1200) })
             await services.GetRequiredService<RecordService>().CreateAsync(workspace.Id, workspace.Slug, slug,
                 JsonSerializer.Serialize(new { customer, total, paid = total < 1000 }));
-        var deliveries = services.GetRequiredService<DeliveryService>();
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (true)
-        {
-            var done = (await deliveries.ListAsync(workspace.Id, new DeliveryFilter(subscription.Id, DeliveryStatus.Succeeded))).Data;
-            if (done.Count == 3) return (slug, subscription.Id, done[0].Id);
-            if (DateTime.UtcNow > deadline) throw new TimeoutException("the tour's deliveries did not succeed");
-            await Task.Delay(100);
-        }
+        var done = await services.GetRequiredService<DeliveryService>().SucceededAsync(workspace.Id, subscription.Id, 3);
+        return (slug, subscription.Id, done[0].Id);
     }
 }

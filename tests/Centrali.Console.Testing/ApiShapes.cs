@@ -50,7 +50,7 @@ public sealed record ApiSubscription(
     string? Secret = null); // only in the answers to create and rotate
 
 public sealed record ApiAttempt(int Number, DateTime StartedAt, int DurationMs, int? StatusCode, string? Error, string? ResponseBody,
-    JsonElement? ResponseHeaders, JsonElement? RequestHeaders);
+    IReadOnlyDictionary<string, string>? ResponseHeaders, IReadOnlyDictionary<string, string>? RequestHeaders);
 
 public sealed record ApiDelivery(
     Guid Id,
@@ -79,6 +79,9 @@ public sealed record ApiDelivery(
 /// <summary>One event: the body its deliveries send, and (in the single read) the deliveries it became; in a record's list, their statuses.</summary>
 public sealed record ApiEvent(Guid Id, string Event, string RecordSlug, Guid? RecordId, DateTime CreatedAt, JsonElement Payload,
     IReadOnlyList<ApiDelivery>? Deliveries = null, IReadOnlyDictionary<string, int>? Statuses = null);
+
+/// <summary>How many failed deliveries a recover replayed.</summary>
+public sealed record ApiRecovered(int Count);
 
 /// <summary>What a bulk replay or cancel did.</summary>
 public sealed record ApiBulkResult(string Action, int Matched, int Done, int Skipped);

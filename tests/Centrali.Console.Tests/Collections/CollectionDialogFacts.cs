@@ -4,23 +4,17 @@ using Centrali.Console.Collections.Pages;
 using Centrali.Console.Tests.Infrastructure;
 using Centrali.Console.Workspaces;
 using MudBlazor;
-using MudBlazor.Services;
 
 namespace Centrali.Console.Tests.Collections;
 
 /// <summary>The create dialog rendered with bUnit against the real CollectionService of a running app.</summary>
 public sealed class CollectionDialogFacts
 {
-    static async Task<(BunitContext Ui, IRenderedComponent<MudDialogProvider> Dialogs, Workspace Workspace)> UiAsync(AsyncServiceScope scope)
+    static async Task<(PageContext Ui, IRenderedComponent<MudDialogProvider> Dialogs, Workspace Workspace)> UiAsync(ConsoleApp app)
     {
-        var workspace = await scope.ServiceProvider.GetRequiredService<WorkspaceService>().EnsureAsync("default");
-        var ui = new BunitContext();
-        ui.JSInterop.Mode = JSRuntimeMode.Loose;
-        ui.Services.AddMudServices();
-        ui.Services.AddSingleton(scope.ServiceProvider.GetRequiredService<CollectionService>());
+        var (ui, workspace) = await app.PageContextAsync();
         ui.Render<MudPopoverProvider>();
-        var dialogs = ui.Render<MudDialogProvider>();
-        return (ui, dialogs, workspace);
+        return (ui, ui.Render<MudDialogProvider>(), workspace);
     }
 
     static IRenderedComponent<CollectionDialog> Open(BunitContext ui, Workspace workspace, List<CollectionView> saved) =>
@@ -36,8 +30,7 @@ public sealed class CollectionDialogFacts
     public async Task Slug_IsValidatedAsYouType_AndSaveIsDisabledWhileInvalid()
     {
         await using var app = new ConsoleApp();
-        await using var scope = app.Scope();
-        var (ui, dialogs, workspace) = await UiAsync(scope);
+        var (ui, dialogs, workspace) = await UiAsync(app);
         await using var _ = ui;
         Open(ui, workspace, []);
 
@@ -59,11 +52,10 @@ public sealed class CollectionDialogFacts
     public async Task Save_CreatesTheCollection_AndShowsADuplicateSlugUnderTheSlug()
     {
         await using var app = new ConsoleApp();
-        await using var scope = app.Scope();
-        var (ui, dialogs, workspace) = await UiAsync(scope);
+        var (ui, dialogs, workspace) = await UiAsync(app);
         await using var _ = ui;
         var saved = new List<CollectionView>();
-        await scope.ServiceProvider.GetRequiredService<CollectionService>().CreateAsync(workspace.Id, new CollectionInput("Taken", "taken", null));
+        await ui.Services.GetRequiredService<CollectionService>().CreateAsync(workspace.Id, new CollectionInput("Taken", "taken", null));
         Open(ui, workspace, saved);
 
         dialogs.WaitForAssertion(() => Input(dialogs, "collection-name"));

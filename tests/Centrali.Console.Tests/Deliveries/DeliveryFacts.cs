@@ -323,8 +323,8 @@ public sealed class DeliveryFacts
         healthy = true;
         var replayed = await api.PostAsync($"{Base}/webhook-subscriptions/deliveries/{failed.Id}/retry", null);
         Assert.Equal(HttpStatusCode.Created, replayed.StatusCode);
-        var replay = (await replayed.ReadJsonAsync())["data"]!;
-        Assert.Equal(failed.Id.ToString(), (string?)replay["replayedFrom"]);
+        var replay = await replayed.DataAsync<ApiDelivery>();
+        Assert.Equal(failed.Id, replay.ReplayedFrom);
 
         var all = await app.WaitForDeliveriesAsync(d => d.Count == 2 && d[1].Status == DeliveryStatus.Succeeded);
         Assert.Equal(DeliveryStatus.Failed, all[0].Status);
@@ -351,18 +351,18 @@ public sealed class DeliveryFacts
         var window = new { since = DateTime.UtcNow.AddHours(-1) };
 
         var first = await api.PostJsonAsync($"{Base}/webhook-subscriptions/{sub.Id}/recover", window);
-        Assert.Equal(2, (int?)(await first.ReadJsonAsync())["data"]!["count"]);
+        Assert.Equal(2, (await first.DataAsync<ApiRecovered>()).Count);
         var second = await api.PostJsonAsync($"{Base}/webhook-subscriptions/{sub.Id}/recover", window);
-        Assert.Equal(0, (int?)(await second.ReadJsonAsync())["data"]!["count"]);
+        Assert.Equal(0, (await second.DataAsync<ApiRecovered>()).Count);
 
         var all = await app.WaitForDeliveriesAsync(d => d.Count == 4 && d.Count(x => x.Status == DeliveryStatus.Succeeded) == 2);
         Assert.All(all.Where(d => d.ReplayedFrom is not null), d => Assert.Equal(DeliveryStatus.Succeeded, d.Status));
 
-        var failures = await (await api.GetAsync($"{Base}/webhook-subscriptions/{sub.Id}/failures")).ReadJsonAsync();
-        Assert.Equal(2, failures["data"]!.AsArray().Count);
+        var failures = await api.GetListAsync<ApiDelivery>($"{Base}/webhook-subscriptions/{sub.Id}/failures");
+        Assert.Equal(2, failures.Data.Count);
         var missing = await api.PostJsonAsync($"{Base}/webhook-subscriptions/{sub.Id}/recover", new { until = DateTime.UtcNow });
         Assert.Equal(HttpStatusCode.BadRequest, missing.StatusCode);
-        Assert.NotNull((await missing.ReadJsonAsync())["errors"]!["since"]);
+        Assert.NotNull((await missing.ProblemAsync()).Errors!.GetValueOrDefault("since"));
     }
 
     [Fact]
@@ -392,28 +392,25 @@ public sealed class DeliveryFacts
         await app.WaitForDeliveriesAsync(d => d.Count == 4 && d.All(x => x.Status == DeliveryStatus.Succeeded));
         var api = app.Api();
 
-        var page1 = await (await api.GetAsync($"{Base}/webhook-subscriptions/deliveries?limit=3")).ReadJsonAsync();
-        Assert.Equal(3, page1["data"]!.AsArray().Count);
-        Assert.Equal("users", (string?)page1["data"]![0]!["recordSlug"]);
-        var page2 = await (await api.GetAsync($"{Base}/webhook-subscriptions/deliveries?limit=3&cursor={page1["nextCursor"]}")).ReadJsonAsync();
-        Assert.Single(page2["data"]!.AsArray());
-        Assert.Null(page2["nextCursor"]);
+        const string Log = $"{Base}/webhook-subscriptions/deliveries";
+        var page1 = await api.GetListAsync<ApiDelivery>($"{Log}?limit=3");
+        Assert.Equal(3, page1.Data.Count);
+        Assert.Equal("users", page1.Data[0].RecordSlug);
+        var page2 = await api.GetListAsync<ApiDelivery>($"{Log}?limit=3&cursor={page1.NextCursor}");
+        Assert.Single(page2.Data);
+        Assert.Null(page2.NextCursor);
 
-        var deleted = await (await api.GetAsync($"{Base}/webhook-subscriptions/deliveries?event=record.deleted")).ReadJsonAsync();
-        Assert.Single(deleted["data"]!.AsArray());
-        var orders = await (await api.GetAsync($"{Base}/webhook-subscriptions/deliveries?recordSlug=orders&status=succeeded&subscriptionId={sub.Id}")).ReadJsonAsync();
-        Assert.Equal(3, orders["data"]!.AsArray().Count);
-        var future = await (await api.GetAsync($"{Base}/webhook-subscriptions/deliveries?since={DateTime.UtcNow.AddMinutes(5):O}")).ReadJsonAsync();
-        Assert.Empty(future["data"]!.AsArray());
+        Assert.Single((await api.GetListAsync<ApiDelivery>($"{Log}?event=record.deleted")).Data);
+        Assert.Equal(3, (await api.GetListAsync<ApiDelivery>($"{Log}?recordSlug=orders&status=succeeded&subscriptionId={sub.Id}")).Data.Count);
+        Assert.Empty((await api.GetListAsync<ApiDelivery>($"{Log}?since={DateTime.UtcNow.AddMinutes(5):O}")).Data);
         var bad = await api.GetAsync($"{Base}/webhook-subscriptions/deliveries?status=lost");
         Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
 
-        var id = (string?)page1["data"]![0]!["id"];
-        var one = (await (await api.GetAsync($"{Base}/webhook-subscriptions/deliveries/{id}")).ReadJsonAsync())["data"]!;
-        Assert.Equal("record_deleted", (string?)one["payload"]!["event"]);
-        var attempt = one["attempts"]!.AsArray().Single()!;
-        Assert.Equal(200, (int?)attempt["statusCode"]);
-        Assert.NotNull(attempt["requestHeaders"]!["X-Signature"]);
+        var one = await api.GetDataAsync<ApiDelivery>($"{Log}/{page1.Data[0].Id}");
+        Assert.Equal("record_deleted", one.Payload.GetProperty("event").GetString());
+        var attempt = Assert.Single(one.Attempts!);
+        Assert.Equal(200, attempt.StatusCode);
+        Assert.NotNull(attempt.RequestHeaders!.GetValueOrDefault("X-Signature"));
     }
 
     [Fact]
@@ -428,7 +425,7 @@ public sealed class DeliveryFacts
         var api = app.Api(otherToken);
         const string OtherBase = "/data/workspace/other/api/v1";
 
-        Assert.Empty((await (await api.GetAsync($"{OtherBase}/webhook-subscriptions/deliveries")).ReadJsonAsync())["data"]!.AsArray());
+        Assert.Empty((await api.GetListAsync<ApiDelivery>($"{OtherBase}/webhook-subscriptions/deliveries")).Data);
         Assert.Equal(HttpStatusCode.NotFound, (await api.GetAsync($"{OtherBase}/webhook-subscriptions/deliveries/{delivery.Id}")).StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await api.PostAsync($"{OtherBase}/webhook-subscriptions/deliveries/{delivery.Id}/retry", null)).StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await api.PostAsync($"{OtherBase}/webhook-subscriptions/{sub.Id}/test", null)).StatusCode);

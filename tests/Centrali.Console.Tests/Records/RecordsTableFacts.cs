@@ -5,26 +5,19 @@ using Centrali.Console.Records.Pages;
 using Centrali.Console.Tests.Infrastructure;
 using Centrali.Console.Workspaces;
 using MudBlazor;
-using MudBlazor.Services;
 
 namespace Centrali.Console.Tests.Records;
 
 /// <summary>The records table rendered with bUnit against the real services of a running app (real SQLite).</summary>
 public sealed class RecordsTableFacts
 {
-    static async Task<(BunitContext Ui, Workspace Workspace)> UiAsync(ConsoleApp app, AsyncServiceScope scope, int records)
+    static async Task<(PageContext Ui, Workspace Workspace)> UiAsync(ConsoleApp app, int records)
     {
-        var workspace = await scope.ServiceProvider.GetRequiredService<WorkspaceService>().EnsureAsync("default");
-        await scope.ServiceProvider.GetRequiredService<CollectionService>().CreateAsync(workspace.Id, new CollectionInput("Orders", "orders", null));
-        var service = scope.ServiceProvider.GetRequiredService<RecordService>();
+        var (ui, workspace) = await app.PageContextAsync();
+        await ui.Services.GetRequiredService<CollectionService>().CreateAsync(workspace.Id, new CollectionInput("Orders", "orders", null));
+        var service = ui.Services.GetRequiredService<RecordService>();
         for (var i = 0; i < records; i++)
             await service.CreateAsync(workspace.Id, workspace.Slug, "orders", $$"""{"n": {{i}}, "customer": "c{{i}}"{{(i % 2 == 0 ? ", \"even\": true" : "")}}}""");
-
-        var ui = new BunitContext();
-        ui.JSInterop.Mode = JSRuntimeMode.Loose;
-        ui.Services.AddMudServices();
-        ui.Services.AddSingleton(TimeProvider.System);
-        ui.Services.AddSingleton(service);
         ui.Render<MudPopoverProvider>();
         ui.Render<MudDialogProvider>();
         return (ui, workspace);
@@ -34,8 +27,7 @@ public sealed class RecordsTableFacts
     public async Task With60Records_ShowsAFirstPageOf50_ThenTheRemaining10OnTheNextPage()
     {
         await using var app = new ConsoleApp();
-        await using var scope = app.Scope();
-        var (ui, workspace) = await UiAsync(app, scope, 60);
+        var (ui, workspace) = await UiAsync(app, 60);
         await using var _ = ui;
 
         var table = ui.Render<RecordsTable>(p => p.Add(x => x.Workspace, workspace).Add(x => x.Collection, "orders").Add(x => x.PageSize, 50));
@@ -54,8 +46,7 @@ public sealed class RecordsTableFacts
     public async Task Columns_AreTheMostCommonTopLevelKeys()
     {
         await using var app = new ConsoleApp();
-        await using var scope = app.Scope();
-        var (ui, workspace) = await UiAsync(app, scope, 4);
+        var (ui, workspace) = await UiAsync(app, 4);
         await using var _ = ui;
 
         var table = ui.Render<RecordsTable>(p => p.Add(x => x.Workspace, workspace).Add(x => x.Collection, "orders"));
@@ -68,8 +59,7 @@ public sealed class RecordsTableFacts
     public async Task Search_ShowsOnlyRecordsWhoseDataContainsTheTerm()
     {
         await using var app = new ConsoleApp();
-        await using var scope = app.Scope();
-        var (ui, workspace) = await UiAsync(app, scope, 12);
+        var (ui, workspace) = await UiAsync(app, 12);
         await using var _ = ui;
 
         var table = ui.Render<RecordsTable>(p => p.Add(x => x.Workspace, workspace).Add(x => x.Collection, "orders"));
