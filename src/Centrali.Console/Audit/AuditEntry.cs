@@ -1,5 +1,4 @@
 using Centrali.Console.Data;
-using Microsoft.EntityFrameworkCore;
 
 namespace Centrali.Console.Audit;
 
@@ -19,9 +18,9 @@ public sealed class AuditEntry
     public string? Ip { get; set; }
 }
 
-internal sealed class AuditEntryConfiguration : Microsoft.EntityFrameworkCore.IEntityTypeConfiguration<AuditEntry>
+internal sealed class AuditEntryConfiguration : IEntityTypeConfiguration<AuditEntry>
 {
-    public void Configure(Microsoft.EntityFrameworkCore.Metadata.Builders.EntityTypeBuilder<AuditEntry> b)
+    public void Configure(EntityTypeBuilder<AuditEntry> b)
     {
         b.ToTable("AuditEntries");
         b.HasIndex(x => new { x.WorkspaceId, x.Id });

@@ -29,9 +29,9 @@ public static class TokenScope
     public static bool IsKnown(string? scope) => scope is Read or Write;
 }
 
-internal sealed class ApiTokenConfiguration : Microsoft.EntityFrameworkCore.IEntityTypeConfiguration<ApiToken>
+internal sealed class ApiTokenConfiguration : IEntityTypeConfiguration<ApiToken>
 {
-    public void Configure(Microsoft.EntityFrameworkCore.Metadata.Builders.EntityTypeBuilder<ApiToken> b)
+    public void Configure(EntityTypeBuilder<ApiToken> b)
     {
         b.HasIndex(x => x.Hash).IsUnique();
         b.HasIndex(x => x.WorkspaceId);

@@ -1,6 +1,4 @@
-using System.Collections.Concurrent;
 using Centrali.Console.Data;
-using Microsoft.EntityFrameworkCore;
 
 namespace Centrali.Console.Auth;
 

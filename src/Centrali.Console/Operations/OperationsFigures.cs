@@ -1,7 +1,6 @@
 using Centrali.Console.Data;
 using Centrali.Console.Webhooks.Deliveries;
 using Hangfire;
-using Microsoft.EntityFrameworkCore;
 
 namespace Centrali.Console.Operations;
 

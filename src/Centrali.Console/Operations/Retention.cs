@@ -3,7 +3,6 @@ using System.Diagnostics;
 using Centrali.Console.Data;
 using Centrali.Console.Webhooks.Deliveries;
 using Hangfire;
-using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 
 namespace Centrali.Console.Operations;

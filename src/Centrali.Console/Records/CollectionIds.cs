@@ -1,6 +1,5 @@
 using Centrali.Console.Data;
 using Centrali.Console.Shared;
-using Microsoft.EntityFrameworkCore;
 
 namespace Centrali.Console.Records;
 

@@ -1,5 +1,4 @@
 using Centrali.Console.Data;
-using Microsoft.EntityFrameworkCore;
 
 namespace Centrali.Console.Shared;
 

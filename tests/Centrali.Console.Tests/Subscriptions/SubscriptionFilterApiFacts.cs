@@ -4,6 +4,7 @@ using System.Text.Json.Nodes;
 using Centrali.Console.Tests.Infrastructure;
 using Centrali.Console.Webhooks.Deliveries;
 using Centrali.Console.Webhooks.Events;
+using Centrali.Console.Webhooks.Filters;
 using Centrali.Console.Webhooks.Subscriptions;
 using Centrali.Console.Workspaces;
 
@@ -113,22 +114,22 @@ public sealed class SubscriptionFilterApiFacts
         const string records = "/data/workspace/default/api/v1/collections";
         Assert.Equal(HttpStatusCode.Created, (await api.PostJsonAsync(records, new { name = "Orders", slug = "orders" })).StatusCode);
         await using var scope = app.Scope();
-        var service = scope.ServiceProvider.GetRequiredService<SubscriptionService>();
+        var service = scope.ServiceProvider.GetRequiredService<FilterTrials>();
         var workspace = await scope.ServiceProvider.GetRequiredService<WorkspaceService>().EnsureAsync("default");
 
-        var empty = await service.TryFilterAsync(workspace.Id, workspace.Slug, "data.total > 1", "orders");
+        var empty = await service.TryAsync(workspace.Id, workspace.Slug, "data.total > 1", "orders");
         Assert.Contains("no records yet", empty.Problem);
 
         Assert.Equal(HttpStatusCode.Created, (await api.PostJsonAsync($"{records}/orders/records", new { status = "shipped", total = 5 })).StatusCode);
         Assert.Equal(HttpStatusCode.Created, (await api.PostJsonAsync($"{records}/orders/records", new { status = "pending", total = 150 })).StatusCode);
 
-        var hit = await service.TryFilterAsync(workspace.Id, workspace.Slug, """data.status == "pending" && recordSlug == "orders" && event == "record_updated" """, "orders");
+        var hit = await service.TryAsync(workspace.Id, workspace.Slug, """data.status == "pending" && recordSlug == "orders" && event == "record_updated" """, "orders");
         Assert.Null(hit.Problem);
         Assert.True(hit.Matched);
         Assert.Contains("\"total\":150", hit.Body);
-        var miss = await service.TryFilterAsync(workspace.Id, workspace.Slug, "data.total < 100", "orders", EventTypes.RecordCreated);
+        var miss = await service.TryAsync(workspace.Id, workspace.Slug, "data.total < 100", "orders", EventTypes.RecordCreated);
         Assert.False(miss.Matched);
-        var broken = await service.TryFilterAsync(workspace.Id, workspace.Slug, "data.total <", "orders");
+        var broken = await service.TryAsync(workspace.Id, workspace.Slug, "data.total <", "orders");
         Assert.StartsWith("at position 13: expected a value", broken.Problem);
     }
 }

@@ -1,7 +1,5 @@
-using System.Globalization;
 using Centrali.Console.Data;
 using Centrali.Console.Shared;
-using Microsoft.EntityFrameworkCore;
 
 namespace Centrali.Console.Webhooks.Deliveries;
 

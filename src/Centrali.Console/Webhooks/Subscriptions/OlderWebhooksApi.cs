@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Centrali.Console.Api;
 using Centrali.Console.Shared;
 using Centrali.Console.Webhooks.Deliveries;
