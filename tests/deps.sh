@@ -2,7 +2,7 @@
 # Which feature folder of the web project uses which: one line a folder, then every pair of folders that use each other.
 # A folder's Pages/ counts as the folder itself. A use is a `using`/`@using`/`@inject`/fully-qualified Centrali.Console.*
 # name; the project-wide imports (GlobalUsings.cs, the root _Imports.razor) are printed once, as "(everywhere)".
-# Usage: bash tests/deps.sh            (exits 1 when two folders use each other, so it can guard the one-way rule)
+# Usage: bash tests/deps.sh   (exit status 1 while any two folders use each other)
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../src/Centrali.Console"
 
@@ -90,7 +90,7 @@ for path in files:
                     deps[own].add(target)
 
 if everywhere:
-    print(f"{'(everywhere)':24} -> {', '.join(sorted(everywhere))}")
+    print(f"{'(everywhere)':24} -> {', '.join(sorted(everywhere))}   (project-wide imports: not counted per folder below)")
 for f in folders:
     print(f"{f:24} -> {', '.join(sorted(deps[f])) or '-'}")
 

@@ -1,6 +1,5 @@
 using System.Security.Claims;
 using Centrali.Console.Auth;
-using Centrali.Console.Shared;
 using Centrali.Console.Workspaces;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Mvc;

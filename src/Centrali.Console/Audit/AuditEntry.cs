@@ -1,5 +1,3 @@
-using Centrali.Console.Data;
-
 namespace Centrali.Console.Audit;
 
 /// <summary>One security- or delivery-relevant change: who, when, what, to what, and from where. Never a secret or token value.</summary>

@@ -1,7 +1,5 @@
 using System.Security.Claims;
 using Centrali.Console.Auth;
-using Centrali.Console.Data;
-using Centrali.Console.Shared;
 using Microsoft.AspNetCore.Components.Authorization;
 
 namespace Centrali.Console.Audit;

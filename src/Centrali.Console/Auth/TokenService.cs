@@ -1,7 +1,5 @@
 using System.Security.Cryptography;
 using Centrali.Console.Audit;
-using Centrali.Console.Data;
-using Centrali.Console.Shared;
 using Centrali.Console.Workspaces;
 
 namespace Centrali.Console.Auth;

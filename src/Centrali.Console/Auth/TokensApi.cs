@@ -1,5 +1,4 @@
 using Centrali.Console.Api;
-using Centrali.Console.Shared;
 using Centrali.Console.Workspaces;
 using Microsoft.AspNetCore.Http.HttpResults;
 

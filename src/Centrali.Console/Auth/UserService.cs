@@ -1,6 +1,4 @@
 using Centrali.Console.Audit;
-using Centrali.Console.Data;
-using Centrali.Console.Shared;
 using Centrali.Console.Workspaces;
 using Microsoft.AspNetCore.Identity;
 

@@ -1,7 +1,5 @@
 using Centrali.Console.Audit;
-using Centrali.Console.Data;
 using Centrali.Console.Records;
-using Centrali.Console.Shared;
 using Centrali.Console.Webhooks.Events;
 
 namespace Centrali.Console.Collections;

@@ -1,6 +1,5 @@
 using Centrali.Console.Api;
 using Centrali.Console.Records;
-using Centrali.Console.Shared;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Centrali.Console.Collections;

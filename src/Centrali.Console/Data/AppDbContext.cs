@@ -2,7 +2,6 @@ using Centrali.Console.Audit;
 using Centrali.Console.Auth;
 using Centrali.Console.Collections;
 using Centrali.Console.Records;
-using Centrali.Console.Shared;
 using Centrali.Console.Webhooks.Circuits;
 using Centrali.Console.Webhooks.Deliveries;
 using Centrali.Console.Webhooks.Events;

@@ -1,6 +1,5 @@
 using System.ComponentModel;
 using System.Diagnostics;
-using Centrali.Console.Data;
 using Centrali.Console.Webhooks.Deliveries;
 using Hangfire;
 using Microsoft.Extensions.Options;

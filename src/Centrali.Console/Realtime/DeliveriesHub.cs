@@ -1,6 +1,5 @@
 using System.Security.Claims;
 using Centrali.Console.Auth;
-using Centrali.Console.Data;
 using Centrali.Console.Workspaces;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Identity;

@@ -1,5 +1,3 @@
-using Centrali.Console.Data;
-
 namespace Centrali.Console.Records;
 
 public sealed class Record

@@ -1,5 +1,4 @@
 using System.Text.Json.Nodes;
-using Centrali.Console.Shared;
 
 namespace Centrali.Console.Records;
 

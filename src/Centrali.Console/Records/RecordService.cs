@@ -1,7 +1,5 @@
 using System.Text.Json.Nodes;
-using Centrali.Console.Data;
 using Centrali.Console.Operations;
-using Centrali.Console.Shared;
 using Centrali.Console.Webhooks.Events;
 using Microsoft.Extensions.Options;
 

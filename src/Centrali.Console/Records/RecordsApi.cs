@@ -1,5 +1,4 @@
 using Centrali.Console.Api;
-using Centrali.Console.Shared;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 

@@ -1,5 +1,3 @@
-using Centrali.Console.Data;
-
 namespace Centrali.Console.Shared;
 
 /// <summary>The first answer to a POST carrying an Idempotency-Key, replayed for repeats within 24 h.</summary>

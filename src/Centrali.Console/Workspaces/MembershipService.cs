@@ -1,7 +1,5 @@
 using Centrali.Console.Audit;
 using Centrali.Console.Auth;
-using Centrali.Console.Data;
-using Centrali.Console.Shared;
 
 namespace Centrali.Console.Workspaces;
 

@@ -1,5 +1,4 @@
 using System.Text.Json;
-using Centrali.Console.Data;
 using Centrali.Console.Webhooks.Deliveries;
 using Centrali.Console.Webhooks.Subscriptions;
 using Hangfire;

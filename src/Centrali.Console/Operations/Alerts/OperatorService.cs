@@ -1,5 +1,3 @@
-using Centrali.Console.Data;
-using Centrali.Console.Shared;
 using Centrali.Console.Webhooks.Secrets;
 using Centrali.Console.Webhooks.Subscriptions;
 

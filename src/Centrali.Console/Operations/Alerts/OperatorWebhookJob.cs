@@ -1,5 +1,4 @@
 using System.ComponentModel;
-using Centrali.Console.Data;
 using Centrali.Console.Webhooks.Dispatch;
 using Centrali.Console.Webhooks.Secrets;
 using Centrali.Console.Workspaces;

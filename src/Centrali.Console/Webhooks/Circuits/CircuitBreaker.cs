@@ -1,4 +1,3 @@
-using Centrali.Console.Data;
 using Microsoft.Extensions.Options;
 
 namespace Centrali.Console.Webhooks.Circuits;

@@ -1,6 +1,5 @@
 using Centrali.Console.Api;
 using Centrali.Console.Auth;
-using Centrali.Console.Shared;
 using Centrali.Console.Workspaces;
 using Microsoft.AspNetCore.Components.Authorization;
 using Microsoft.AspNetCore.Http.HttpResults;

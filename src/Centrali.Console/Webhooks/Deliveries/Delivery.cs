@@ -1,6 +1,4 @@
-using Centrali.Console.Data;
 using Centrali.Console.Realtime;
-using Centrali.Console.Shared;
 using Centrali.Console.Webhooks.Events;
 
 namespace Centrali.Console.Webhooks.Deliveries;

@@ -1,8 +1,6 @@
 using System.Text.Json.Serialization;
 using Centrali.Console.Audit;
-using Centrali.Console.Data;
 using Centrali.Console.Realtime;
-using Centrali.Console.Shared;
 using Centrali.Console.Webhooks.Circuits;
 using Centrali.Console.Webhooks.Events;
 

@@ -1,6 +1,3 @@
-using Centrali.Console.Data;
-using Centrali.Console.Shared;
-
 namespace Centrali.Console.Webhooks.Deliveries;
 
 /// <summary>

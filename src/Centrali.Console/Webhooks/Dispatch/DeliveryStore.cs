@@ -1,6 +1,5 @@
 using System.Data.Common;
 using System.Text;
-using Centrali.Console.Data;
 using Centrali.Console.Realtime;
 using Centrali.Console.Webhooks.Circuits;
 using Centrali.Console.Webhooks.Deliveries;

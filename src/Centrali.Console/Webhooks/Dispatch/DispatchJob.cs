@@ -2,7 +2,6 @@ using System.ComponentModel;
 using System.Diagnostics;
 using System.Security.Cryptography;
 using System.Threading.Channels;
-using Centrali.Console.Data;
 using Centrali.Console.Operations;
 using Centrali.Console.Operations.Alerts;
 using Centrali.Console.Realtime;

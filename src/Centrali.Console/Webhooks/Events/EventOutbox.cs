@@ -1,4 +1,3 @@
-using Centrali.Console.Data;
 using Centrali.Console.Operations;
 
 namespace Centrali.Console.Webhooks.Events;

@@ -1,6 +1,3 @@
-using Centrali.Console.Data;
-using Centrali.Console.Shared;
-
 namespace Centrali.Console.Webhooks.Events;
 
 /// <summary>The outbox: one row per committed change, holding the exact bytes every delivery sends.</summary>

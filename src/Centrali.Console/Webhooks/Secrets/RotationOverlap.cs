@@ -1,6 +1,5 @@
 using System.Text.RegularExpressions;
 using System.Xml;
-using Centrali.Console.Shared;
 
 namespace Centrali.Console.Webhooks.Secrets;
 

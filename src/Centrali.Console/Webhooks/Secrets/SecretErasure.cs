@@ -1,5 +1,4 @@
 using System.ComponentModel;
-using Centrali.Console.Data;
 using Hangfire;
 
 namespace Centrali.Console.Webhooks.Secrets;

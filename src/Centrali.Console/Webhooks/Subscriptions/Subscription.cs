@@ -1,4 +1,3 @@
-using Centrali.Console.Data;
 using Centrali.Console.Webhooks.Events;
 using Centrali.Console.Webhooks.Secrets;
 

@@ -1,5 +1,4 @@
 using System.Text.RegularExpressions;
-using Centrali.Console.Shared;
 using Centrali.Console.Webhooks.Events;
 using Centrali.Console.Webhooks.Filters;
 using Centrali.Console.Webhooks.Secrets;

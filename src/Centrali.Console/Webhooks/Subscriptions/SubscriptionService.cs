@@ -2,8 +2,6 @@ using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 using System.Text.RegularExpressions;
 using Centrali.Console.Audit;
-using Centrali.Console.Data;
-using Centrali.Console.Shared;
 using Centrali.Console.Webhooks.Circuits;
 using Centrali.Console.Webhooks.Events;
 using Centrali.Console.Webhooks.Secrets;

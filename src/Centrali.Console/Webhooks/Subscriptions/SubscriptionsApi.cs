@@ -1,5 +1,4 @@
 using Centrali.Console.Api;
-using Centrali.Console.Shared;
 using Centrali.Console.Webhooks.Filters;
 using Centrali.Console.Webhooks.Secrets;
 using Microsoft.AspNetCore.Http.HttpResults;
