@@ -2,7 +2,6 @@ using System.ComponentModel;
 using System.Diagnostics;
 using Centrali.Console.Webhooks.Deliveries;
 using Hangfire;
-using Microsoft.Extensions.Options;
 
 namespace Centrali.Console.Operations;
 

@@ -1,5 +1,3 @@
-using System.Text.Json.Nodes;
-
 namespace Centrali.Console.Records;
 
 public sealed class RecordOptions

@@ -1,7 +1,5 @@
-using System.Text.Json.Nodes;
 using Centrali.Console.Operations;
 using Centrali.Console.Webhooks.Events;
-using Microsoft.Extensions.Options;
 
 namespace Centrali.Console.Records;
 

@@ -1,8 +1,6 @@
-using System.Text.Json;
 using Centrali.Console.Webhooks.Deliveries;
 using Centrali.Console.Webhooks.Subscriptions;
 using Hangfire;
-using Microsoft.Extensions.Options;
 
 namespace Centrali.Console.Operations.Alerts;
 

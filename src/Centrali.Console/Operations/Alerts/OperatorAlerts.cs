@@ -1,5 +1,3 @@
-using Microsoft.EntityFrameworkCore.Metadata.Builders;
-
 namespace Centrali.Console.Operations.Alerts;
 
 /// <summary>The operational events: what the console's bell shows and the workspace's operator webhook receives.</summary>

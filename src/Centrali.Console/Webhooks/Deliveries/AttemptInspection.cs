@@ -1,5 +1,3 @@
-using System.Text.Json;
-
 namespace Centrali.Console.Webhooks.Deliveries;
 
 /// <summary>What the console shows of one attempt: headers as lines, bodies pretty-printed, the attempt as a curl command, two responses compared.</summary>

@@ -1,4 +1,3 @@
-using System.Text.Json.Serialization;
 using Centrali.Console.Audit;
 using Centrali.Console.Realtime;
 using Centrali.Console.Webhooks.Circuits;

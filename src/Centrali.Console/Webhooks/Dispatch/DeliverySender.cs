@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
-using System.Text.Json;
 using Centrali.Console.Webhooks.Secrets;
 using Centrali.Console.Webhooks.Subscriptions;
 

@@ -1,5 +1,4 @@
 using System.Data.Common;
-using System.Text;
 using Centrali.Console.Realtime;
 using Centrali.Console.Webhooks.Circuits;
 using Centrali.Console.Webhooks.Deliveries;

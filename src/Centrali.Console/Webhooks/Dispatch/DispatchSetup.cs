@@ -1,14 +1,12 @@
 using Centrali.Console.Webhooks.Circuits;
 using Centrali.Console.Webhooks.Events;
-using Centrali.Console.Webhooks.Filters;
-using Centrali.Console.Webhooks.Secrets;
 using Hangfire;
 
 namespace Centrali.Console.Webhooks.Dispatch;
 
 public static class DispatchSetup
 {
-    /// <summary>The engine and what it sends with: options, sender, circuits, host and rate slots, the dispatcher, the outbox it wakes for.</summary>
+    /// <summary>The engine and what it sends with: options, sender, circuits, host and rate slots, the dispatcher and the outbox that wakes it.</summary>
     public static IServiceCollection AddDispatch(this IServiceCollection services, IConfiguration config, IWebHostEnvironment env)
     {
         WebhookOptions.Configure(services, config, env);
@@ -22,8 +20,6 @@ public static class DispatchSetup
         services.AddSingleton<IDeliveryWake>(sp => sp.GetRequiredService<Dispatcher>());
         services.AddSingleton<DeliveryStore>();
         services.AddSingleton<EventOutbox>();
-        services.AddSingleton<SubscriptionSecrets>();
-        services.AddSingleton<SubscriptionFilters>();
         // Stateless over singletons: Hangfire's activator builds it per run without a scope of its own to fill.
         services.AddTransient<DispatchJob>();
         services.AddHostedService<DispatchBackstop>();

@@ -1,7 +1,3 @@
-using System.Globalization;
-using System.Text;
-using System.Text.Json;
-
 namespace Centrali.Console.Webhooks.Filters;
 
 /// <summary>A filter text that does not parse; <see cref="Position"/> is 1-based, counted in characters.</summary>

@@ -1,6 +1,3 @@
-using System.Text.Json.Nodes;
-using System.Text.Json.Serialization;
-using System.Text.RegularExpressions;
 using Centrali.Console.Audit;
 using Centrali.Console.Webhooks.Circuits;
 using Centrali.Console.Webhooks.Events;

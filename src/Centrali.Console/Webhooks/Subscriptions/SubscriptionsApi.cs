@@ -14,6 +14,8 @@ public static class SubscriptionsApi
     {
         // The same Webhooks:AllowPrivateNetworks the sender obeys at connect time (default: true only in Development).
         services.AddSingleton(sp => new UrlGuard(sp.GetRequiredService<IOptions<WebhookOptions>>().Value.AllowPrivateNetworks == true));
+        services.AddSingleton<SubscriptionSecrets>();
+        services.AddSingleton<SubscriptionFilters>();
         services.AddSingleton<SubscriptionRules>();
         services.AddScoped<SubscriptionService>();
         services.AddScoped<FilterTrials>();
