@@ -32,7 +32,7 @@ public sealed class OlderGuideFacts(GuideApp fixture) : IClassFixture<GuideApp>
     [Fact]
     public async Task TheGuidesCurlCalls_AndItsOwnReceiver_RunUnchanged()
     {
-        if (!NodeGuides.Available()) return; // Node is on the development machine and in CI.
+        if (!NodePrograms.Available()) return; // Node is on the development machine and in CI.
         await using var receiver = await NodeReceiver.StartAsync("older-guide-receiver.js", new Dictionary<string, string> { ["WEBHOOK_SECRET"] = "your-webhook-secret" });
         var api = App.Api();
         await api.CreateCollectionAsync("orders");
@@ -214,7 +214,7 @@ public sealed class OlderGuideFacts(GuideApp fixture) : IClassFixture<GuideApp>
     [Fact]
     public async Task TheNewerPostsReceiver_StillVerifiesItsDeliveries()
     {
-        if (!NodeGuides.Available()) return; // Node is on the development machine and in CI.
+        if (!NodePrograms.Available()) return; // Node is on the development machine and in CI.
         var api = App.Api();
         await api.CreateCollectionAsync("invoices");
         var created = await api.PostJsonAsync("/data/workspace/default/api/v1/webhook-subscriptions",
