@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Centrali.Console.Webhooks.Filters;
 
 namespace Centrali.Console.Bench;
 
@@ -565,7 +566,7 @@ public sealed class Bench(Results results, Receiver receiver, Sizes size, string
              "data":{"status":"paid","amount":420,"items":3,"tags":["new","vip"],"customer":{"country":"DE","email":"ada@example.com"}},
              "timestamp":"2026-11-24T10:00:00Z"}
             """);
-        var filters = new Centrali.Console.Webhooks.Subscriptions.SubscriptionFilters();
+        var filters = new SubscriptionFilters();
         int Evaluate()
         {
             using var document = System.Text.Json.JsonDocument.Parse(body);

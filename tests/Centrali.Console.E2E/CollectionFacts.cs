@@ -1,7 +1,7 @@
 using System.Text.RegularExpressions;
 using Centrali.Console.Data;
 using Centrali.Console.E2E.Infrastructure;
-using Centrali.Console.Webhooks.Delivery;
+using Centrali.Console.Webhooks.Events;
 using Microsoft.EntityFrameworkCore;
 using static Microsoft.Playwright.Assertions;
 

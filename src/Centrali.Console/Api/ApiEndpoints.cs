@@ -1,5 +1,6 @@
 using System.Security.Claims;
 using Centrali.Console.Auth;
+using Centrali.Console.Shared;
 using Centrali.Console.Workspaces;
 using Microsoft.AspNetCore.Diagnostics;
 

@@ -1,8 +1,8 @@
 using System.Security.Claims;
 using System.Text.Json;
-using Centrali.Console.Api;
 using Centrali.Console.Auth;
 using Centrali.Console.Data;
+using Centrali.Console.Shared;
 using Microsoft.AspNetCore.Components.Authorization;
 using Microsoft.EntityFrameworkCore;
 

@@ -1,8 +1,8 @@
 using System.Security.Cryptography;
 using System.Text;
-using Centrali.Console.Api;
 using Centrali.Console.Audit;
 using Centrali.Console.Data;
+using Centrali.Console.Shared;
 using Centrali.Console.Workspaces;
 using Microsoft.EntityFrameworkCore;
 

@@ -1,4 +1,5 @@
 using Centrali.Console.Api;
+using Centrali.Console.Shared;
 using Centrali.Console.Workspaces;
 using Microsoft.AspNetCore.Http.HttpResults;
 

@@ -1,9 +1,9 @@
 using System.Text.Json;
-using Centrali.Console.Api;
 using Centrali.Console.Audit;
 using Centrali.Console.Data;
 using Centrali.Console.Records;
-using Centrali.Console.Webhooks.Delivery;
+using Centrali.Console.Shared;
+using Centrali.Console.Webhooks.Events;
 using Microsoft.EntityFrameworkCore;
 
 namespace Centrali.Console.Collections;

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Centrali.Console.Api;
 using Centrali.Console.Records;
+using Centrali.Console.Shared;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 
@@ -71,14 +72,3 @@ public static class CollectionsApi
 }
 
 /// <summary>Answers a repeated Idempotency-Key with the first answer: same status, same body, same Location.</summary>
-public sealed class StoredAnswerResult(StoredAnswer answer) : IResult
-{
-    public async Task ExecuteAsync(HttpContext http)
-    {
-        http.Response.StatusCode = answer.Status;
-        if (answer.Location is { } location) http.Response.Headers.Location = location;
-        http.Response.Headers["Idempotent-Replayed"] = "true";
-        http.Response.ContentType = "application/json; charset=utf-8";
-        await http.Response.WriteAsync(answer.Body);
-    }
-}

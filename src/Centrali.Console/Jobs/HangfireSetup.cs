@@ -1,6 +1,6 @@
 using Centrali.Console.Auth;
 using Centrali.Console.Data;
-using Centrali.Console.Webhooks.Delivery;
+using Centrali.Console.Webhooks.Dispatch;
 using Hangfire;
 using Hangfire.AspNetCore;
 using Hangfire.Dashboard;

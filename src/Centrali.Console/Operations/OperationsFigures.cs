@@ -1,5 +1,5 @@
 using Centrali.Console.Data;
-using Centrali.Console.Webhooks.Delivery;
+using Centrali.Console.Webhooks.Deliveries;
 using Hangfire;
 using Microsoft.EntityFrameworkCore;
 

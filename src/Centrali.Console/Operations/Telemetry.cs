@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
-using Centrali.Console.Webhooks.Delivery;
+using Centrali.Console.Webhooks.Deliveries;
+using Centrali.Console.Webhooks.Dispatch;
 
 namespace Centrali.Console.Operations;
 

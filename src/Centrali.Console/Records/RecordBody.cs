@@ -1,6 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using Centrali.Console.Api;
+using Centrali.Console.Shared;
 
 namespace Centrali.Console.Records;
 

@@ -1,10 +1,9 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using Centrali.Console.Api;
-using Centrali.Console.Collections;
 using Centrali.Console.Data;
 using Centrali.Console.Operations;
-using Centrali.Console.Webhooks.Delivery;
+using Centrali.Console.Shared;
+using Centrali.Console.Webhooks.Events;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 

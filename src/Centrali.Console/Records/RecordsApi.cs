@@ -1,5 +1,5 @@
 using Centrali.Console.Api;
-using Centrali.Console.Collections;
+using Centrali.Console.Shared;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Centrali.Console.Records;

@@ -1,4 +1,5 @@
 using Centrali.Console.Api;
+using Centrali.Console.Shared;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Centrali.Console.Workspaces;

@@ -1,7 +1,7 @@
-using Centrali.Console.Api;
 using Centrali.Console.Audit;
 using Centrali.Console.Auth;
 using Centrali.Console.Data;
+using Centrali.Console.Shared;
 using Microsoft.EntityFrameworkCore;
 
 namespace Centrali.Console.Workspaces;

@@ -1,5 +1,5 @@
-using Centrali.Console.Api;
 using Centrali.Console.Data;
+using Centrali.Console.Shared;
 using Microsoft.EntityFrameworkCore;
 
 namespace Centrali.Console.Workspaces;

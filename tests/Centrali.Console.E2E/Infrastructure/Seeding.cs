@@ -1,4 +1,4 @@
-using Centrali.Console.Webhooks.Delivery;
+using Centrali.Console.Webhooks.Deliveries;
 
 namespace Centrali.Console.E2E.Infrastructure;
 

@@ -1,8 +1,9 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
+using Centrali.Console.Shared;
 using Centrali.Console.Tests.Infrastructure;
-using Centrali.Console.Webhooks.Delivery;
+using Centrali.Console.Webhooks.Dispatch;
 using Microsoft.Extensions.Http;
 
 namespace Centrali.Console.Tests.Access;
@@ -64,7 +65,7 @@ public sealed class HardeningFacts
         var firstPage = System.Text.Json.Nodes.JsonNode.Parse(await first.Content.ReadAsStringAsync())!;
         var firstIds = firstPage["data"]!.AsArray().Select(r => (string)r!["id"]!).ToList();
         Assert.Equal(ids.Take(4), firstIds);
-        Assert.True(firstBytes < Centrali.Console.Api.Paging.ByteBudget + 400_000, $"the first page is {firstBytes} bytes");
+        Assert.True(firstBytes < Paging.ByteBudget + 400_000, $"the first page is {firstBytes} bytes");
         var cursor = (string?)firstPage["nextCursor"];
         Assert.Equal(ids[3], cursor);
 

@@ -2,7 +2,8 @@ using System.Net;
 using System.Text.Json.Nodes;
 using Centrali.Console.Tests.Infrastructure;
 using Centrali.Console.Tests.Records;
-using Centrali.Console.Webhooks.Delivery;
+using Centrali.Console.Webhooks.Deliveries;
+using Centrali.Console.Webhooks.Secrets;
 
 namespace Centrali.Console.Tests.Compatibility;
 
@@ -231,10 +232,10 @@ public sealed class OlderGuideFacts(GuideApp fixture) : IClassFixture<GuideApp>
     [Fact]
     public void TheReceiverSnippets_ReadTheRecordIdWhereTheFormatPutsIt()
     {
-        var v1 = new Centrali.Console.Webhooks.Subscriptions.SignatureSettings("X-Centrali-Signature", "sha256", "hex", "sha256=", "v1");
-        Assert.Contains("event.data.recordId", Centrali.Console.Webhooks.Subscriptions.ReceiverCode.Node(v1));
-        Assert.Contains("event[\"data\"][\"recordId\"]", Centrali.Console.Webhooks.Subscriptions.ReceiverCode.Python(v1));
-        Assert.Contains("event.recordId", Centrali.Console.Webhooks.Subscriptions.ReceiverCode.Node(v1 with { PayloadFormat = "v2" }));
+        var v1 = new SignatureSettings("X-Centrali-Signature", "sha256", "hex", "sha256=", "v1");
+        Assert.Contains("event.data.recordId", ReceiverCode.Node(v1));
+        Assert.Contains("event[\"data\"][\"recordId\"]", ReceiverCode.Python(v1));
+        Assert.Contains("event.recordId", ReceiverCode.Node(v1 with { PayloadFormat = "v2" }));
     }
 
     static Task<HttpResponseMessage> SendAsync(HttpClient api, HttpMethod method, string url, string json) => api.SendRawAsync(method, url, json);

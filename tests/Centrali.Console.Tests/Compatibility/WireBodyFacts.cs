@@ -1,7 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using Centrali.Console.Tests.Infrastructure;
-using Centrali.Console.Webhooks.Delivery;
+using Centrali.Console.Webhooks.Events;
 
 namespace Centrali.Console.Tests.Compatibility;
 

@@ -1,6 +1,6 @@
 using Bunit;
 using Centrali.Console.Dashboard;
-using Centrali.Console.Webhooks.Delivery;
+using Centrali.Console.Webhooks.Deliveries;
 
 namespace Centrali.Console.Tests.Components;
 

@@ -2,7 +2,10 @@ using System.Net;
 using System.Text.Json.Nodes;
 using Centrali.Console.Data;
 using Centrali.Console.Tests.Infrastructure;
-using Centrali.Console.Webhooks.Delivery;
+using Centrali.Console.Webhooks.Circuits;
+using Centrali.Console.Webhooks.Deliveries;
+using Centrali.Console.Webhooks.Dispatch;
+using Centrali.Console.Webhooks.Events;
 using Microsoft.AspNetCore.Http;
 using Microsoft.EntityFrameworkCore;
 
@@ -286,7 +289,7 @@ public sealed class DeliveryFacts
             var ws = await db.Workspaces.SingleAsync();
             var e = outbox.NewEvent(ws.Id, ws.Slug, EventTypes.RecordCreated, "orders", Guid.NewGuid(), "{}");
             db.Events.Add(e);
-            db.Deliveries.Add(outbox.NewDelivery(e, sub.Id));
+            db.Deliveries.Add(scope.ServiceProvider.GetRequiredService<DeliveryStarter>().NewDelivery(e, sub.Id));
             await db.SaveChangesAsync();
         }
 

@@ -3,7 +3,8 @@ using System.Text.Json.Nodes;
 using Bunit;
 using Centrali.Console.Data;
 using Centrali.Console.Tests.Infrastructure;
-using Centrali.Console.Webhooks.Delivery;
+using Centrali.Console.Webhooks.Deliveries;
+using Centrali.Console.Webhooks.Events;
 using Microsoft.AspNetCore.Http;
 using Microsoft.EntityFrameworkCore;
 
@@ -143,7 +144,7 @@ public sealed class DeliveryLogApiFacts
         var many = await LogAsync(api, "?status=failed");
         Assert.Equal(DeliveryService.MaxTotal, many.Total);
         Assert.True(many.TotalCapped);
-        Assert.Equal(Centrali.Console.Api.Paging.DefaultLimit, Ids(many).Count);
+        Assert.Equal(Centrali.Console.Shared.Paging.DefaultLimit, Ids(many).Count);
         var exact = await LogAsync(api, "?statusCode=200");
         Assert.Equal([delivered.Id], Ids(exact));
         Assert.Equal(1, exact.Total);
@@ -152,7 +153,7 @@ public sealed class DeliveryLogApiFacts
         var (ui, workspace) = await app.PageContextAsync();
         await using var _ = ui;
         var page = ui.Render<Microsoft.AspNetCore.Components.CascadingValue<Centrali.Console.Workspaces.Workspace>>(p => p.Add(x => x.Value, workspace)
-            .AddChildContent<Centrali.Console.Webhooks.Delivery.Pages.DeliveriesPage>());
+            .AddChildContent<Centrali.Console.Webhooks.Deliveries.Pages.DeliveriesPage>());
         page.WaitForAssertion(() => Assert.Equal("More than 10,000 deliveries", page.Find("[data-testid=total]").TextContent.Trim()), TimeSpan.FromSeconds(15));
     }
 

@@ -1,7 +1,10 @@
 using System.Net;
 using Centrali.Console.Data;
 using Centrali.Console.Tests.Infrastructure;
-using Centrali.Console.Webhooks.Delivery;
+using Centrali.Console.Webhooks.Circuits;
+using Centrali.Console.Webhooks.Deliveries;
+using Centrali.Console.Webhooks.Dispatch;
+using Centrali.Console.Webhooks.Events;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
@@ -279,7 +282,7 @@ public sealed class DispatchFacts
             var outbox = scope.ServiceProvider.GetRequiredService<EventOutbox>();
             var ws = await db.Workspaces.SingleAsync();
             var e = outbox.NewEvent(ws.Id, ws.Slug, EventTypes.RecordCreated, "orders", Guid.NewGuid(), "{}");
-            delivery = outbox.NewDelivery(e, sub.Id);
+            delivery = scope.ServiceProvider.GetRequiredService<DeliveryStarter>().NewDelivery(e, sub.Id);
             delivery.LeaseId = current;
             delivery.LeaseUntil = DateTime.UtcNow.AddMinutes(5);
             db.Events.Add(e);

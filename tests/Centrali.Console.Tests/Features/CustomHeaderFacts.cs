@@ -4,7 +4,8 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Centrali.Console.Tests.Infrastructure;
 using Centrali.Console.Tests.Subscriptions;
-using Centrali.Console.Webhooks.Delivery;
+using Centrali.Console.Webhooks.Deliveries;
+using Centrali.Console.Webhooks.Events;
 
 namespace Centrali.Console.Tests.Features;
 

@@ -3,7 +3,7 @@ using System.Text;
 using System.Text.Json;
 using Centrali.Console.Tests.Infrastructure;
 using Centrali.Console.Tests.Subscriptions;
-using Centrali.Console.Webhooks.Delivery;
+using Centrali.Console.Webhooks.Events;
 using NSec.Cryptography;
 
 namespace Centrali.Console.Tests.Features;

@@ -2,6 +2,7 @@ using AngleSharp.Dom;
 using Bunit;
 using Centrali.Console.Data;
 using Centrali.Console.Tests.Infrastructure;
+using Centrali.Console.Webhooks.Secrets;
 using Centrali.Console.Webhooks.Subscriptions;
 using Centrali.Console.Webhooks.Subscriptions.Pages;
 using Centrali.Console.Workspaces;

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.Json.Nodes;
 using Centrali.Console.Tests.Infrastructure;
+using Centrali.Console.Webhooks.Events;
 
 namespace Centrali.Console.Tests.Features;
 
@@ -46,14 +47,14 @@ public sealed class FeaturesCollection : ICollectionFixture<FeaturesApp>;
 public static class FeatureEvents
 {
     /// <summary>Committed record changes in one transaction (so one fan-out sees them together), as the record service writes them.</summary>
-    public static async Task<List<Centrali.Console.Webhooks.Delivery.WebhookEvent>> RecordEventsAsync(this ConsoleApp app, string collection,
+    public static async Task<List<WebhookEvent>> RecordEventsAsync(this ConsoleApp app, string collection,
         params (string Type, Guid RecordId, string Data)[] changes)
     {
         await using var scope = app.Scope();
         var db = scope.ServiceProvider.GetRequiredService<Centrali.Console.Data.AppDbContext>();
-        var outbox = scope.ServiceProvider.GetRequiredService<Centrali.Console.Webhooks.Delivery.EventOutbox>();
+        var outbox = scope.ServiceProvider.GetRequiredService<EventOutbox>();
         var workspace = await scope.ServiceProvider.GetRequiredService<Centrali.Console.Workspaces.WorkspaceService>().EnsureAsync("default");
-        var events = new List<Centrali.Console.Webhooks.Delivery.WebhookEvent>();
+        var events = new List<WebhookEvent>();
         foreach (var (type, id, data) in changes)
             events.Add(await outbox.AddAsync(db, workspace.Id, workspace.Slug, type, collection, id, data));
         await db.SaveChangesAsync();

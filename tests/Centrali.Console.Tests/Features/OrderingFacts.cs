@@ -1,6 +1,7 @@
 using System.Net;
 using Centrali.Console.Tests.Infrastructure;
-using Centrali.Console.Webhooks.Delivery;
+using Centrali.Console.Webhooks.Deliveries;
+using Centrali.Console.Webhooks.Events;
 using Microsoft.AspNetCore.Http;
 
 namespace Centrali.Console.Tests.Features;

@@ -1,9 +1,8 @@
 using System.Net;
 using System.Net.Http.Headers;
-using Centrali.Console.Records;
 using Centrali.Console.Tests.Infrastructure;
 using Centrali.Console.Tests.Records;
-using Centrali.Console.Webhooks.Delivery;
+using Centrali.Console.Webhooks.Deliveries;
 using Centrali.Console.Workspaces;
 using Microsoft.AspNetCore.Http;
 

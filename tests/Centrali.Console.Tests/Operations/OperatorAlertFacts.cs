@@ -3,7 +3,7 @@ using System.Text.Json.Nodes;
 using Centrali.Console.Data;
 using Centrali.Console.Operations.Alerts;
 using Centrali.Console.Tests.Infrastructure;
-using Centrali.Console.Webhooks.Delivery;
+using Centrali.Console.Webhooks.Deliveries;
 using Centrali.Console.Webhooks.Subscriptions;
 using Centrali.Console.Workspaces;
 using Microsoft.EntityFrameworkCore;

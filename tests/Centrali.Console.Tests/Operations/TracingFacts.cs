@@ -1,6 +1,5 @@
 using Centrali.Console.Tests.Infrastructure;
 using Centrali.Console.Tests.Records;
-using Centrali.Console.Webhooks.Delivery;
 
 namespace Centrali.Console.Tests.Operations;
 

@@ -9,7 +9,7 @@ using Centrali.Console.Tests.Infrastructure;
 using Centrali.Console.Tests.Realtime;
 using Centrali.Console.Tests.Records;
 using Centrali.Console.Tests.Subscriptions;
-using Centrali.Console.Webhooks.Delivery;
+using Centrali.Console.Webhooks.Deliveries;
 using Centrali.Console.Workspaces;
 using Microsoft.EntityFrameworkCore;
 

@@ -2,7 +2,7 @@ using System.Net;
 using System.Text.Json.Nodes;
 using Centrali.Console.Data;
 using Centrali.Console.Tests.Infrastructure;
-using Centrali.Console.Webhooks.Delivery;
+using Centrali.Console.Webhooks.Events;
 using Microsoft.EntityFrameworkCore;
 
 namespace Centrali.Console.Tests.Records;

@@ -1,4 +1,5 @@
-using Centrali.Console.Webhooks.Subscriptions;
+using Centrali.Console.Webhooks.Secrets;
+
 
 namespace Centrali.Console.Tests.Subscriptions;
 

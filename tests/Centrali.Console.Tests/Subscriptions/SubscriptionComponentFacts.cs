@@ -1,6 +1,8 @@
 using AngleSharp.Dom;
 using Bunit;
 using Centrali.Console.Tests.Infrastructure;
+using Centrali.Console.Webhooks.Events;
+using Centrali.Console.Webhooks.Secrets;
 using Centrali.Console.Webhooks.Subscriptions;
 using Centrali.Console.Webhooks.Subscriptions.Pages;
 using Centrali.Console.Workspaces;
@@ -29,7 +31,7 @@ public sealed class SubscriptionComponentFacts
         var cut = Editor(ui, workspace);
 
         cut.InputOf("subscription-url").Input("ftp://customer.example.com/hook");
-        foreach (var type in Webhooks.Delivery.EventTypes.Subscribable) cut.InputOf($"event-{type}").Change(false);
+        foreach (var type in EventTypes.Subscribable) cut.InputOf($"event-{type}").Change(false);
         cut.Find("[data-testid='save-subscription']").Click();
 
         cut.WaitForAssertion(() =>

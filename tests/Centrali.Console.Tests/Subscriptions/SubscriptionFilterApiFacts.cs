@@ -2,7 +2,8 @@ using System.Net;
 using System.Text;
 using System.Text.Json.Nodes;
 using Centrali.Console.Tests.Infrastructure;
-using Centrali.Console.Webhooks.Delivery;
+using Centrali.Console.Webhooks.Deliveries;
+using Centrali.Console.Webhooks.Events;
 using Centrali.Console.Webhooks.Subscriptions;
 using Centrali.Console.Workspaces;
 

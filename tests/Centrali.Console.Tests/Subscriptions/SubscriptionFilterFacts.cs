@@ -1,6 +1,6 @@
 using System.Text;
 using System.Text.Json;
-using Centrali.Console.Webhooks.Subscriptions;
+using Centrali.Console.Webhooks.Filters;
 
 namespace Centrali.Console.Tests.Subscriptions;
 

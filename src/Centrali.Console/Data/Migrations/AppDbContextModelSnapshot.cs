@@ -322,7 +322,7 @@ namespace Centrali.Console.Data.Migrations
                     b.ToTable("OperatorSettings");
                 });
 
-            modelBuilder.Entity("Centrali.Console.Records.IdempotentResponse", b =>
+            modelBuilder.Entity("Centrali.Console.Shared.IdempotentResponse", b =>
                 {
                     b.Property<Guid>("Id")
                         .ValueGeneratedOnAdd()
@@ -398,7 +398,7 @@ namespace Centrali.Console.Data.Migrations
                     b.ToTable("Records");
                 });
 
-            modelBuilder.Entity("Centrali.Console.Webhooks.Delivery.Attempt", b =>
+            modelBuilder.Entity("Centrali.Console.Webhooks.Deliveries.Attempt", b =>
                 {
                     b.Property<Guid>("Id")
                         .ValueGeneratedOnAdd()
@@ -438,7 +438,7 @@ namespace Centrali.Console.Data.Migrations
                     b.ToTable("Attempts");
                 });
 
-            modelBuilder.Entity("Centrali.Console.Webhooks.Delivery.Circuit", b =>
+            modelBuilder.Entity("Centrali.Console.Webhooks.Circuits.Circuit", b =>
                 {
                     b.Property<Guid>("WorkspaceId")
                         .HasColumnType("TEXT");
@@ -464,7 +464,7 @@ namespace Centrali.Console.Data.Migrations
                     b.ToTable("Circuits");
                 });
 
-            modelBuilder.Entity("Centrali.Console.Webhooks.Delivery.Delivery", b =>
+            modelBuilder.Entity("Centrali.Console.Webhooks.Deliveries.Delivery", b =>
                 {
                     b.Property<Guid>("Id")
                         .ValueGeneratedOnAdd()
@@ -568,7 +568,7 @@ namespace Centrali.Console.Data.Migrations
                     b.ToTable("Deliveries");
                 });
 
-            modelBuilder.Entity("Centrali.Console.Webhooks.Delivery.WebhookEvent", b =>
+            modelBuilder.Entity("Centrali.Console.Webhooks.Events.WebhookEvent", b =>
                 {
                     b.Property<Guid>("Id")
                         .ValueGeneratedOnAdd()
@@ -956,18 +956,18 @@ namespace Centrali.Console.Data.Migrations
                     b.ToTable("AspNetUserTokens", (string)null);
                 });
 
-            modelBuilder.Entity("Centrali.Console.Webhooks.Delivery.Attempt", b =>
+            modelBuilder.Entity("Centrali.Console.Webhooks.Deliveries.Attempt", b =>
                 {
-                    b.HasOne("Centrali.Console.Webhooks.Delivery.Delivery", null)
+                    b.HasOne("Centrali.Console.Webhooks.Deliveries.Delivery", null)
                         .WithMany("Attempts")
                         .HasForeignKey("DeliveryId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });
 
-            modelBuilder.Entity("Centrali.Console.Webhooks.Delivery.Delivery", b =>
+            modelBuilder.Entity("Centrali.Console.Webhooks.Deliveries.Delivery", b =>
                 {
-                    b.HasOne("Centrali.Console.Webhooks.Delivery.WebhookEvent", "Event")
+                    b.HasOne("Centrali.Console.Webhooks.Events.WebhookEvent", "Event")
                         .WithMany()
                         .HasForeignKey("EventId")
                         .OnDelete(DeleteBehavior.Restrict)
@@ -1042,7 +1042,7 @@ namespace Centrali.Console.Data.Migrations
                         .IsRequired();
                 });
 
-            modelBuilder.Entity("Centrali.Console.Webhooks.Delivery.Delivery", b =>
+            modelBuilder.Entity("Centrali.Console.Webhooks.Deliveries.Delivery", b =>
                 {
                     b.Navigation("Attempts");
                 });

@@ -1,5 +1,6 @@
-using Centrali.Console.Api;
 using Centrali.Console.Data;
+using Centrali.Console.Shared;
+using Centrali.Console.Webhooks.Secrets;
 using Centrali.Console.Webhooks.Subscriptions;
 using Microsoft.EntityFrameworkCore;
 

@@ -1,4 +1,5 @@
 using Centrali.Console.Api;
+using Centrali.Console.Shared;
 
 namespace Centrali.Console.Operations.Alerts;
 

@@ -1,8 +1,9 @@
 using System.Text.Json;
 using Centrali.Console.Api;
-using Centrali.Console.Collections;
-using Centrali.Console.Records;
-using Centrali.Console.Webhooks.Delivery;
+using Centrali.Console.Shared;
+using Centrali.Console.Webhooks.Deliveries;
+using Centrali.Console.Webhooks.Events;
+using Centrali.Console.Webhooks.Secrets;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Centrali.Console.Webhooks.Subscriptions;

@@ -1,4 +1,6 @@
 using Centrali.Console.Data;
+using Centrali.Console.Webhooks.Events;
+using Centrali.Console.Webhooks.Secrets;
 
 namespace Centrali.Console.Webhooks.Subscriptions;
 
@@ -17,8 +19,8 @@ public sealed class Subscription
     public string Algorithm { get; set; } = "sha256";
     public string Encoding { get; set; } = "base64";
     public string SignaturePrefix { get; set; } = "";
-    /// <summary>Which body its deliveries send: <c>v2</c> or the older guide's <c>v1</c> (<see cref="Delivery.PayloadFormats"/>).</summary>
-    public string PayloadFormat { get; set; } = Delivery.PayloadFormats.V2;
+    /// <summary>Which body its deliveries send: <c>v2</c> or the older guide's <c>v1</c> (<see cref="PayloadFormats"/>).</summary>
+    public string PayloadFormat { get; set; } = PayloadFormats.V2;
     /// <summary>The signing secret, encrypted with Data Protection.</summary>
     public required string SecretCipher { get; set; }
     public required string SecretHint { get; set; }
@@ -26,7 +28,7 @@ public sealed class Subscription
     public string? PreviousSecretCipher { get; set; }
     public DateTime? PreviousSecretExpiresAt { get; set; }
     public string? Filter { get; set; }
-    /// <summary>Own delays before attempt 2, 3, … (<see cref="Delivery.DeliveryPolicy.Store"/> form); null follows Webhooks:RetryDelays.</summary>
+    /// <summary>Own delays before attempt 2, 3, … (<see cref="DeliveryPolicy.Store"/> form); null follows Webhooks:RetryDelays.</summary>
     public string? RetryDelays { get; set; }
     /// <summary>Own attempt timeout in seconds (1–60); null follows Webhooks:Timeout.</summary>
     public int? TimeoutSeconds { get; set; }
@@ -81,6 +83,17 @@ internal sealed class SubscriptionConfiguration : Microsoft.EntityFrameworkCore.
     {
         b.HasIndex(x => new { x.WorkspaceId, x.Status });
         b.Property(x => x.Url).HasMaxLength(2048);
-        Microsoft.EntityFrameworkCore.RelationalPropertyBuilderExtensions.HasDefaultValue(b.Property(x => x.PayloadFormat).HasMaxLength(8), Delivery.PayloadFormats.V2);
+        Microsoft.EntityFrameworkCore.RelationalPropertyBuilderExtensions.HasDefaultValue(b.Property(x => x.PayloadFormat).HasMaxLength(8), PayloadFormats.V2);
     }
+}
+
+/// <summary>The plain secrets a subscription signs with, from the ciphers it stores.</summary>
+public static class SubscriptionSigning
+{
+    /// <summary>The plain secret that signs this subscription's deliveries.</summary>
+    public static string SigningSecret(this SubscriptionSecrets secrets, Subscription subscription) => secrets.Unprotect(subscription.SecretCipher);
+
+    /// <summary>The previous secret during a rotation overlap, or null once it has expired.</summary>
+    public static string? PreviousSigningSecret(this SubscriptionSecrets secrets, Subscription subscription, DateTime now) =>
+        subscription.PreviousSecretCipher is { } cipher && subscription.PreviousSecretExpiresAt > now ? secrets.Unprotect(cipher) : null;
 }

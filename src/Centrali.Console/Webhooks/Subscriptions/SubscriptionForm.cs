@@ -1,3 +1,5 @@
+using Centrali.Console.Webhooks.Events;
+
 namespace Centrali.Console.Webhooks.Subscriptions;
 
 /// <summary>The editable fields of the console's subscription form; the service does all the checking.</summary>
@@ -5,14 +7,14 @@ public sealed class SubscriptionForm
 {
     public string Name { get; set; } = "";
     public string Url { get; set; } = "";
-    public HashSet<string> Events { get; set; } = [.. Delivery.EventTypes.Subscribable];
+    public HashSet<string> Events { get; set; } = [.. EventTypes.Subscribable];
     /// <summary>Comma-separated slugs, as typed.</summary>
     public string RecordSlugs { get; set; } = "";
     public string SignatureHeader { get; set; } = SubscriptionService.DefaultSignatureHeader;
     public string Algorithm { get; set; } = SubscriptionService.Algorithms[0];
     public string Encoding { get; set; } = SubscriptionService.Encodings[0];
     public string SignaturePrefix { get; set; } = "";
-    public string PayloadFormat { get; set; } = Delivery.PayloadFormats.V2;
+    public string PayloadFormat { get; set; } = PayloadFormats.V2;
     /// <summary>The filter as typed; empty means every event.</summary>
     public string Filter { get; set; } = "";
     /// <summary>Retry delays as typed, comma-separated ("00:00:30, 00:05:00"); empty follows the configured ones, "none" never retries.</summary>
@@ -71,7 +73,7 @@ public sealed class SubscriptionForm
     {
         Name = Name ?? "",
         Url = Url ?? "",
-        Events = [.. Delivery.EventTypes.Subscribable.Where(Events.Contains)],
+        Events = [.. EventTypes.Subscribable.Where(Events.Contains)],
         RecordSlugs = (RecordSlugs ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
         SignatureHeader = SignatureHeader ?? "",
         Algorithm = Algorithm,

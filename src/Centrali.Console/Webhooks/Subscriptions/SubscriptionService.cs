@@ -2,11 +2,14 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 using System.Text.RegularExpressions;
-using Centrali.Console.Api;
 using Centrali.Console.Audit;
 using Centrali.Console.Data;
 using Centrali.Console.Records;
-using Centrali.Console.Webhooks.Delivery;
+using Centrali.Console.Shared;
+using Centrali.Console.Webhooks.Circuits;
+using Centrali.Console.Webhooks.Events;
+using Centrali.Console.Webhooks.Filters;
+using Centrali.Console.Webhooks.Secrets;
 using Hangfire;
 using Microsoft.EntityFrameworkCore;
 

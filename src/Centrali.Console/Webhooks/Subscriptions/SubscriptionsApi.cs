@@ -1,6 +1,5 @@
 using Centrali.Console.Api;
-using Centrali.Console.Collections;
-using Centrali.Console.Records;
+using Centrali.Console.Shared;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.ModelBinding;

@@ -327,7 +327,7 @@ namespace Centrali.Console.Data.Migrations.Postgres
                     b.ToTable("OperatorSettings");
                 });
 
-            modelBuilder.Entity("Centrali.Console.Records.IdempotentResponse", b =>
+            modelBuilder.Entity("Centrali.Console.Shared.IdempotentResponse", b =>
                 {
                     b.Property<Guid>("Id")
                         .ValueGeneratedOnAdd()
@@ -403,7 +403,7 @@ namespace Centrali.Console.Data.Migrations.Postgres
                     b.ToTable("Records");
                 });
 
-            modelBuilder.Entity("Centrali.Console.Webhooks.Delivery.Attempt", b =>
+            modelBuilder.Entity("Centrali.Console.Webhooks.Deliveries.Attempt", b =>
                 {
                     b.Property<Guid>("Id")
                         .ValueGeneratedOnAdd()
@@ -443,7 +443,7 @@ namespace Centrali.Console.Data.Migrations.Postgres
                     b.ToTable("Attempts");
                 });
 
-            modelBuilder.Entity("Centrali.Console.Webhooks.Delivery.Circuit", b =>
+            modelBuilder.Entity("Centrali.Console.Webhooks.Circuits.Circuit", b =>
                 {
                     b.Property<Guid>("WorkspaceId")
                         .HasColumnType("uuid");
@@ -469,7 +469,7 @@ namespace Centrali.Console.Data.Migrations.Postgres
                     b.ToTable("Circuits");
                 });
 
-            modelBuilder.Entity("Centrali.Console.Webhooks.Delivery.Delivery", b =>
+            modelBuilder.Entity("Centrali.Console.Webhooks.Deliveries.Delivery", b =>
                 {
                     b.Property<Guid>("Id")
                         .ValueGeneratedOnAdd()
@@ -573,7 +573,7 @@ namespace Centrali.Console.Data.Migrations.Postgres
                     b.ToTable("Deliveries");
                 });
 
-            modelBuilder.Entity("Centrali.Console.Webhooks.Delivery.WebhookEvent", b =>
+            modelBuilder.Entity("Centrali.Console.Webhooks.Events.WebhookEvent", b =>
                 {
                     b.Property<Guid>("Id")
                         .ValueGeneratedOnAdd()
@@ -967,18 +967,18 @@ namespace Centrali.Console.Data.Migrations.Postgres
                     b.ToTable("AspNetUserTokens", (string)null);
                 });
 
-            modelBuilder.Entity("Centrali.Console.Webhooks.Delivery.Attempt", b =>
+            modelBuilder.Entity("Centrali.Console.Webhooks.Deliveries.Attempt", b =>
                 {
-                    b.HasOne("Centrali.Console.Webhooks.Delivery.Delivery", null)
+                    b.HasOne("Centrali.Console.Webhooks.Deliveries.Delivery", null)
                         .WithMany("Attempts")
                         .HasForeignKey("DeliveryId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });
 
-            modelBuilder.Entity("Centrali.Console.Webhooks.Delivery.Delivery", b =>
+            modelBuilder.Entity("Centrali.Console.Webhooks.Deliveries.Delivery", b =>
                 {
-                    b.HasOne("Centrali.Console.Webhooks.Delivery.WebhookEvent", "Event")
+                    b.HasOne("Centrali.Console.Webhooks.Events.WebhookEvent", "Event")
                         .WithMany()
                         .HasForeignKey("EventId")
                         .OnDelete(DeleteBehavior.Restrict)
@@ -1053,7 +1053,7 @@ namespace Centrali.Console.Data.Migrations.Postgres
                         .IsRequired();
                 });
 
-            modelBuilder.Entity("Centrali.Console.Webhooks.Delivery.Delivery", b =>
+            modelBuilder.Entity("Centrali.Console.Webhooks.Deliveries.Delivery", b =>
                 {
                     b.Navigation("Attempts");
                 });

@@ -1,0 +1,95 @@
+using Centrali.Console.Data;
+using Centrali.Console.Operations;
+
+namespace Centrali.Console.Webhooks.Events;
+
+/// <summary>
+/// The outbox: a record change adds its event inside the change's own transaction, marked for fan-out — so if the write
+/// commits, its deliveries happen, crash or not. The dispatcher writes one delivery per matching subscription later
+/// (<see cref="Dispatch.DeliveryStore.FanOutAsync"/>), so a write costs the same whether one subscription matches or a thousand.
+/// </summary>
+public sealed class EventOutbox(TimeProvider time, IDeliveryWake wake, Telemetry telemetry)
+{
+    /// <summary>
+    /// Adds the event to <paramref name="db"/> without saving; the caller's SaveChanges commits it together with the
+    /// record. Call <see cref="Committed"/> after the commit.
+    /// </summary>
+    public Task<WebhookEvent> AddAsync(AppDbContext db, Guid workspaceId, string workspaceSlug, string type,
+        string recordSlug, Guid? recordId, string dataJson, CancellationToken ct = default)
+    {
+        var e = NewEvent(workspaceId, workspaceSlug, type, recordSlug, recordId, dataJson);
+        e.FanOutPending = true;
+        db.Events.Add(e);
+        return Task.FromResult(e);
+    }
+
+    /// <summary>Wakes the dispatcher once the transaction that added <paramref name="events"/> has committed.</summary>
+    public void Committed(IEnumerable<WebhookEvent> events)
+    {
+        telemetry.EventsWritten(events.Count());
+        if (events.Any()) wake.Wake(fanOutOnly: true);
+    }
+
+    public WebhookEvent NewEvent(Guid workspaceId, string workspaceSlug, string type, string recordSlug, Guid? recordId, string dataJson)
+    {
+        var now = time.GetUtcNow().UtcDateTime;
+        // Parsed once for both bodies.
+        var data = WireJson.Parse(dataJson);
+        return new WebhookEvent
+        {
+            WorkspaceId = workspaceId,
+            Type = type,
+            RecordSlug = recordSlug,
+            RecordId = recordId,
+            Body = Body(type, workspaceSlug, recordSlug, recordId, data, now),
+            LegacyBody = LegacyBody(type, workspaceSlug, recordSlug, recordId, data, now),
+            CreatedAt = now,
+            TraceParent = Telemetry.CurrentTrace,
+        };
+    }
+
+    /// <summary>
+    /// The exact wire body (see the README, "What a receiver gets"), serialised once; every attempt and replay sends these bytes.
+    /// Written as JavaScript's <c>JSON.stringify</c> would write it back (<see cref="WireJson"/>).
+    /// </summary>
+    public static byte[] Body(string type, string workspaceSlug, string recordSlug, Guid? recordId, string dataJson, DateTime timestamp) =>
+        Body(type, workspaceSlug, recordSlug, recordId, WireJson.Parse(dataJson), timestamp);
+
+    static byte[] Body(string type, string workspaceSlug, string recordSlug, Guid? recordId, WireJson.Value data, DateTime timestamp) =>
+        WireJson.Write(WireJson.Object(
+        [
+            new("event", WireJson.String(type)),
+            new("workspaceSlug", WireJson.String(workspaceSlug)),
+            new("recordSlug", WireJson.String(recordSlug)),
+            new("recordId", WireJson.String(recordId?.ToString())),
+            new("data", data),
+            new("timestamp", WireJson.String(Timestamp(timestamp))),
+        ]));
+
+    /// <summary>
+    /// The older webhooks guide's body (payload format v1), for subscriptions that ask for it:
+    /// <c>{"event":"record.created","workspace":…,"timestamp":…,"data":{"structure":…,"recordId":…,"record":{"id":…,…fields}}}</c>.
+    /// A field of the record's own named <c>id</c> takes the place of <c>record.id</c>, as a JavaScript spread would.
+    /// </summary>
+    public static byte[] LegacyBody(string type, string workspaceSlug, string recordSlug, Guid? recordId, string dataJson, DateTime timestamp) =>
+        LegacyBody(type, workspaceSlug, recordSlug, recordId, WireJson.Parse(dataJson), timestamp);
+
+    static byte[] LegacyBody(string type, string workspaceSlug, string recordSlug, Guid? recordId, WireJson.Value data, DateTime timestamp)
+    {
+        var id = WireJson.String(recordId?.ToString());
+        return WireJson.Write(WireJson.Object(
+        [
+            new("event", WireJson.String(PayloadFormats.LegacyEventName(type))),
+            new("workspace", WireJson.String(workspaceSlug)),
+            new("timestamp", WireJson.String(Timestamp(timestamp))),
+            new("data", WireJson.Object(
+            [
+                new("structure", WireJson.String(recordSlug)),
+                new("recordId", id),
+                new("record", WireJson.Object([new("id", id), .. WireJson.PropertiesOf(data)])),
+            ])),
+        ]));
+    }
+
+    static string Timestamp(DateTime at) => at.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", System.Globalization.CultureInfo.InvariantCulture);
+}

@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# Which feature folder of the web project uses which: one line a folder, then every pair of folders that use each other.
+# A folder's Pages/ counts as the folder itself. A use is a `using`/`@using`/`@inject`/fully-qualified Centrali.Console.*
+# name; the project-wide imports (GlobalUsings.cs, the root _Imports.razor) are printed once, as "(everywhere)".
+# Usage: bash tests/deps.sh            (exits 1 when two folders use each other, so it can guard the one-way rule)
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/../src/Centrali.Console"
+
+python3 - <<'PY'
+import os, re, sys
+
+root = "."
+files = []
+for d, dirs, names in os.walk(root):
+    dirs[:] = [x for x in dirs if x not in ("bin", "obj", "Migrations", "wwwroot", "Properties")]
+    for n in names:
+        if n.endswith((".cs", ".razor")):
+            files.append(os.path.normpath(os.path.join(d, n)))
+
+def folder_of(path):
+    parts = os.path.dirname(path).split(os.sep)
+    parts = [p for p in parts if p not in (".", "")]
+    while parts and parts[-1] == "Pages":
+        parts.pop()
+    return "/".join(parts) or "(root)"
+
+folders = sorted({folder_of(f) for f in files})
+namespaces = {("Centrali.Console." + f.replace("/", ".")) if f != "(root)" else "Centrali.Console": f for f in folders}
+
+def resolve(name):
+    # The longest folder namespace that the name starts with (a namespace, or a namespace and a type).
+    name = re.sub(r"\.Pages(?=\.|$)", "", name)
+    best = None
+    for ns, f in namespaces.items():
+        if name == ns or name.startswith(ns + "."):
+            if best is None or len(ns) > len(best[0]):
+                best = (ns, f)
+    return best[1] if best else None
+
+ref = re.compile(r"\bCentrali\.Console(?:\.[A-Z]\w*)*")
+deps = {f: set() for f in folders}
+everywhere = set()
+for path in files:
+    own = folder_of(path)
+    project_wide = os.path.basename(path) == "GlobalUsings.cs" or path == "_Imports.razor"
+    with open(path, encoding="utf-8") as fh:
+        for line in fh:
+            s = line.strip()
+            if s.startswith(("namespace ", "@namespace ", "//", "///", "*")):
+                continue
+            for m in ref.finditer(s):
+                before = s[:m.start()]
+                if before.endswith('"') or s.count('"', 0, m.start()) % 2 == 1:
+                    continue  # inside a string literal (e.g. an application name)
+                target = resolve(m.group(0))
+                if target is None or target == own:
+                    continue
+                (everywhere if project_wide else deps[own]).add(target)
+
+if everywhere:
+    print(f"{'(everywhere)':24} -> {', '.join(sorted(everywhere))}")
+for f in folders:
+    print(f"{f:24} -> {', '.join(sorted(deps[f])) or '-'}")
+
+pairs = sorted({tuple(sorted((a, b))) for a in folders for b in deps[a] if a in deps.get(b, set())})
+print()
+if pairs:
+    print("Folders that use each other:")
+    for a, b in pairs:
+        print(f"  {a} <-> {b}")
+else:
+    print("No two folders use each other.")
+sys.exit(1 if pairs else 0)
+PY
