@@ -1,8 +1,4 @@
-using System.Net;
-using System.Text.Json.Nodes;
-using Centrali.Console.Tests.Infrastructure;
 using Centrali.Console.Tests.Records;
-using Centrali.Console.Webhooks.Deliveries;
 using Centrali.Console.Webhooks.Secrets;
 
 namespace Centrali.Console.Tests.Compatibility;

@@ -1,8 +1,3 @@
-using System.Text;
-using System.Text.Json;
-using Centrali.Console.Tests.Infrastructure;
-using Centrali.Console.Webhooks.Events;
-
 namespace Centrali.Console.Tests.Compatibility;
 
 /// <summary>

@@ -1,9 +1,4 @@
-using System.Net;
-using System.Text;
-using System.Text.Json;
-using Centrali.Console.Tests.Infrastructure;
 using Centrali.Console.Tests.Subscriptions;
-using Centrali.Console.Webhooks.Events;
 using NSec.Cryptography;
 
 namespace Centrali.Console.Tests.Features;

@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Security.Cryptography;
-using System.Text.Json.Nodes;
 
 namespace Centrali.Console.Tests.Infrastructure;
 

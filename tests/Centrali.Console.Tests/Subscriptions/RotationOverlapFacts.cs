@@ -1,8 +1,4 @@
-using System.Net;
-using System.Text.Json;
-using Centrali.Console.Tests.Infrastructure;
 using Centrali.Console.Webhooks.Secrets;
-using Centrali.Console.Webhooks.Subscriptions;
 using Microsoft.Extensions.Time.Testing;
 
 namespace Centrali.Console.Tests.Subscriptions;

@@ -1,12 +1,3 @@
-using System.Net;
-using System.Text;
-using System.Text.Json.Nodes;
-using Centrali.Console.Tests.Infrastructure;
-using Centrali.Console.Webhooks.Deliveries;
-using Centrali.Console.Webhooks.Events;
-using Centrali.Console.Webhooks.Subscriptions;
-using Centrali.Console.Workspaces;
-
 namespace Centrali.Console.Tests.Subscriptions;
 
 /// <summary>The filter through the API: validated with a position on create and patch, read back, cleared; honoured at fan-out.</summary>
