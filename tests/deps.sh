@@ -2,7 +2,7 @@
 # Which feature folder of the web project uses which: one line a folder, then every pair of folders that use each other.
 # A folder's Pages/ counts as the folder itself. A use is a `using`/`@using`/`@inject`/fully-qualified Centrali.Console.*
 # name; the project-wide imports (GlobalUsings.cs, the root _Imports.razor) are printed once, as "(everywhere)".
-# Usage: bash tests/deps.sh            (exits 1 when two folders use each other, so it can guard the one-way rule)
+# Usage: bash tests/deps.sh   (exit status 1 while any two folders use each other)
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../src/Centrali.Console"
 
@@ -38,6 +38,34 @@ def resolve(name):
     return best[1] if best else None
 
 ref = re.compile(r"\bCentrali\.Console(?:\.[A-Z]\w*)*")
+
+# Top-level type names per folder, to catch a name written relative to an enclosing namespace ("Data.DatabaseSetup").
+types = {f: set() for f in folders}
+for path in files:
+    if path.endswith(".razor"):
+        types[folder_of(path)].add(os.path.basename(path)[:-len(".razor")])
+        continue
+    with open(path, encoding="utf-8") as fh:
+        for m in re.finditer(r"^(?:(?:public|internal|static|sealed|abstract|partial|readonly)\s+)*(?:class|record|struct|interface|enum)\s+(\w+)", fh.read(), re.M):
+            types[folder_of(path)].add(m.group(1))
+
+def own_namespace(path):
+    f = folder_of(path)
+    return "Centrali.Console" + ("" if f == "(root)" else "." + f.replace("/", "."))
+
+def relative_refs(path, line):
+    own = own_namespace(path).split(".")
+    found = set()
+    for ns, f in namespaces.items():
+        for i in range(2, len(own) + 1):
+            parent = ".".join(own[:i])
+            if not ns.startswith(parent + "."):
+                continue
+            rel = re.escape(ns[len(parent) + 1:])
+            for m in re.finditer(r"(?<![\w.])" + rel + r"\.(?:Pages\.)?([A-Z]\w*)", line):
+                if m.group(1) in types[f]:
+                    found.add(f)
+    return found
 deps = {f: set() for f in folders}
 everywhere = set()
 for path in files:
@@ -56,9 +84,13 @@ for path in files:
                 if target is None or target == own:
                     continue
                 (everywhere if project_wide else deps[own]).add(target)
+            code = re.sub(r'"(?:[^"\\]|\\.)*"', '""', s)
+            for target in relative_refs(path, code):
+                if target != own:
+                    deps[own].add(target)
 
 if everywhere:
-    print(f"{'(everywhere)':24} -> {', '.join(sorted(everywhere))}")
+    print(f"{'(everywhere)':24} -> {', '.join(sorted(everywhere))}   (project-wide imports: not counted per folder below)")
 for f in folders:
     print(f"{f:24} -> {', '.join(sorted(deps[f])) or '-'}")
 

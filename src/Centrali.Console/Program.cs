@@ -1,21 +1,39 @@
-using Centrali.Console;
 using Centrali.Console.Api;
+using Centrali.Console.Audit;
 using Centrali.Console.Auth;
+using Centrali.Console.Collections;
 using Centrali.Console.Components;
-using Centrali.Console.Data;
 using Centrali.Console.Jobs;
 using Centrali.Console.Operations;
+using Centrali.Console.Operations.Alerts;
+using Centrali.Console.Realtime;
+using Centrali.Console.Records;
+using Centrali.Console.Webhooks.Deliveries;
+using Centrali.Console.Webhooks.Dispatch;
+using Centrali.Console.Webhooks.Subscriptions;
+using Centrali.Console.Workspaces;
 
 var builder = WebApplication.CreateBuilder(args);
+var config = builder.Configuration;
 
 builder.Services.AddConsoleUi();
-builder.Services.AddDatabase(builder.Configuration);
-builder.Services.AddConsoleAuth(builder.Configuration);
-builder.Services.AddWebSecurity(builder.Configuration);
+builder.Services.AddDatabase(config);
+builder.Services.AddConsoleAuth(config);
+builder.Services.AddWebSecurity(config);
 builder.Services.AddApiProblems();
-builder.Services.AddJobs(builder.Configuration);
-builder.Services.AddFeatures(builder.Configuration, builder.Environment);
-builder.Services.AddOperations(builder.Configuration);
+builder.Services.AddJobs(config);
+builder.Services.AddSingleton(TimeProvider.System);
+builder.Services.AddApiDocs();
+builder.Services.AddAudit();
+builder.Services.AddWorkspaces();
+builder.Services.AddDispatch(config, builder.Environment);
+builder.Services.AddRealtime(config);
+builder.Services.AddSingleton<Idempotency>();
+builder.Services.AddRecords(config);
+builder.Services.AddCollections();
+builder.Services.AddSubscriptions();
+builder.Services.AddDeliveries();
+builder.Services.AddOperations(config);
 
 var app = builder.Build();
 
@@ -35,7 +53,21 @@ app.MapStaticAssets();
 app.MapHealth();
 app.MapOpenApi();
 app.MapAccountEndpoints();
-app.MapFeatureApis();
+
+var api = app.MapWorkspaceApi();
+api.MapTokensApi();
+api.MapMembersApi();
+api.MapAuditApi();
+api.MapSubscriptionsApi();
+api.MapCollectionsApi();
+api.MapRecordsApi();
+api.MapDeliveriesApi();
+api.MapSettingsApi();
+// The older webhooks guide's routes: same services, same tokens, same checks.
+app.MapWorkspaceApi(ApiEndpoints.OlderBase).MapOlderWebhooksApi();
+app.MapConsoleExport();
+app.MapRealtime();
+
 app.MapRazorComponents<App>().AddInteractiveServerRenderMode(o => o.ContentSecurityFrameAncestorsPolicy = WebSecurity.FrameAncestors["frame-ancestors ".Length..]);
 
 app.Run();

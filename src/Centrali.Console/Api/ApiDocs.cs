@@ -1,4 +1,3 @@
-using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.OpenApi;
 using Microsoft.OpenApi;
 
@@ -24,12 +23,13 @@ public static class ApiDocs
 
     /// <summary>
     /// Documents one endpoint. <paramref name="errors"/> lists its error statuses beyond 401, 403 and 404, which every call
-    /// of the workspace API can answer. Examples are JSON text.
+    /// of the workspace API can answer. Examples are JSON text. The summary also names the operation ("List collections"
+    /// is <c>ListCollections</c>), so every summary is unique.
     /// </summary>
     public static RouteHandlerBuilder Doc(this RouteHandlerBuilder endpoint, string summary, string description,
         int[]? errors = null, string? request = null, string? response = null)
     {
-        endpoint.WithSummary(summary).WithDescription(description);
+        endpoint.WithName(OperationName(summary)).WithSummary(summary).WithDescription(description);
         foreach (var status in (errors ?? []).Concat([401, 403, 404]).Distinct().Order())
             if (status == 400) endpoint.ProducesValidationProblem();
             else endpoint.ProducesProblem(status);
@@ -48,6 +48,12 @@ public static class ApiDocs
         });
         return endpoint;
     }
+
+    /// <summary>"List a webhook's failed deliveries (older form)" → <c>ListWebhookFailedDeliveriesOlderForm</c>.</summary>
+    public static string OperationName(string summary) => string.Concat(
+        summary.Replace("'s", "").Split([' ', '-', '(', ')'], StringSplitOptions.RemoveEmptyEntries)
+            .Where(w => w is not ("a" or "an" or "the"))
+            .Select(w => char.ToUpperInvariant(w[0]) + w[1..]));
 
     public static IServiceCollection AddApiDocs(this IServiceCollection services) =>
         services.AddOpenApi(o => o.AddDocumentTransformer((document, _, _) =>

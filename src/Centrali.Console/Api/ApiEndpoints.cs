@@ -1,8 +1,8 @@
 using System.Security.Claims;
 using Centrali.Console.Auth;
-using Centrali.Console.Shared;
 using Centrali.Console.Workspaces;
 using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.AspNetCore.Mvc;
 
 namespace Centrali.Console.Api;
 
@@ -28,7 +28,7 @@ public static class ApiEndpoints
     {
         var group = app.MapGroup(prefix)
             .RequireAuthorization(ApiTokenAuthentication.Policy)
-            .WithMetadata(new Microsoft.AspNetCore.Mvc.RequestSizeLimitAttribute(MaxBodyBytes))
+            .WithMetadata(new RequestSizeLimitAttribute(MaxBodyBytes))
             .WithTags("API");
         group.AddEndpointFilter(async (context, next) =>
         {
@@ -77,7 +77,7 @@ public static class ApiEndpoints
     {
         services.AddProblemDetails();
         // Binding failures (malformed JSON bodies) reach the handler below, which answers them with the field and the reason.
-        services.Configure<Microsoft.AspNetCore.Routing.RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
+        services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         services.AddExceptionHandler<ServiceExceptionHandler>();
         return services;
     }
@@ -91,11 +91,11 @@ internal sealed class ServiceExceptionHandler(IProblemDetailsService problems) :
         if (exception is BadHttpRequestException bad)
             exception = bad.StatusCode == 413 ? ServiceException.TooLarge("The body is too large.")
                 // Model binding wraps the parser's error: say that one, in words, with its line and column.
-                : bad.InnerException is System.Text.Json.JsonException json ? ServiceException.Invalid("body", JsonErrors.Describe(json))
+                : bad.InnerException is JsonException json ? ServiceException.Invalid("body", JsonErrors.Describe(json))
                 : ServiceException.Invalid("body", bad.Message);
         if (exception is not ServiceException e) return false;
         http.Response.StatusCode = e.Status;
-        var details = new Microsoft.AspNetCore.Http.HttpValidationProblemDetails(e.Errors) { Status = e.Status, Title = e.Title };
+        var details = new HttpValidationProblemDetails(e.Errors) { Status = e.Status, Title = e.Title };
         return await problems.TryWriteAsync(new ProblemDetailsContext { HttpContext = http, ProblemDetails = details, Exception = exception });
     }
 }

@@ -5,6 +5,15 @@ namespace Centrali.Console.Audit;
 
 public static class AuditApi
 {
+    public static IServiceCollection AddAudit(this IServiceCollection services)
+    {
+        services.AddHttpContextAccessor();
+        services.AddScoped<AuditLog>();
+        services.AddScoped<ClientAddress>();
+        services.AddHostedService<AuditRetention>();
+        return services;
+    }
+
     /// <summary>GET /audit for owners: the workspace's entries, newest first, filtered by action (or prefix like "token."), actor and time.</summary>
     public static RouteGroupBuilder MapAuditApi(this RouteGroupBuilder api)
     {

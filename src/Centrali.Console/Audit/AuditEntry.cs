@@ -1,6 +1,3 @@
-using Centrali.Console.Data;
-using Microsoft.EntityFrameworkCore;
-
 namespace Centrali.Console.Audit;
 
 /// <summary>One security- or delivery-relevant change: who, when, what, to what, and from where. Never a secret or token value.</summary>
@@ -19,9 +16,9 @@ public sealed class AuditEntry
     public string? Ip { get; set; }
 }
 
-internal sealed class AuditEntryConfiguration : Microsoft.EntityFrameworkCore.IEntityTypeConfiguration<AuditEntry>
+internal sealed class AuditEntryConfiguration : IEntityTypeConfiguration<AuditEntry>
 {
-    public void Configure(Microsoft.EntityFrameworkCore.Metadata.Builders.EntityTypeBuilder<AuditEntry> b)
+    public void Configure(EntityTypeBuilder<AuditEntry> b)
     {
         b.ToTable("AuditEntries");
         b.HasIndex(x => new { x.WorkspaceId, x.Id });

@@ -1,10 +1,6 @@
 using System.Security.Claims;
-using System.Text.Json;
 using Centrali.Console.Auth;
-using Centrali.Console.Data;
-using Centrali.Console.Shared;
 using Microsoft.AspNetCore.Components.Authorization;
-using Microsoft.EntityFrameworkCore;
 
 namespace Centrali.Console.Audit;
 

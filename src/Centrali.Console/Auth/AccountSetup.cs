@@ -1,7 +1,7 @@
 using System.Security.Claims;
 using Centrali.Console.Audit;
+using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Identity;
-using Microsoft.Extensions.Options;
 
 namespace Centrali.Console.Auth;
 
@@ -43,7 +43,7 @@ public static class AccountEndpoints
     {
         // Antiforgery-checked: another site cannot sign a user out everywhere.
         app.MapPost("/account/sign-out-everywhere", async Task<IResult> (HttpContext http, UserManager<ConsoleUser> users, SignInManager<ConsoleUser> signIn,
-            AuditLog audit, Microsoft.AspNetCore.Antiforgery.IAntiforgery antiforgery) =>
+            AuditLog audit, IAntiforgery antiforgery) =>
         {
             if (!await antiforgery.IsRequestValidAsync(http)) return BadForm();
             if (await users.GetUserAsync(http.User) is { } user)
@@ -53,7 +53,7 @@ public static class AccountEndpoints
             }
             await signIn.SignOutAsync();
             return TypedResults.LocalRedirect("~/account/login");
-        }).RequireAuthorization().ExcludeFromDescription();
+        }).RequireAuthorization().WithName("SignOutEverywhere").WithSummary("Sign out everywhere").WithTags("Account").ExcludeFromDescription();
     }
 
     internal static IResult BadForm() =>

@@ -1,5 +1,3 @@
-using Centrali.Console.Data;
-
 namespace Centrali.Console.Auth;
 
 public sealed class ApiToken
@@ -29,9 +27,9 @@ public static class TokenScope
     public static bool IsKnown(string? scope) => scope is Read or Write;
 }
 
-internal sealed class ApiTokenConfiguration : Microsoft.EntityFrameworkCore.IEntityTypeConfiguration<ApiToken>
+internal sealed class ApiTokenConfiguration : IEntityTypeConfiguration<ApiToken>
 {
-    public void Configure(Microsoft.EntityFrameworkCore.Metadata.Builders.EntityTypeBuilder<ApiToken> b)
+    public void Configure(EntityTypeBuilder<ApiToken> b)
     {
         b.HasIndex(x => x.Hash).IsUnique();
         b.HasIndex(x => x.WorkspaceId);

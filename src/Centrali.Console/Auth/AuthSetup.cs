@@ -1,4 +1,4 @@
-using Centrali.Console.Data;
+using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Components.Authorization;
 using Microsoft.AspNetCore.Identity;
@@ -69,12 +69,12 @@ public static class AuthSetup
     public static IEndpointRouteBuilder MapAccountEndpoints(this IEndpointRouteBuilder app)
     {
         // Antiforgery-checked: another site's hidden form cannot sign a user out.
-        app.MapPost("/account/logout", async Task<IResult> (HttpContext http, SignInManager<ConsoleUser> signIn, Microsoft.AspNetCore.Antiforgery.IAntiforgery antiforgery) =>
+        app.MapPost("/account/logout", async Task<IResult> (HttpContext http, SignInManager<ConsoleUser> signIn, IAntiforgery antiforgery) =>
         {
             if (!await antiforgery.IsRequestValidAsync(http)) return AccountEndpoints.BadForm();
             await signIn.SignOutAsync();
             return TypedResults.LocalRedirect("~/account/login");
-        }).ExcludeFromDescription();
+        }).WithName("SignOut").WithSummary("Sign out").WithTags("Account").ExcludeFromDescription();
         AccountEndpoints.MapSelfService(app);
         return app;
     }

@@ -1,5 +1,3 @@
-using Centrali.Console.Data;
-
 namespace Centrali.Console.Auth;
 
 /// <summary>A token found live a moment ago, with what is needed to keep honouring its expiry and last-use record.</summary>

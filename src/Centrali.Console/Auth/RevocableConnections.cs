@@ -1,7 +1,3 @@
-using System.Collections.Concurrent;
-using Centrali.Console.Data;
-using Microsoft.EntityFrameworkCore;
-
 namespace Centrali.Console.Auth;
 
 /// <summary>

@@ -1,10 +1,6 @@
 using System.Security.Cryptography;
-using System.Text;
 using Centrali.Console.Audit;
-using Centrali.Console.Data;
-using Centrali.Console.Shared;
 using Centrali.Console.Workspaces;
-using Microsoft.EntityFrameworkCore;
 
 namespace Centrali.Console.Auth;
 

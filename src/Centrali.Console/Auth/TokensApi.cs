@@ -1,5 +1,4 @@
 using Centrali.Console.Api;
-using Centrali.Console.Shared;
 using Centrali.Console.Workspaces;
 using Microsoft.AspNetCore.Http.HttpResults;
 
@@ -10,6 +9,12 @@ public static class TokensApi
     /// <summary>GET/POST /tokens, DELETE /tokens/{id}: developers see and revoke their own tokens, owners every token of the workspace.</summary>
     public static RouteGroupBuilder MapTokensApi(this RouteGroupBuilder api)
     {
+        api.MapGet("/whoami", (HttpContext http) => TypedResults.Ok(new One<WhoAmI>(new WhoAmI(
+            http.WorkspaceSlug(), http.User.FindFirst(ApiTokenAuthentication.TokenHintClaim)!.Value, http.WorkspaceRoleOf(), http.TokenScopeOf()))))
+            .WithTags("Tokens")
+            .Doc("Check a token", "The workspace the token belongs to, the token's hint, its owner's role in the workspace and the token's scope: the cheapest call that proves a token works.",
+                response: """{"data":{"workspace":"default","tokenHint":"cct_…x7Qa","role":"owner","scope":"write"}}""");
+
         var tokens = api.MapGroup("/tokens").WithTags("Tokens").RequireWorkspaceRole(WorkspaceRole.Developer);
 
         tokens.MapGet("", async (HttpContext http, TokenService service, CancellationToken ct) =>
@@ -41,3 +46,5 @@ public sealed record CreatedTokenView(Guid Id, string Name, string Hint, string 
     public static CreatedTokenView From(CreatedToken c) =>
         new(c.Token.Id, c.Token.Name, c.Token.Hint, c.Token.Scope, c.Token.Owner, c.Token.CreatedAt, c.Token.ExpiresAt, c.Value);
 }
+
+public sealed record WhoAmI(string Workspace, string TokenHint, string Role, string Scope);

@@ -1,5 +1,4 @@
 using Centrali.Console.Audit;
-using Centrali.Console.Data;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Identity.EntityFrameworkCore;

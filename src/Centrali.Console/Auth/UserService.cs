@@ -1,9 +1,6 @@
 using Centrali.Console.Audit;
-using Centrali.Console.Data;
-using Centrali.Console.Shared;
 using Centrali.Console.Workspaces;
 using Microsoft.AspNetCore.Identity;
-using Microsoft.EntityFrameworkCore;
 
 namespace Centrali.Console.Auth;
 

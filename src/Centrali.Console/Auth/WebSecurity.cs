@@ -2,7 +2,6 @@ using System.Net;
 using System.Security.Cryptography.X509Certificates;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.HttpOverrides;
-using Microsoft.AspNetCore.Identity;
 
 namespace Centrali.Console.Auth;
 
@@ -15,6 +14,9 @@ public static class WebSecurity
 {
     public static IServiceCollection AddWebSecurity(this IServiceCollection services, IConfiguration config)
     {
+        // Keys live in the database: a restarted or moved container with the same database still decrypts secrets.
+        services.AddDataProtection().PersistKeysToDbContext<AppDbContext>().SetApplicationName("Centrali.Console")
+            .ProtectKeysWithConfiguredCertificate(config);
         services.Configure<ForwardedHeadersOptions>(o =>
         {
             o.ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto | ForwardedHeaders.XForwardedHost;

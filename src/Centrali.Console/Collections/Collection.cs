@@ -1,5 +1,3 @@
-using Centrali.Console.Data;
-
 namespace Centrali.Console.Collections;
 
 public sealed class Collection
@@ -13,9 +11,9 @@ public sealed class Collection
     public DateTime UpdatedAt { get; set; }
 }
 
-internal sealed class CollectionConfiguration : Microsoft.EntityFrameworkCore.IEntityTypeConfiguration<Collection>
+internal sealed class CollectionConfiguration : IEntityTypeConfiguration<Collection>
 {
-    public void Configure(Microsoft.EntityFrameworkCore.Metadata.Builders.EntityTypeBuilder<Collection> b)
+    public void Configure(EntityTypeBuilder<Collection> b)
     {
         b.HasIndex(x => new { x.WorkspaceId, x.Slug }).IsUnique();
         b.Property(x => x.Slug).HasMaxLength(63);

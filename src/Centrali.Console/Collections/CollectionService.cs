@@ -1,10 +1,6 @@
-using System.Text.Json;
 using Centrali.Console.Audit;
-using Centrali.Console.Data;
 using Centrali.Console.Records;
-using Centrali.Console.Shared;
 using Centrali.Console.Webhooks.Events;
-using Microsoft.EntityFrameworkCore;
 
 namespace Centrali.Console.Collections;
 
@@ -110,7 +106,8 @@ public sealed class CollectionService(IDbContextFactory<AppDbContext> dbs, TimeP
         while (true)
         {
             await using var db = await dbs.CreateDbContextAsync(ct);
-            await using var tx = await db.Database.BeginTransactionAsync(ct);
+            // Committed by the outbox's SaveAsync below, together with the batch's events.
+            await using var transaction = await db.Database.BeginTransactionAsync(ct);
             var collection = await FindAsync(db, workspaceId, slug, ct);
             var records = await db.Records.Where(r => r.CollectionId == collection.Id).OrderBy(r => r.Id).Take(DeleteBatchSize).ToListAsync(ct);
             if (records.Count > 0 && !force)
@@ -118,16 +115,13 @@ public sealed class CollectionService(IDbContextFactory<AppDbContext> dbs, TimeP
                 var count = await db.Records.CountAsync(r => r.CollectionId == collection.Id, ct);
                 throw ServiceException.Conflict($"The collection '{slug}' has {(count == 1 ? "1 record" : $"{count} records")}; delete with force=true to delete them too.");
             }
-            var events = new List<WebhookEvent>(records.Count);
             foreach (var record in records)
-                events.Add(await outbox.AddAsync(db, workspaceId, workspaceSlug, EventTypes.RecordDeleted, slug, record.Id, record.Data, ct));
+                outbox.Add(db, workspaceId, workspaceSlug, EventTypes.RecordDeleted, slug, record.Id, record.Data);
             db.Records.RemoveRange(records);
             // The last (or only) batch removes the collection in the same transaction as its last records.
             var last = records.Count < DeleteBatchSize;
             if (last) db.Collections.Remove(collection);
-            await db.SaveChangesAsync(ct);
-            await tx.CommitAsync(ct);
-            outbox.Committed(events);
+            await outbox.SaveAsync(db, ct);
             deletedRecords += records.Count;
             if (last)
             {

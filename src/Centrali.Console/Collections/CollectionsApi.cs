@@ -1,14 +1,13 @@
-using System.Text.Json;
 using Centrali.Console.Api;
 using Centrali.Console.Records;
-using Centrali.Console.Shared;
 using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.Extensions.Options;
 
 namespace Centrali.Console.Collections;
 
 public static class CollectionsApi
 {
+    public static IServiceCollection AddCollections(this IServiceCollection services) => services.AddScoped<CollectionService>();
+
     public static RouteGroupBuilder MapCollectionsApi(this RouteGroupBuilder api)
     {
         var collections = api.MapGroup("/collections").WithTags("Collections");

@@ -2,7 +2,6 @@ using Centrali.Console.Audit;
 using Centrali.Console.Auth;
 using Centrali.Console.Collections;
 using Centrali.Console.Records;
-using Centrali.Console.Shared;
 using Centrali.Console.Webhooks.Circuits;
 using Centrali.Console.Webhooks.Deliveries;
 using Centrali.Console.Webhooks.Events;
@@ -10,7 +9,8 @@ using Centrali.Console.Webhooks.Subscriptions;
 using Centrali.Console.Workspaces;
 using Microsoft.AspNetCore.DataProtection.EntityFrameworkCore;
 using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
-using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Design;
+using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 
 namespace Centrali.Console.Data;
 
@@ -58,7 +58,7 @@ public class AppDbContext : IdentityDbContext<ConsoleUser>, IDataProtectionKeyCo
     }
 }
 
-internal sealed class UtcDateTimeConverter() : Microsoft.EntityFrameworkCore.Storage.ValueConversion.ValueConverter<DateTime, DateTime>(
+internal sealed class UtcDateTimeConverter() : ValueConverter<DateTime, DateTime>(
     v => v.Kind == DateTimeKind.Utc ? v : v.ToUniversalTime(),
     v => DateTime.SpecifyKind(v, DateTimeKind.Utc));
 
@@ -66,7 +66,7 @@ internal sealed class UtcDateTimeConverter() : Microsoft.EntityFrameworkCore.Sto
 /// For `dotnet ef migrations add … --context AppDbContext`: without a factory of its own, EF would take the (covariant)
 /// Postgres factory for this context too and write PostgreSQL migrations into Migrations/.
 /// </summary>
-internal sealed class SqliteDesignTimeFactory : Microsoft.EntityFrameworkCore.Design.IDesignTimeDbContextFactory<AppDbContext>
+internal sealed class SqliteDesignTimeFactory : IDesignTimeDbContextFactory<AppDbContext>
 {
     public AppDbContext CreateDbContext(string[] args) =>
         new(new DbContextOptionsBuilder<AppDbContext>().UseSqlite("Data Source=design-time.db").Options);

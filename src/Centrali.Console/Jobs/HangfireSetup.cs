@@ -1,5 +1,4 @@
 using Centrali.Console.Auth;
-using Centrali.Console.Data;
 using Centrali.Console.Webhooks.Dispatch;
 using Hangfire;
 using Hangfire.AspNetCore;

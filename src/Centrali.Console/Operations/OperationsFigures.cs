@@ -1,7 +1,5 @@
-using Centrali.Console.Data;
 using Centrali.Console.Webhooks.Deliveries;
 using Hangfire;
-using Microsoft.EntityFrameworkCore;
 
 namespace Centrali.Console.Operations;
 

@@ -1,8 +1,5 @@
-using System.Text.Json;
-using Centrali.Console.Data;
 using Hangfire;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
-using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace Centrali.Console.Operations;
@@ -24,6 +21,19 @@ public static class Readiness
             .AddCheck<JobServerCheck>("jobs")
             .AddCheck<BacklogCheck>("backlog");
         return services;
+    }
+
+    /// <summary>Liveness: the process answers and reaches its database.</summary>
+    public static WebApplication MapHealth(this WebApplication app)
+    {
+        app.MapGet("/healthz", async (IDbContextFactory<AppDbContext> dbs) =>
+        {
+            await using var db = await dbs.CreateDbContextAsync();
+            return await db.Database.CanConnectAsync()
+                ? Results.Ok(new { status = "healthy" })
+                : Results.Problem(statusCode: 503, title: "The database is not reachable.");
+        }).WithName("Liveness").WithSummary("Liveness").WithTags("Operations").ExcludeFromDescription();
+        return app;
     }
 
     public static IEndpointConventionBuilder MapReadiness(this IEndpointRouteBuilder app) =>

@@ -1,9 +1,7 @@
 using System.ComponentModel;
 using System.Diagnostics;
-using Centrali.Console.Data;
 using Centrali.Console.Webhooks.Deliveries;
 using Hangfire;
-using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 
 namespace Centrali.Console.Operations;

@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using Centrali.Console.Webhooks.Deliveries;
-using Centrali.Console.Webhooks.Dispatch;
 
 namespace Centrali.Console.Operations;
 
@@ -59,16 +58,17 @@ public sealed class Telemetry
     /// The span of one attempt: a trace of its own (an attempt can run hours after the write, on another instance),
     /// linked to the trace of the write that made the event. Null when no one is tracing.
     /// </summary>
-    public static Activity? StartAttempt(Claimed delivery, int attempt)
+    /// <param name="traceParent">The trace of the write that made the event, when it was traced.</param>
+    public static Activity? StartAttempt(Guid deliveryId, Guid eventId, string eventType, Guid subscriptionId, string? traceParent, int attempt)
     {
         if (!Source.HasListeners()) return null;
         Activity.Current = null;
-        ActivityLink[]? links = delivery.TraceParent is { } parent && ActivityContext.TryParse(parent, null, out var write) ? [new(write)] : null;
+        ActivityLink[]? links = traceParent is { } parent && ActivityContext.TryParse(parent, null, out var write) ? [new(write)] : null;
         var activity = Source.StartActivity(ActivityKind.Internal, parentContext: default, links: links, name: "webhook.attempt");
-        activity?.SetTag("centrali.delivery.id", delivery.Id.ToString());
-        activity?.SetTag("centrali.event.id", delivery.EventId.ToString());
-        activity?.SetTag("centrali.event.type", delivery.EventType);
-        activity?.SetTag("centrali.subscription.id", delivery.SubscriptionId.ToString());
+        activity?.SetTag("centrali.delivery.id", deliveryId.ToString());
+        activity?.SetTag("centrali.event.id", eventId.ToString());
+        activity?.SetTag("centrali.event.type", eventType);
+        activity?.SetTag("centrali.subscription.id", subscriptionId.ToString());
         activity?.SetTag("centrali.delivery.attempt", attempt);
         return activity;
     }

@@ -90,11 +90,12 @@ public static class RealtimeSetup
 {
     public static IServiceCollection AddRealtime(this IServiceCollection services, IConfiguration config)
     {
+        services.AddSingleton<DeliveryNotifier>();
         services.AddSignalR();
         services.AddHostedService<DeliveriesHubRelay>();
         // Scale-out: pages and hub clients on every instance see the changes any instance makes.
-        if (Data.DatabaseSetup.IsPostgres(config))
-            services.AddHostedService(sp => ActivatorUtilities.CreateInstance<PostgresChangeFeed>(sp, Data.DatabaseSetup.PostgresConnectionString(config)));
+        if (DatabaseSetup.IsPostgres(config))
+            services.AddHostedService(sp => ActivatorUtilities.CreateInstance<PostgresChangeFeed>(sp, DatabaseSetup.PostgresConnectionString(config)));
         return services;
     }
 

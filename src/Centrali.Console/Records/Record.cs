@@ -1,5 +1,3 @@
-using Centrali.Console.Data;
-
 namespace Centrali.Console.Records;
 
 public sealed class Record
@@ -15,9 +13,9 @@ public sealed class Record
     public int Version { get; set; } = 1;
 }
 
-internal sealed class RecordConfiguration : Microsoft.EntityFrameworkCore.IEntityTypeConfiguration<Record>
+internal sealed class RecordConfiguration : IEntityTypeConfiguration<Record>
 {
-    public void Configure(Microsoft.EntityFrameworkCore.Metadata.Builders.EntityTypeBuilder<Record> b)
+    public void Configure(EntityTypeBuilder<Record> b)
     {
         // Keyset paging walks a collection by id (version-7 GUIDs sort by creation time).
         b.HasIndex(x => new { x.CollectionId, x.Id });

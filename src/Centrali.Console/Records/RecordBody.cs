@@ -1,6 +1,4 @@
-using System.Text.Json;
 using System.Text.Json.Nodes;
-using Centrali.Console.Shared;
 
 namespace Centrali.Console.Records;
 
@@ -30,7 +28,7 @@ public static class RecordBody
             if (buffer.Length + read > maxBytes) throw TooLarge(maxBytes);
             buffer.Write(chunk, 0, read);
         }
-        return System.Text.Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length);
+        return Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length);
     }
 
     /// <summary>Parses text that must be a JSON object: malformed JSON names "body", any other JSON value names "data".</summary>
@@ -59,7 +57,7 @@ public static class RecordBody
     /// <summary>Whether a string or name escapes half a surrogate pair, which System.Text.Json cannot read back as text.</summary>
     static bool HasLoneSurrogate(string json)
     {
-        var reader = new Utf8JsonReader(System.Text.Encoding.UTF8.GetBytes(json), new JsonReaderOptions { MaxDepth = MaxDepth + 1 });
+        var reader = new Utf8JsonReader(Encoding.UTF8.GetBytes(json), new JsonReaderOptions { MaxDepth = MaxDepth + 1 });
         try
         {
             while (reader.Read())

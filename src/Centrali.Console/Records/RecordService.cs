@@ -1,20 +1,16 @@
-using System.Text.Json;
 using System.Text.Json.Nodes;
-using Centrali.Console.Data;
 using Centrali.Console.Operations;
-using Centrali.Console.Shared;
 using Centrali.Console.Webhooks.Events;
-using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 
 namespace Centrali.Console.Records;
 
 /// <summary>A record as the API and the console show it; <see cref="Collection"/> is the collection's slug.</summary>
 public sealed record RecordView(Guid Id, string Collection, JsonElement Data, DateTime CreatedAt, DateTime UpdatedAt,
-    [property: System.Text.Json.Serialization.JsonIgnore] int Version = 1)
+    [property: JsonIgnore] int Version = 1)
 {
     /// <summary>The record's version as an HTTP entity tag: sent as ETag, expected back in If-Match.</summary>
-    [System.Text.Json.Serialization.JsonIgnore]
+    [JsonIgnore]
     public string ETag => $"\"{Version}\"";
 }
 
@@ -98,10 +94,10 @@ public sealed class RecordService(IDbContextFactory<AppDbContext> dbs, TimeProvi
         var view = View(record, collectionSlug);
         idempotency.Add(db, workspaceId, key, new StoredAnswer(StatusCodes.Status201Created,
             JsonSerializer.Serialize(new One<RecordView>(view), JsonSerializerOptions.Web), key is null ? null : $"{key.Path.TrimEnd('/')}/{record.Id}"));
-        var e = await outbox.AddAsync(db, workspaceId, workspaceSlug, EventTypes.RecordCreated, collectionSlug, record.Id, data, ct);
+        outbox.Add(db, workspaceId, workspaceSlug, EventTypes.RecordCreated, collectionSlug, record.Id, data);
         try
         {
-            await db.SaveChangesAsync(ct);
+            await outbox.SaveAsync(db, ct);
         }
         catch (DbUpdateException ex) when (Idempotency.IsDuplicateKey(ex, key))
         {
@@ -109,7 +105,6 @@ public sealed class RecordService(IDbContextFactory<AppDbContext> dbs, TimeProvi
             await using var fresh = await dbs.CreateDbContextAsync(ct);
             return new(null, await idempotency.FindAsync(fresh, workspaceId, key, ct));
         }
-        outbox.Committed([e]);
         telemetry.RecordWritten("create");
         return new(view, null);
     }
@@ -138,11 +133,10 @@ public sealed class RecordService(IDbContextFactory<AppDbContext> dbs, TimeProvi
         if (ifMatch is { } expected && record.Version != expected) throw Stale(record.Version);
         db.Records.Remove(record);
         // A delete's event carries the record as it was, so receivers can act on what disappeared.
-        var e = await outbox.AddAsync(db, workspaceId, workspaceSlug, EventTypes.RecordDeleted, collectionSlug, record.Id, record.Data, ct);
-        try { await db.SaveChangesAsync(ct); }
+        outbox.Add(db, workspaceId, workspaceSlug, EventTypes.RecordDeleted, collectionSlug, record.Id, record.Data);
+        try { await outbox.SaveAsync(db, ct); }
         catch (DbUpdateConcurrencyException) when (ifMatch is not null) { throw Stale(null); }
         catch (DbUpdateConcurrencyException) { throw ServiceException.Conflict("The record changed while it was being deleted; read it again and retry."); }
-        outbox.Committed([e]);
         telemetry.RecordWritten("delete");
         return View(record, collectionSlug);
     }
@@ -168,10 +162,10 @@ public sealed class RecordService(IDbContextFactory<AppDbContext> dbs, TimeProvi
             record.Data = Serialize(change(current));
             record.UpdatedAt = time.GetUtcNow().UtcDateTime;
             record.Version++;
-            var e = await outbox.AddAsync(db, workspaceId, workspaceSlug, EventTypes.RecordUpdated, collectionSlug, record.Id, record.Data, ct);
+            outbox.Add(db, workspaceId, workspaceSlug, EventTypes.RecordUpdated, collectionSlug, record.Id, record.Data);
             try
             {
-                await db.SaveChangesAsync(ct);
+                await outbox.SaveAsync(db, ct);
             }
             catch (DbUpdateConcurrencyException) when (ifMatch is not null)
             {
@@ -185,7 +179,6 @@ public sealed class RecordService(IDbContextFactory<AppDbContext> dbs, TimeProvi
             {
                 throw ServiceException.Conflict("The record is being changed by others right now; read it again and retry.");
             }
-            outbox.Committed([e]);
             telemetry.RecordWritten("update");
             return View(record, collectionSlug);
         }

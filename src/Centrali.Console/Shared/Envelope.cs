@@ -1,5 +1,3 @@
-using System.Text.Json;
-
 namespace Centrali.Console.Shared;
 
 /// <summary>A single object answers as {"data": …}.</summary>

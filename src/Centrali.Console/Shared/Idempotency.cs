@@ -1,6 +1,3 @@
-using Centrali.Console.Data;
-using Microsoft.EntityFrameworkCore;
-
 namespace Centrali.Console.Shared;
 
 /// <summary>The first answer to a create, as the client saw it: replayed byte for byte for a repeated Idempotency-Key.</summary>

@@ -1,5 +1,3 @@
-using Centrali.Console.Data;
-
 namespace Centrali.Console.Shared;
 
 /// <summary>The first answer to a POST carrying an Idempotency-Key, replayed for repeats within 24 h.</summary>
@@ -15,9 +13,9 @@ public sealed class IdempotentResponse
     public DateTime CreatedAt { get; set; }
 }
 
-internal sealed class IdempotentResponseConfiguration : Microsoft.EntityFrameworkCore.IEntityTypeConfiguration<IdempotentResponse>
+internal sealed class IdempotentResponseConfiguration : IEntityTypeConfiguration<IdempotentResponse>
 {
-    public void Configure(Microsoft.EntityFrameworkCore.Metadata.Builders.EntityTypeBuilder<IdempotentResponse> b)
+    public void Configure(EntityTypeBuilder<IdempotentResponse> b)
     {
         b.HasIndex(x => new { x.WorkspaceId, x.Key }).IsUnique();
         b.HasIndex(x => x.CreatedAt);

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using System.Text.RegularExpressions;
 
 namespace Centrali.Console.Shared;
@@ -32,9 +31,9 @@ public static partial class JsonErrors
         if (text is null) return bytes + 1;
         var lines = text.Split('\n');
         if (line >= lines.Length) return bytes + 1;
-        var utf8 = System.Text.Encoding.UTF8.GetBytes(lines[line]);
+        var utf8 = Encoding.UTF8.GetBytes(lines[line]);
         var upTo = (int)Math.Min(bytes, utf8.Length);
-        return System.Text.Encoding.UTF8.GetCharCount(utf8, 0, upTo) + 1;
+        return Encoding.UTF8.GetCharCount(utf8, 0, upTo) + 1;
     }
 
     [GeneratedRegex(@"\s*(Path: [^|]*\|\s*)?LineNumber: \d+ \| BytePositionInLine: \d+\.?", RegexOptions.CultureInvariant)]

@@ -8,6 +8,9 @@ public sealed class ServiceException(int status, string title, IDictionary<strin
     public string Title { get; } = title;
     public IDictionary<string, string[]> Errors { get; } = errors ?? new Dictionary<string, string[]>();
 
+    /// <summary>What a page shows in one line: the first field's message, or the title when no field is named.</summary>
+    public string FirstMessage => Errors.Values.SelectMany(v => v).FirstOrDefault() ?? Title;
+
     public static ServiceException Invalid(string field, string message) =>
         new(StatusCodes.Status400BadRequest, "The request is not valid.", new Dictionary<string, string[]> { [field] = [message] });
 

@@ -1,5 +1,4 @@
 using Centrali.Console.Api;
-using Centrali.Console.Shared;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Centrali.Console.Workspaces;

@@ -1,8 +1,5 @@
 using Centrali.Console.Audit;
 using Centrali.Console.Auth;
-using Centrali.Console.Data;
-using Centrali.Console.Shared;
-using Microsoft.EntityFrameworkCore;
 
 namespace Centrali.Console.Workspaces;
 

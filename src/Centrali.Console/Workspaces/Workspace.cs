@@ -1,5 +1,3 @@
-using Centrali.Console.Data;
-
 namespace Centrali.Console.Workspaces;
 
 public sealed class Workspace
@@ -10,9 +8,9 @@ public sealed class Workspace
     public DateTime CreatedAt { get; set; }
 }
 
-internal sealed class WorkspaceConfiguration : Microsoft.EntityFrameworkCore.IEntityTypeConfiguration<Workspace>
+internal sealed class WorkspaceConfiguration : IEntityTypeConfiguration<Workspace>
 {
-    public void Configure(Microsoft.EntityFrameworkCore.Metadata.Builders.EntityTypeBuilder<Workspace> b)
+    public void Configure(EntityTypeBuilder<Workspace> b)
     {
         b.HasIndex(x => x.Slug).IsUnique();
         b.Property(x => x.Slug).HasMaxLength(63);

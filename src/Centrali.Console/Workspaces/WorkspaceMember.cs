@@ -29,14 +29,14 @@ public static class WorkspaceRole
     public static bool Allows(string? role, string needed) => Rank(role) >= Rank(needed);
 }
 
-internal sealed class WorkspaceMemberConfiguration : Microsoft.EntityFrameworkCore.IEntityTypeConfiguration<WorkspaceMember>
+internal sealed class WorkspaceMemberConfiguration : IEntityTypeConfiguration<WorkspaceMember>
 {
-    public void Configure(Microsoft.EntityFrameworkCore.Metadata.Builders.EntityTypeBuilder<WorkspaceMember> b)
+    public void Configure(EntityTypeBuilder<WorkspaceMember> b)
     {
         b.HasKey(x => new { x.WorkspaceId, x.UserId });
         b.HasIndex(x => x.UserId);
         b.Property(x => x.Role).HasMaxLength(16);
-        b.HasOne<Workspace>().WithMany().HasForeignKey(x => x.WorkspaceId).OnDelete(Microsoft.EntityFrameworkCore.DeleteBehavior.Cascade);
-        b.HasOne<Auth.ConsoleUser>().WithMany().HasForeignKey(x => x.UserId).OnDelete(Microsoft.EntityFrameworkCore.DeleteBehavior.Cascade);
+        b.HasOne<Workspace>().WithMany().HasForeignKey(x => x.WorkspaceId).OnDelete(DeleteBehavior.Cascade);
+        b.HasOne<Auth.ConsoleUser>().WithMany().HasForeignKey(x => x.UserId).OnDelete(DeleteBehavior.Cascade);
     }
 }

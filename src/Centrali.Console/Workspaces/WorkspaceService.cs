@@ -1,7 +1,3 @@
-using Centrali.Console.Data;
-using Centrali.Console.Shared;
-using Microsoft.EntityFrameworkCore;
-
 namespace Centrali.Console.Workspaces;
 
 /// <summary>Workspaces: instance admins create them; whoever creates one becomes its owner.</summary>

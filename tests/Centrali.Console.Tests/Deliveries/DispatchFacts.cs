@@ -176,12 +176,10 @@ public sealed class DispatchFacts
             var db = scope.ServiceProvider.GetRequiredService<AppDbContext>();
             var outbox = scope.ServiceProvider.GetRequiredService<EventOutbox>();
             var ws = await db.Workspaces.SingleAsync();
-            var events = new List<WebhookEvent>();
             foreach (var (collection, count) in new[] { ("slow", 15), ("failing", 10), ("fast", 100) })
                 for (var i = 0; i < count; i++)
-                    events.Add(await outbox.AddAsync(db, ws.Id, ws.Slug, EventTypes.RecordCreated, collection, Guid.CreateVersion7(), "{}"));
-            await db.SaveChangesAsync();
-            outbox.Committed(events);
+                    outbox.Add(db, ws.Id, ws.Slug, EventTypes.RecordCreated, collection, Guid.CreateVersion7(), "{}");
+            await outbox.SaveAsync(db);
         }
 
         var fastDone = await fast.WaitForAsync(100, TimeSpan.FromSeconds(20));

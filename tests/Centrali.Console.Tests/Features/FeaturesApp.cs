@@ -51,9 +51,8 @@ public static class FeatureEvents
         var workspace = await scope.ServiceProvider.GetRequiredService<Centrali.Console.Workspaces.WorkspaceService>().EnsureAsync("default");
         var events = new List<WebhookEvent>();
         foreach (var (type, id, data) in changes)
-            events.Add(await outbox.AddAsync(db, workspace.Id, workspace.Slug, type, collection, id, data));
-        await db.SaveChangesAsync();
-        outbox.Committed(events);
+            events.Add(outbox.Add(db, workspace.Id, workspace.Slug, type, collection, id, data));
+        await outbox.SaveAsync(db);
         return events;
     }
 }

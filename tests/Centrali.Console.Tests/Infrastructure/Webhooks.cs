@@ -34,9 +34,8 @@ public static class WebhookSetup
         var db = scope.ServiceProvider.GetRequiredService<AppDbContext>();
         var outbox = scope.ServiceProvider.GetRequiredService<EventOutbox>();
         var workspace = await scope.ServiceProvider.GetRequiredService<WorkspaceService>().EnsureAsync("default");
-        var e = await outbox.AddAsync(db, workspace.Id, workspace.Slug, type, collection, Guid.CreateVersion7(), data);
-        await db.SaveChangesAsync();
-        outbox.Committed([e]);
+        var e = outbox.Add(db, workspace.Id, workspace.Slug, type, collection, Guid.CreateVersion7(), data);
+        await outbox.SaveAsync(db);
         return e;
     }
 

@@ -50,7 +50,7 @@ public sealed class RotationOverlapFacts(SharedApp shared) : IClassFixture<Share
 
         clock.Advance(TimeSpan.FromHours(24) + TimeSpan.FromSeconds(1));
         await using (var scope = app.Scope())
-            Assert.Equal(1, await scope.ServiceProvider.GetRequiredService<SubscriptionService>().ErasePreviousSecretsAsync());
+            Assert.Equal(1, await scope.ServiceProvider.GetRequiredService<SecretErasure>().ErasePreviousSecretsAsync());
         Assert.Equal(["", ""], await SubscriptionsApiFacts.RawRowAsync(app, id, "PreviousSecretCipher, PreviousSecretExpiresAt"));
         Assert.Null((await app.Api().GetDataAsync<ApiSubscription>($"{Base}/{id}")).PreviousSecretExpiresAt);
 

@@ -1,3 +1,5 @@
+using Centrali.Console.Webhooks.Filters;
+
 namespace Centrali.Console.Tests.Subscriptions;
 
 /// <summary>The filter through the API: validated with a position on create and patch, read back, cleared; honoured at fan-out.</summary>
@@ -104,22 +106,22 @@ public sealed class SubscriptionFilterApiFacts
         const string records = "/data/workspace/default/api/v1/collections";
         Assert.Equal(HttpStatusCode.Created, (await api.PostJsonAsync(records, new { name = "Orders", slug = "orders" })).StatusCode);
         await using var scope = app.Scope();
-        var service = scope.ServiceProvider.GetRequiredService<SubscriptionService>();
+        var service = scope.ServiceProvider.GetRequiredService<FilterTrials>();
         var workspace = await scope.ServiceProvider.GetRequiredService<WorkspaceService>().EnsureAsync("default");
 
-        var empty = await service.TryFilterAsync(workspace.Id, workspace.Slug, "data.total > 1", "orders");
+        var empty = await service.TryAsync(workspace.Id, workspace.Slug, "data.total > 1", "orders");
         Assert.Contains("no records yet", empty.Problem);
 
         Assert.Equal(HttpStatusCode.Created, (await api.PostJsonAsync($"{records}/orders/records", new { status = "shipped", total = 5 })).StatusCode);
         Assert.Equal(HttpStatusCode.Created, (await api.PostJsonAsync($"{records}/orders/records", new { status = "pending", total = 150 })).StatusCode);
 
-        var hit = await service.TryFilterAsync(workspace.Id, workspace.Slug, """data.status == "pending" && recordSlug == "orders" && event == "record_updated" """, "orders");
+        var hit = await service.TryAsync(workspace.Id, workspace.Slug, """data.status == "pending" && recordSlug == "orders" && event == "record_updated" """, "orders");
         Assert.Null(hit.Problem);
         Assert.True(hit.Matched);
         Assert.Contains("\"total\":150", hit.Body);
-        var miss = await service.TryFilterAsync(workspace.Id, workspace.Slug, "data.total < 100", "orders", EventTypes.RecordCreated);
+        var miss = await service.TryAsync(workspace.Id, workspace.Slug, "data.total < 100", "orders", EventTypes.RecordCreated);
         Assert.False(miss.Matched);
-        var broken = await service.TryFilterAsync(workspace.Id, workspace.Slug, "data.total <", "orders");
+        var broken = await service.TryAsync(workspace.Id, workspace.Slug, "data.total <", "orders");
         Assert.StartsWith("at position 13: expected a value", broken.Problem);
     }
 }

@@ -1,10 +1,7 @@
-using System.Collections.Concurrent;
 using System.Text.Json;
-using Centrali.Console.Data;
 using Centrali.Console.Webhooks.Deliveries;
 using Centrali.Console.Webhooks.Subscriptions;
 using Hangfire;
-using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 
 namespace Centrali.Console.Operations.Alerts;

@@ -1,5 +1,3 @@
-using Centrali.Console.Data;
-using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
 
 namespace Centrali.Console.Operations.Alerts;

@@ -1,15 +1,12 @@
-using Centrali.Console.Data;
-using Centrali.Console.Shared;
 using Centrali.Console.Webhooks.Secrets;
 using Centrali.Console.Webhooks.Subscriptions;
-using Microsoft.EntityFrameworkCore;
 
 namespace Centrali.Console.Operations.Alerts;
 
 /// <summary>A workspace's operator settings as read; <see cref="OperatorWebhookSecret"/> only in the answer that generated it.</summary>
 public sealed record SettingsView(string? OperatorWebhookUrl, string? OperatorWebhookSecretHint, DateTime? UpdatedAt)
 {
-    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public string? OperatorWebhookSecret { get; init; }
 }
 

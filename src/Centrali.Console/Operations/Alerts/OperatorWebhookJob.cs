@@ -1,11 +1,8 @@
 using System.ComponentModel;
-using System.Text.Json;
-using Centrali.Console.Data;
 using Centrali.Console.Webhooks.Dispatch;
 using Centrali.Console.Webhooks.Secrets;
 using Centrali.Console.Workspaces;
 using Hangfire;
-using Microsoft.EntityFrameworkCore;
 
 namespace Centrali.Console.Operations.Alerts;
 

@@ -1,5 +1,4 @@
 using Centrali.Console.Api;
-using Centrali.Console.Shared;
 
 namespace Centrali.Console.Operations.Alerts;
 

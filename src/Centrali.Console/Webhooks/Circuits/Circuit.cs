@@ -15,9 +15,9 @@ public sealed class Circuit
     public DateTime UpdatedAt { get; set; }
 }
 
-internal sealed class CircuitConfiguration : Microsoft.EntityFrameworkCore.IEntityTypeConfiguration<Circuit>
+internal sealed class CircuitConfiguration : IEntityTypeConfiguration<Circuit>
 {
-    public void Configure(Microsoft.EntityFrameworkCore.Metadata.Builders.EntityTypeBuilder<Circuit> b)
+    public void Configure(EntityTypeBuilder<Circuit> b)
     {
         b.HasKey(x => new { x.WorkspaceId, x.Url });
         b.Property(x => x.Url).HasMaxLength(2048);

@@ -1,5 +1,3 @@
-using Centrali.Console.Data;
-using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 
 namespace Centrali.Console.Webhooks.Circuits;
@@ -36,7 +34,7 @@ public sealed class CircuitBreaker(IDbContextFactory<AppDbContext> dbs, TimeProv
     // Embedded mode has one process, so it knows every circuit it has read and not changed since; on PostgreSQL another
     // instance may change one at any time, so each batch reads them.
     readonly bool single = !DatabaseSetup.IsPostgres(config);
-    readonly System.Collections.Concurrent.ConcurrentDictionary<CircuitKey, Circuit?> known = new();
+    readonly ConcurrentDictionary<CircuitKey, Circuit?> known = new();
 
     public async Task<CircuitView> StateAsync(Guid workspaceId, string url, CancellationToken ct = default)
     {

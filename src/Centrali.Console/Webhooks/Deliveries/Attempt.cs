@@ -1,5 +1,3 @@
-using Centrali.Console.Data;
-
 namespace Centrali.Console.Webhooks.Deliveries;
 
 public sealed class Attempt
@@ -18,9 +16,9 @@ public sealed class Attempt
     public string? RequestHeaders { get; set; }
 }
 
-internal sealed class AttemptConfiguration : Microsoft.EntityFrameworkCore.IEntityTypeConfiguration<Attempt>
+internal sealed class AttemptConfiguration : IEntityTypeConfiguration<Attempt>
 {
-    public void Configure(Microsoft.EntityFrameworkCore.Metadata.Builders.EntityTypeBuilder<Attempt> b)
+    public void Configure(EntityTypeBuilder<Attempt> b)
     {
         b.HasIndex(x => new { x.DeliveryId, x.Number });
     }

@@ -1,5 +1,5 @@
 using Centrali.Console.Api;
-using Centrali.Console.Shared;
+using Centrali.Console.Auth;
 using Centrali.Console.Workspaces;
 using Microsoft.AspNetCore.Components.Authorization;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -22,6 +22,13 @@ public sealed record DeliveryQuery(Guid? SubscriptionId, string? Status, string?
 
 public static class DeliveriesApi
 {
+    public static IServiceCollection AddDeliveries(this IServiceCollection services)
+    {
+        services.AddSingleton<DeliveryStarter>();
+        services.AddScoped<DeliveryService>();
+        return services;
+    }
+
     public static RouteGroupBuilder MapDeliveriesApi(this RouteGroupBuilder api)
     {
         var subs = api.MapGroup("/webhook-subscriptions").WithTags("Deliveries");
@@ -129,10 +136,10 @@ public static class DeliveriesApi
             http.Response.Headers.ContentDisposition = $"attachment; filename=\"deliveries-{workspace.Slug}.{f}\"";
             await deliveries.ExportAsync(workspace.Id, filter.ToFilter(), f, http.Response.Body, http.RequestAborted);
             return TypedResults.Empty;
-        }).RequireAuthorization().ExcludeFromDescription();
+        }).RequireAuthorization().WithName("DownloadDeliveries").WithSummary("Download the delivery log").WithTags("Deliveries").ExcludeFromDescription();
         return app;
     }
 
     /// <summary>Who acted, as a cancelled delivery records it: the API token by its hint.</summary>
-    static string TokenName(HttpContext http) => $"API token {http.User.FindFirst(Auth.ApiTokenAuthentication.TokenHintClaim)?.Value}";
+    static string TokenName(HttpContext http) => $"API token {http.User.FindFirst(ApiTokenAuthentication.TokenHintClaim)?.Value}";
 }

@@ -1,8 +1,5 @@
-using Centrali.Console.Data;
 using Centrali.Console.Realtime;
-using Centrali.Console.Shared;
 using Centrali.Console.Webhooks.Events;
-using Microsoft.EntityFrameworkCore;
 
 namespace Centrali.Console.Webhooks.Deliveries;
 
@@ -49,12 +46,12 @@ public static class DeliveryStatus
     public static bool IsFinal(string status) => status is Succeeded or Failed or Cancelled;
 }
 
-internal sealed class DeliveryConfiguration : Microsoft.EntityFrameworkCore.IEntityTypeConfiguration<Delivery>
+internal sealed class DeliveryConfiguration : IEntityTypeConfiguration<Delivery>
 {
-    public void Configure(Microsoft.EntityFrameworkCore.Metadata.Builders.EntityTypeBuilder<Delivery> b)
+    public void Configure(EntityTypeBuilder<Delivery> b)
     {
-        b.HasOne(x => x.Event).WithMany().HasForeignKey(x => x.EventId).OnDelete(Microsoft.EntityFrameworkCore.DeleteBehavior.Restrict);
-        b.HasMany(x => x.Attempts).WithOne().HasForeignKey(x => x.DeliveryId).OnDelete(Microsoft.EntityFrameworkCore.DeleteBehavior.Cascade);
+        b.HasOne(x => x.Event).WithMany().HasForeignKey(x => x.EventId).OnDelete(DeleteBehavior.Restrict);
+        b.HasMany(x => x.Attempts).WithOne().HasForeignKey(x => x.DeliveryId).OnDelete(DeleteBehavior.Cascade);
         // The log's first page and its filters stay index-only at a million rows.
         b.HasIndex(x => new { x.WorkspaceId, x.Id });
         b.HasIndex(x => new { x.WorkspaceId, x.SubscriptionId, x.Id });
@@ -68,7 +65,7 @@ internal sealed class DeliveryConfiguration : Microsoft.EntityFrameworkCore.IEnt
         // The claim's ordering rule: an earlier pending delivery of the same (subscription, record), looked up in a small index.
         b.HasIndex(x => new { x.SubscriptionId, x.RecordId, x.EventId }).HasFilter("\"Status\" = 'pending' AND \"Ordered\" = TRUE")
             .HasDatabaseName("IX_Deliveries_Ordered_Pending");
-        Microsoft.EntityFrameworkCore.RelationalPropertyBuilderExtensions.HasDefaultValue(b.Property(x => x.PayloadFormat).HasMaxLength(8), PayloadFormats.V2);
+        b.Property(x => x.PayloadFormat).HasMaxLength(8).HasDefaultValue(PayloadFormats.V2);
     }
 }
 

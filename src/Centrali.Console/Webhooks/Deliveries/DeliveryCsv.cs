@@ -1,5 +1,3 @@
-using System.Globalization;
-
 namespace Centrali.Console.Webhooks.Deliveries;
 
 /// <summary>One delivery as a CSV line (RFC 4180 quoting); the payload stays out, the NDJSON export carries it.</summary>

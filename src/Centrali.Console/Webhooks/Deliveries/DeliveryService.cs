@@ -1,12 +1,8 @@
-using System.Text.Json;
 using System.Text.Json.Serialization;
 using Centrali.Console.Audit;
-using Centrali.Console.Data;
 using Centrali.Console.Realtime;
-using Centrali.Console.Shared;
 using Centrali.Console.Webhooks.Circuits;
 using Centrali.Console.Webhooks.Events;
-using Microsoft.EntityFrameworkCore;
 
 namespace Centrali.Console.Webhooks.Deliveries;
 
@@ -70,6 +66,9 @@ public sealed record SubscriptionOutcomes(Guid SubscriptionId, int Succeeded, in
 public sealed record DeliveryStats(List<HourOutcomes> Last24Hours, List<SubscriptionOutcomes> BySubscription, DateTime? OldestPending);
 
 /// <summary>The delivery log and what a person does with it: read, search, replay, retry now, cancel, recover, send a test event.</summary>
+/// <summary>The newest delivery of a subscription, for the list's "last delivery" column.</summary>
+public sealed record LastDelivery(string Status, int? LastStatusCode, string? LastError, DateTime CreatedAt);
+
 public sealed class DeliveryService(IDbContextFactory<AppDbContext> dbs, EventOutbox outbox, DeliveryStarter starter, CircuitBreaker circuits, DeliveryNotifier notifier, TimeProvider time, AuditLog audit)
 {
     static readonly string[] Statuses = [DeliveryStatus.Pending, DeliveryStatus.Succeeded, DeliveryStatus.Failed, DeliveryStatus.Cancelled];
@@ -303,7 +302,7 @@ public sealed class DeliveryService(IDbContextFactory<AppDbContext> dbs, EventOu
         var rows = (await FilteredAsync(db, workspaceId, filter, ct)).OrderByDescending(d => d.Id)
             .Select(d => new { Delivery = d, d.Event!.Body, Legacy = d.PayloadFormat == PayloadFormats.V1 ? d.Event.LegacyBody : null, Duration = d.Attempts.OrderByDescending(x => x.Number).Select(x => (int?)x.DurationMs).FirstOrDefault() })
             .AsAsyncEnumerable();
-        await using var writer = new StreamWriter(output, new System.Text.UTF8Encoding(false), 64 * 1024, leaveOpen: true);
+        await using var writer = new StreamWriter(output, new UTF8Encoding(false), 64 * 1024, leaveOpen: true);
         if (format == "csv") await writer.WriteLineAsync(DeliveryCsv.Header);
         var n = 0;
         await foreach (var r in rows.WithCancellation(ct))
@@ -433,6 +432,24 @@ public sealed class DeliveryService(IDbContextFactory<AppDbContext> dbs, EventOu
         await using (var db = await dbs.CreateDbContextAsync(ct))
             await RequireSubscriptionAsync(db, workspaceId, subscriptionId, ct);
         return await then();
+    }
+
+    /// <summary>The newest delivery of each subscription that has one.</summary>
+    public async Task<Dictionary<Guid, LastDelivery>> LastDeliveriesAsync(Guid workspaceId, IEnumerable<Guid> subscriptionIds, CancellationToken ct = default)
+    {
+        await using var db = await dbs.CreateDbContextAsync(ct);
+        var result = new Dictionary<Guid, LastDelivery>();
+        // One indexed lookup per subscription (WorkspaceId, SubscriptionId, Id): a page holds few of them.
+        foreach (var id in subscriptionIds.Distinct())
+        {
+            var last = await db.Deliveries.AsNoTracking()
+                .Where(d => d.WorkspaceId == workspaceId && d.SubscriptionId == id)
+                .OrderByDescending(d => d.Id)
+                .Select(d => new LastDelivery(d.Status, d.LastStatusCode, d.LastError, d.CreatedAt))
+                .FirstOrDefaultAsync(ct);
+            if (last is not null) result[id] = last;
+        }
+        return result;
     }
 
     static async Task RequireSubscriptionAsync(AppDbContext db, Guid workspaceId, Guid subscriptionId, CancellationToken ct)

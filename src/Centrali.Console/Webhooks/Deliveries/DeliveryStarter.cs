@@ -1,6 +1,5 @@
 using Centrali.Console.Realtime;
 using Centrali.Console.Webhooks.Events;
-using Microsoft.Extensions.Options;
 
 namespace Centrali.Console.Webhooks.Deliveries;
 

@@ -1,8 +1,3 @@
-using System.Globalization;
-using Centrali.Console.Data;
-using Centrali.Console.Shared;
-using Microsoft.EntityFrameworkCore;
-
 namespace Centrali.Console.Webhooks.Deliveries;
 
 /// <summary>

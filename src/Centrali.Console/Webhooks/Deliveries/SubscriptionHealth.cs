@@ -1,6 +1,3 @@
-using Centrali.Console.Data;
-using Microsoft.EntityFrameworkCore;
-
 namespace Centrali.Console.Webhooks.Deliveries;
 
 /// <summary>

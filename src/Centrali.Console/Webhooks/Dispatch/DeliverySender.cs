@@ -1,11 +1,9 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
-using System.Text;
 using System.Text.Json;
 using Centrali.Console.Webhooks.Secrets;
 using Centrali.Console.Webhooks.Subscriptions;
-using Microsoft.Extensions.Options;
 
 namespace Centrali.Console.Webhooks.Dispatch;
 
@@ -43,7 +41,7 @@ public sealed class DeliverySender(IHttpClientFactory clients, IOptions<WebhookO
                     UseProxy = o.Proxy is not null,
                     Proxy = o.Proxy is { } proxy ? new WebProxy(proxy) : null,
                     // Receivers get exactly the documented headers: no traceparent from our own tracing.
-                    ActivityHeadersPropagator = System.Diagnostics.DistributedContextPropagator.CreateNoOutputPropagator(),
+                    ActivityHeadersPropagator = DistributedContextPropagator.CreateNoOutputPropagator(),
                 };
             })
             .SetHandlerLifetime(Timeout.InfiniteTimeSpan);
@@ -131,7 +129,7 @@ public sealed class DeliverySender(IHttpClientFactory clients, IOptions<WebhookO
             new("X-Centrali-Delivery-Id", r.DeliveryId.ToString()),
             new("X-Centrali-Event-Id", messageId),
             new("webhook-id", messageId),
-            new("webhook-timestamp", timestamp.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+            new("webhook-timestamp", timestamp.ToString(CultureInfo.InvariantCulture)),
             new("webhook-signature", standard),
         ]);
         if (r.CustomHeaders is { } custom) headers.AddRange(custom);

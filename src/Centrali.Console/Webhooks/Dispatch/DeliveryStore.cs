@@ -1,16 +1,12 @@
 using System.Data.Common;
-using System.Globalization;
 using System.Text;
-using Centrali.Console.Data;
 using Centrali.Console.Realtime;
 using Centrali.Console.Webhooks.Circuits;
 using Centrali.Console.Webhooks.Deliveries;
 using Centrali.Console.Webhooks.Events;
 using Centrali.Console.Webhooks.Filters;
 using Centrali.Console.Webhooks.Subscriptions;
-using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage;
-using Microsoft.Extensions.Options;
 
 namespace Centrali.Console.Webhooks.Dispatch;
 
@@ -240,9 +236,9 @@ public sealed class DeliveryStore(IDbContextFactory<AppDbContext> dbs, CircuitBr
             && (s.RecordSlugs.Length == 0 || s.RecordSlugs.Split(',').Contains(e.RecordSlug))).ToList();
         if (!candidates.Any(s => !string.IsNullOrEmpty(s.Filter))) return candidates;
         // A filter reads the body its subscription receives.
-        using var document = System.Text.Json.JsonDocument.Parse(e.Body);
+        using var document = JsonDocument.Parse(e.Body);
         using var legacy = candidates.Any(s => !string.IsNullOrEmpty(s.Filter) && s.PayloadFormat == PayloadFormats.V1)
-            ? System.Text.Json.JsonDocument.Parse(PayloadFormats.BodyOf(PayloadFormats.V1, e.Body, e.LegacyBody)) : null;
+            ? JsonDocument.Parse(PayloadFormats.BodyOf(PayloadFormats.V1, e.Body, e.LegacyBody)) : null;
         return candidates.Where(s => filters.Passes(s.Id, s.Filter, s.PayloadFormat == PayloadFormats.V1 ? legacy!.RootElement : document.RootElement)).ToList();
     }
 

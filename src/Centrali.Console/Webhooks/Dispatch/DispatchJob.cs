@@ -1,9 +1,7 @@
-using System.Collections.Concurrent;
 using System.ComponentModel;
 using System.Diagnostics;
 using System.Security.Cryptography;
 using System.Threading.Channels;
-using Centrali.Console.Data;
 using Centrali.Console.Operations;
 using Centrali.Console.Operations.Alerts;
 using Centrali.Console.Realtime;
@@ -12,7 +10,6 @@ using Centrali.Console.Webhooks.Deliveries;
 using Centrali.Console.Webhooks.Secrets;
 using Centrali.Console.Webhooks.Subscriptions;
 using Hangfire;
-using Microsoft.Extensions.Options;
 
 namespace Centrali.Console.Webhooks.Dispatch;
 
@@ -344,7 +341,7 @@ public sealed class DispatchJob(
                     await sendSlots.WaitAsync(CancellationToken.None);
                     try
                     {
-                        using var span = Telemetry.StartAttempt(c, c.AttemptCount + 1);
+                        using var span = Telemetry.StartAttempt(c.Id, c.EventId, c.EventType, c.SubscriptionId, c.TraceParent, c.AttemptCount + 1);
                         result = await job.sender.SendAsync(new SendRequest(c.Id, c.EventId, c.EventType, subscription.Url, c.Body,
                             new SignatureScheme(subscription.SignatureHeader, subscription.Algorithm, subscription.Encoding, subscription.SignaturePrefix,
                                 subscription.SignatureScheme == SignatureSchemes.Ed25519),

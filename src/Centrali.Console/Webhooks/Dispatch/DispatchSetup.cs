@@ -1,17 +1,15 @@
-using Centrali.Console.Realtime;
 using Centrali.Console.Webhooks.Circuits;
-using Centrali.Console.Webhooks.Deliveries;
 using Centrali.Console.Webhooks.Events;
 using Centrali.Console.Webhooks.Filters;
 using Centrali.Console.Webhooks.Secrets;
 using Hangfire;
-using Microsoft.Extensions.Options;
 
 namespace Centrali.Console.Webhooks.Dispatch;
 
-public static class DeliverySetup
+public static class DispatchSetup
 {
-    public static IServiceCollection AddDeliveries(this IServiceCollection services, IConfiguration config, IWebHostEnvironment env)
+    /// <summary>The engine and what it sends with: options, sender, circuits, host and rate slots, the dispatcher, the outbox it wakes for.</summary>
+    public static IServiceCollection AddDispatch(this IServiceCollection services, IConfiguration config, IWebHostEnvironment env)
     {
         WebhookOptions.Configure(services, config, env);
         DeliverySender.AddClient(services);
@@ -22,13 +20,10 @@ public static class DeliverySetup
         services.AddSingleton<RateSlots>();
         services.AddSingleton<Dispatcher>();
         services.AddSingleton<IDeliveryWake>(sp => sp.GetRequiredService<Dispatcher>());
-        services.AddSingleton<DeliveryStarter>();
         services.AddSingleton<DeliveryStore>();
-        services.AddSingleton<DeliveryNotifier>();
         services.AddSingleton<EventOutbox>();
         services.AddSingleton<SubscriptionSecrets>();
         services.AddSingleton<SubscriptionFilters>();
-        services.AddScoped<DeliveryService>();
         // Stateless over singletons: Hangfire's activator builds it per run without a scope of its own to fill.
         services.AddTransient<DispatchJob>();
         services.AddHostedService<DispatchBackstop>();

@@ -1,5 +1,3 @@
-using System.Collections.Concurrent;
-using Centrali.Console.Data;
 using Centrali.Console.Webhooks.Events;
 using Hangfire;
 using Hangfire.States;

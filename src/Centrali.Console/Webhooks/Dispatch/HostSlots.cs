@@ -1,5 +1,3 @@
-using Microsoft.Extensions.Options;
-
 namespace Centrali.Console.Webhooks.Dispatch;
 
 /// <summary>

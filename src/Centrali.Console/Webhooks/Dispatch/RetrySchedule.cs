@@ -1,7 +1,7 @@
 namespace Centrali.Console.Webhooks.Dispatch;
 
 /// <summary>When the next attempt happens: the configured delay with jitter, or the receiver's Retry-After within bounds.</summary>
-public sealed class RetrySchedule(Microsoft.Extensions.Options.IOptions<WebhookOptions> options, Random random)
+public sealed class RetrySchedule(IOptions<WebhookOptions> options, Random random)
 {
     readonly WebhookOptions o = options.Value;
 

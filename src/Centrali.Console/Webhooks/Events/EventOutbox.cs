@@ -1,4 +1,3 @@
-using Centrali.Console.Data;
 using Centrali.Console.Operations;
 
 namespace Centrali.Console.Webhooks.Events;
@@ -11,23 +10,27 @@ namespace Centrali.Console.Webhooks.Events;
 public sealed class EventOutbox(TimeProvider time, IDeliveryWake wake, Telemetry telemetry)
 {
     /// <summary>
-    /// Adds the event to <paramref name="db"/> without saving; the caller's SaveChanges commits it together with the
-    /// record. Call <see cref="Committed"/> after the commit.
+    /// Adds the event to <paramref name="db"/> without saving: <see cref="SaveAsync"/> commits it together with the record.
     /// </summary>
-    public Task<WebhookEvent> AddAsync(AppDbContext db, Guid workspaceId, string workspaceSlug, string type,
-        string recordSlug, Guid? recordId, string dataJson, CancellationToken ct = default)
+    public WebhookEvent Add(AppDbContext db, Guid workspaceId, string workspaceSlug, string type, string recordSlug, Guid? recordId, string dataJson)
     {
         var e = NewEvent(workspaceId, workspaceSlug, type, recordSlug, recordId, dataJson);
         e.FanOutPending = true;
         db.Events.Add(e);
-        return Task.FromResult(e);
+        return e;
     }
 
-    /// <summary>Wakes the dispatcher once the transaction that added <paramref name="events"/> has committed.</summary>
-    public void Committed(IEnumerable<WebhookEvent> events)
+    /// <summary>
+    /// Saves <paramref name="db"/> — the change and the events added to it — and commits its open transaction if it has one;
+    /// then, the events being durable, wakes the dispatcher to fan them out. What SaveChanges throws, this throws, having started nothing.
+    /// </summary>
+    public async Task SaveAsync(AppDbContext db, CancellationToken ct = default)
     {
-        telemetry.EventsWritten(events.Count());
-        if (events.Any()) wake.Wake(fanOutOnly: true);
+        var events = db.ChangeTracker.Entries<WebhookEvent>().Count(e => e.State == EntityState.Added && e.Entity.FanOutPending);
+        await db.SaveChangesAsync(ct);
+        if (db.Database.CurrentTransaction is { } transaction) await transaction.CommitAsync(ct);
+        telemetry.EventsWritten(events);
+        if (events > 0) wake.Wake(fanOutOnly: true);
     }
 
     public WebhookEvent NewEvent(Guid workspaceId, string workspaceSlug, string type, string recordSlug, Guid? recordId, string dataJson)
@@ -91,5 +94,5 @@ public sealed class EventOutbox(TimeProvider time, IDeliveryWake wake, Telemetry
         ]));
     }
 
-    static string Timestamp(DateTime at) => at.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", System.Globalization.CultureInfo.InvariantCulture);
+    static string Timestamp(DateTime at) => at.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
 }

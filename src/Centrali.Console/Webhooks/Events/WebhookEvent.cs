@@ -1,6 +1,3 @@
-using Centrali.Console.Data;
-using Centrali.Console.Shared;
-
 namespace Centrali.Console.Webhooks.Events;
 
 /// <summary>The outbox: one row per committed change, holding the exact bytes every delivery sends.</summary>
@@ -54,27 +51,25 @@ public static class PayloadFormats
     /// <summary>The v1 body of an event written before v1 bodies were stored: built from its v2 body, the same way every time.</summary>
     static byte[] LegacyFrom(byte[] body)
     {
-        using var document = System.Text.Json.JsonDocument.Parse(body);
+        using var document = JsonDocument.Parse(body);
         var e = document.RootElement;
         var recordId = e.GetProperty("recordId").GetString();
         return EventOutbox.LegacyBody(e.GetProperty("event").GetString()!, e.GetProperty("workspaceSlug").GetString()!, e.GetProperty("recordSlug").GetString()!,
             recordId is null ? null : Guid.Parse(recordId), e.GetProperty("data").GetRawText(),
-            DateTime.Parse(e.GetProperty("timestamp").GetString()!, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AdjustToUniversal | System.Globalization.DateTimeStyles.AssumeUniversal));
+            DateTime.Parse(e.GetProperty("timestamp").GetString()!, CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal));
     }
 }
 
-internal sealed class WebhookEventConfiguration : Microsoft.EntityFrameworkCore.IEntityTypeConfiguration<WebhookEvent>
+internal sealed class WebhookEventConfiguration : IEntityTypeConfiguration<WebhookEvent>
 {
-    public void Configure(Microsoft.EntityFrameworkCore.Metadata.Builders.EntityTypeBuilder<WebhookEvent> b)
+    public void Configure(EntityTypeBuilder<WebhookEvent> b)
     {
-        Microsoft.EntityFrameworkCore.RelationalEntityTypeBuilderExtensions.ToTable(b, "Events");
+        b.ToTable("Events");
         b.HasIndex(x => new { x.WorkspaceId, x.Id });
         // A record's events, newest first.
         b.HasIndex(x => new { x.WorkspaceId, x.RecordId, x.Id });
         // Only the few events still waiting for fan-out are in it; TRUE reads the same on SQLite and PostgreSQL.
-        Microsoft.EntityFrameworkCore.RelationalIndexBuilderExtensions.HasFilter(
-            Microsoft.EntityFrameworkCore.RelationalIndexBuilderExtensions.HasDatabaseName(b.HasIndex(x => x.Id), "IX_Events_FanOutPending"),
-            "\"FanOutPending\" = TRUE");
+        b.HasIndex(x => x.Id).HasDatabaseName("IX_Events_FanOutPending").HasFilter("\"FanOutPending\" = TRUE");
         b.Property(x => x.TraceParent).HasMaxLength(64);
         ShortIds.Add(b, ShortIds.Column, nameof(WebhookEvent.Id));
         ShortIds.Add(b, ShortIds.RecordColumn, nameof(WebhookEvent.RecordId));

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
@@ -40,6 +39,11 @@ public sealed class SubscriptionFilter
         if (string.IsNullOrWhiteSpace(text)) throw new FilterSyntaxException(1, "the filter is empty");
         return new SubscriptionFilter(text, new Parser(text).ParseFilter());
     }
+
+    /// <summary>The problem of a subscription's filter text as "at position N: …", or null when it compiles or is empty (no filter).</summary>
+    public static string? Problem(string? filter) =>
+        // Positions count in the text as typed, so it is checked untrimmed (the parser skips spaces anyway).
+        string.IsNullOrWhiteSpace(filter) ? null : Check(filter);
 
     /// <summary>The problem with <paramref name="text"/> as "at position N: …", or null when it compiles.</summary>
     public static string? Check(string text)

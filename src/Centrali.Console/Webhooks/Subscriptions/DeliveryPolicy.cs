@@ -1,4 +1,4 @@
-using System.Globalization;
+using System.Xml;
 
 namespace Centrali.Console.Webhooks.Subscriptions;
 
@@ -37,7 +37,7 @@ public static class DeliveryPolicy
         if (string.IsNullOrEmpty(t)) return null;
         try
         {
-            if (t.StartsWith('P')) return System.Xml.XmlConvert.ToTimeSpan(t);
+            if (t.StartsWith('P')) return XmlConvert.ToTimeSpan(t);
         }
         catch (FormatException) { return null; }
         return TimeSpan.TryParse(t, CultureInfo.InvariantCulture, out var value) ? value : null;

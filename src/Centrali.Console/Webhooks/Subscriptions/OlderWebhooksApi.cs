@@ -1,6 +1,4 @@
-using System.Text.Json;
 using Centrali.Console.Api;
-using Centrali.Console.Shared;
 using Centrali.Console.Webhooks.Deliveries;
 using Centrali.Console.Webhooks.Events;
 using Centrali.Console.Webhooks.Secrets;

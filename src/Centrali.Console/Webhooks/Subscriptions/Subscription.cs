@@ -1,4 +1,3 @@
-using Centrali.Console.Data;
 using Centrali.Console.Webhooks.Events;
 using Centrali.Console.Webhooks.Secrets;
 
@@ -77,13 +76,13 @@ public static class SubscriptionStatus
     public const string Inactive = "inactive";
 }
 
-internal sealed class SubscriptionConfiguration : Microsoft.EntityFrameworkCore.IEntityTypeConfiguration<Subscription>
+internal sealed class SubscriptionConfiguration : IEntityTypeConfiguration<Subscription>
 {
-    public void Configure(Microsoft.EntityFrameworkCore.Metadata.Builders.EntityTypeBuilder<Subscription> b)
+    public void Configure(EntityTypeBuilder<Subscription> b)
     {
         b.HasIndex(x => new { x.WorkspaceId, x.Status });
         b.Property(x => x.Url).HasMaxLength(2048);
-        Microsoft.EntityFrameworkCore.RelationalPropertyBuilderExtensions.HasDefaultValue(b.Property(x => x.PayloadFormat).HasMaxLength(8), PayloadFormats.V2);
+        b.Property(x => x.PayloadFormat).HasMaxLength(8).HasDefaultValue(PayloadFormats.V2);
     }
 }
 

@@ -10,9 +10,9 @@ public sealed class SubscriptionForm
     public HashSet<string> Events { get; set; } = [.. EventTypes.Subscribable];
     /// <summary>Comma-separated slugs, as typed.</summary>
     public string RecordSlugs { get; set; } = "";
-    public string SignatureHeader { get; set; } = SubscriptionService.DefaultSignatureHeader;
-    public string Algorithm { get; set; } = SubscriptionService.Algorithms[0];
-    public string Encoding { get; set; } = SubscriptionService.Encodings[0];
+    public string SignatureHeader { get; set; } = SubscriptionRules.DefaultSignatureHeader;
+    public string Algorithm { get; set; } = SubscriptionRules.Algorithms[0];
+    public string Encoding { get; set; } = SubscriptionRules.Encodings[0];
     public string SignaturePrefix { get; set; } = "";
     public string PayloadFormat { get; set; } = PayloadFormats.V2;
     /// <summary>The filter as typed; empty means every event.</summary>

@@ -1,5 +1,6 @@
 using Centrali.Console.Api;
-using Centrali.Console.Shared;
+using Centrali.Console.Webhooks.Filters;
+using Centrali.Console.Webhooks.Secrets;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.ModelBinding;
@@ -9,6 +10,18 @@ namespace Centrali.Console.Webhooks.Subscriptions;
 /// <summary>Webhook subscriptions: list, create, read, patch, delete, rotate-secret.</summary>
 public static class SubscriptionsApi
 {
+    public static IServiceCollection AddSubscriptions(this IServiceCollection services)
+    {
+        // The same Webhooks:AllowPrivateNetworks the sender obeys at connect time (default: true only in Development).
+        services.AddSingleton(sp => new UrlGuard(sp.GetRequiredService<IOptions<WebhookOptions>>().Value.AllowPrivateNetworks == true));
+        services.AddSingleton<SubscriptionRules>();
+        services.AddScoped<SubscriptionService>();
+        services.AddScoped<FilterTrials>();
+        services.AddScoped<SecretErasure>();
+        services.AddHostedService<PreviousSecretErasure>();
+        return services;
+    }
+
     public static RouteGroupBuilder MapSubscriptionsApi(this RouteGroupBuilder api)
     {
         var group = api.MapGroup("/webhook-subscriptions").WithTags("Webhook subscriptions");
@@ -68,7 +81,7 @@ public static class SubscriptionsApi
             HttpContext http, SubscriptionService subscriptions, Guid id,
             [FromBody(EmptyBodyBehavior = EmptyBodyBehavior.Allow)] RotateInput? body, CancellationToken ct) =>
         {
-            var overlap = SubscriptionService.ParseOverlap(body?.Overlap);
+            var overlap = RotationOverlap.Parse(body?.Overlap);
             var rotated = await subscriptions.RotateSecretAsync(http.WorkspaceId(), id, overlap, IdempotencyKey.From(http.Request), ct, own: body?.Secret);
             if (rotated.Replay is { } replay) return new StoredAnswerResult(replay);
             return TypedResults.Ok(new One<SubscriptionView>(rotated.Value!));

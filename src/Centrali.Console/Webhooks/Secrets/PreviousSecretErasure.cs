@@ -1,6 +1,6 @@
 using Hangfire;
 
-namespace Centrali.Console.Webhooks.Subscriptions;
+namespace Centrali.Console.Webhooks.Secrets;
 
 /// <summary>
 /// Registers the minutely erasure of previous secrets whose rotation overlap has ended: the backstop for the job
@@ -12,7 +12,7 @@ internal sealed class PreviousSecretErasure(IRecurringJobManager recurring) : IH
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
-        recurring.AddOrUpdate<SubscriptionService>(RecurringId, s => s.ErasePreviousSecretsAsync(CancellationToken.None), Cron.Minutely());
+        recurring.AddOrUpdate<SecretErasure>(RecurringId, e => e.ErasePreviousSecretsAsync(CancellationToken.None), Cron.Minutely());
         return Task.CompletedTask;
     }
 
