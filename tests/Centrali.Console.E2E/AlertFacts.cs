@@ -1,10 +1,8 @@
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
-using Centrali.Console.E2E.Infrastructure;
 using Centrali.Console.Operations.Alerts;
 using Centrali.Console.Webhooks.Deliveries;
-using Centrali.Console.Workspaces;
 using static Microsoft.Playwright.Assertions;
 
 namespace Centrali.Console.E2E;

@@ -1,6 +1,5 @@
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
-using Centrali.Console.E2E.Infrastructure;
 using static Microsoft.Playwright.Assertions;
 
 namespace Centrali.Console.E2E;

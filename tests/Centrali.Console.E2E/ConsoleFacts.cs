@@ -1,10 +1,7 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text.Json.Nodes;
-using System.Text.RegularExpressions;
 using Centrali.Console.Auth;
-using Centrali.Console.E2E.Infrastructure;
-using Centrali.Console.Workspaces;
 using static Microsoft.Playwright.Assertions;
 
 namespace Centrali.Console.E2E;

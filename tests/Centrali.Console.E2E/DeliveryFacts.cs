@@ -1,13 +1,9 @@
 using System.Text;
-using System.Text.Json;
-using System.Text.RegularExpressions;
 using Centrali.Console.Collections;
 using Centrali.Console.Data;
-using Centrali.Console.E2E.Infrastructure;
 using Centrali.Console.Records;
 using Centrali.Console.Webhooks;
 using Centrali.Console.Webhooks.Subscriptions;
-using Centrali.Console.Workspaces;
 using Microsoft.Extensions.Options;
 using Microsoft.EntityFrameworkCore;
 using Xunit.Abstractions;

@@ -1,10 +1,7 @@
-using System.Text.Json;
 using Centrali.Console.Collections;
-using Centrali.Console.E2E.Infrastructure;
 using Centrali.Console.Records;
 using Centrali.Console.Webhooks.Deliveries;
 using Centrali.Console.Webhooks.Subscriptions;
-using Centrali.Console.Workspaces;
 using static Microsoft.Playwright.Assertions;
 
 namespace Centrali.Console.E2E;

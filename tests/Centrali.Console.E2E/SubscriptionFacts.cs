@@ -1,6 +1,4 @@
-using System.Text.RegularExpressions;
 using Centrali.Console.Data;
-using Centrali.Console.E2E.Infrastructure;
 using Centrali.Console.Webhooks.Secrets;
 using Centrali.Console.Webhooks.Subscriptions;
 using Microsoft.EntityFrameworkCore;

@@ -1,5 +1,3 @@
-using System.Text.RegularExpressions;
-using Centrali.Console.E2E.Infrastructure;
 using static Microsoft.Playwright.Assertions;
 
 namespace Centrali.Console.E2E;

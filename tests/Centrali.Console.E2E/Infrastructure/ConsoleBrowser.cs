@@ -1,5 +1,3 @@
-using System.Text.RegularExpressions;
-
 namespace Centrali.Console.E2E.Infrastructure;
 
 [CollectionDefinition(Name)]

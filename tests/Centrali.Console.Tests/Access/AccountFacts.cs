@@ -1,7 +1,4 @@
-using System.Net;
 using System.Text.RegularExpressions;
-using Centrali.Console.Tests.Infrastructure;
-using Centrali.Console.Workspaces;
 
 namespace Centrali.Console.Tests.Access;
 

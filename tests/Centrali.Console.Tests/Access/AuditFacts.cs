@@ -1,8 +1,4 @@
-using System.Net;
-using System.Net.Http.Json;
 using Centrali.Console.Audit;
-using Centrali.Console.Tests.Infrastructure;
-using Centrali.Console.Workspaces;
 
 namespace Centrali.Console.Tests.Access;
 

@@ -1,8 +1,5 @@
-using System.Net;
 using System.Net.Http.Headers;
-using System.Text;
 using Centrali.Console.Shared;
-using Centrali.Console.Tests.Infrastructure;
 using Centrali.Console.Webhooks.Dispatch;
 using Microsoft.Extensions.Http;
 

@@ -1,8 +1,3 @@
-using System.Net;
-using System.Text;
-using Centrali.Console.Tests.Infrastructure;
-using Centrali.Console.Workspaces;
-
 namespace Centrali.Console.Tests.Access;
 
 /// <summary>One app with a token of each kind; every caller tries every endpoint.</summary>

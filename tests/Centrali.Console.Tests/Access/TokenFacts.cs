@@ -1,8 +1,4 @@
-using System.Net;
-using System.Net.Http.Json;
 using Centrali.Console.Auth;
-using Centrali.Console.Tests.Infrastructure;
-using Centrali.Console.Workspaces;
 using Microsoft.AspNetCore.Http.Connections;
 using Microsoft.AspNetCore.SignalR.Client;
 using Microsoft.Extensions.Time.Testing;

@@ -1,10 +1,7 @@
 using System.Buffers.Binary;
-using System.Net;
 using System.Security.Cryptography;
-using System.Text;
 using System.Text.RegularExpressions;
 using Centrali.Console.Audit;
-using Centrali.Console.Tests.Infrastructure;
 
 namespace Centrali.Console.Tests.Access;
 

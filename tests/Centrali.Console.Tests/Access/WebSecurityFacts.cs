@@ -1,8 +1,5 @@
-using System.Net;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
-using Centrali.Console.Tests.Infrastructure;
-using Microsoft.EntityFrameworkCore;
 
 namespace Centrali.Console.Tests.Access;
 

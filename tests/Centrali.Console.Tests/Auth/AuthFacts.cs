@@ -1,9 +1,4 @@
-using System.Net;
 using Centrali.Console.Auth;
-using Centrali.Console.Data;
-using Centrali.Console.Tests.Infrastructure;
-using Centrali.Console.Workspaces;
-using Microsoft.EntityFrameworkCore;
 
 namespace Centrali.Console.Tests.Auth;
 

@@ -1,10 +1,4 @@
-using System.Net;
-using System.Net.Http.Json;
-using Centrali.Console.Data;
-using Centrali.Console.Tests.Infrastructure;
 using Centrali.Console.Tests.Records;
-using Centrali.Console.Webhooks.Events;
-using Microsoft.EntityFrameworkCore;
 using static Centrali.Console.Tests.Records.RecordApi;
 
 namespace Centrali.Console.Tests.Collections;

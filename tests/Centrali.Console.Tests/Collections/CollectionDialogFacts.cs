@@ -1,8 +1,6 @@
 using Bunit;
 using Centrali.Console.Collections;
 using Centrali.Console.Collections.Pages;
-using Centrali.Console.Tests.Infrastructure;
-using Centrali.Console.Workspaces;
 using MudBlazor;
 
 namespace Centrali.Console.Tests.Collections;

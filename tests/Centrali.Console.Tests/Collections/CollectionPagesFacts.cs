@@ -1,5 +1,3 @@
-using System.Net;
-using Centrali.Console.Tests.Infrastructure;
 using Centrali.Console.Tests.Records;
 
 namespace Centrali.Console.Tests.Collections;

@@ -1,8 +1,4 @@
-using System.Net;
-using System.Text.Json.Nodes;
-using Centrali.Console.Tests.Infrastructure;
 using Centrali.Console.Tests.Records;
-using Centrali.Console.Webhooks.Deliveries;
 using Centrali.Console.Webhooks.Secrets;
 
 namespace Centrali.Console.Tests.Compatibility;
@@ -33,7 +29,7 @@ public sealed class OlderGuideFacts(GuideApp fixture) : IClassFixture<GuideApp>
     [Fact]
     public async Task TheGuidesCurlCalls_AndItsOwnReceiver_RunUnchanged()
     {
-        if (!NodeGuides.Available()) return; // Node is on the development machine and in CI.
+        if (!NodePrograms.Available()) return; // Node is on the development machine and in CI.
         await using var receiver = await NodeReceiver.StartAsync("older-guide-receiver.js", new Dictionary<string, string> { ["WEBHOOK_SECRET"] = "your-webhook-secret" });
         var api = App.Api();
         await api.CreateCollectionAsync("orders");
@@ -215,7 +211,7 @@ public sealed class OlderGuideFacts(GuideApp fixture) : IClassFixture<GuideApp>
     [Fact]
     public async Task TheNewerPostsReceiver_StillVerifiesItsDeliveries()
     {
-        if (!NodeGuides.Available()) return; // Node is on the development machine and in CI.
+        if (!NodePrograms.Available()) return; // Node is on the development machine and in CI.
         var api = App.Api();
         await api.CreateCollectionAsync("invoices");
         var created = await api.PostJsonAsync("/data/workspace/default/api/v1/webhook-subscriptions",

@@ -1,8 +1,4 @@
-using System.Net;
 using System.Security.Cryptography;
-using System.Text;
-using System.Text.Json.Nodes;
-using Centrali.Console.Tests.Infrastructure;
 using Centrali.Console.Tests.Records;
 
 namespace Centrali.Console.Tests.Compatibility;

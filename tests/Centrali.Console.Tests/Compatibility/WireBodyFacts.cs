@@ -1,8 +1,3 @@
-using System.Text;
-using System.Text.Json;
-using Centrali.Console.Tests.Infrastructure;
-using Centrali.Console.Webhooks.Events;
-
 namespace Centrali.Console.Tests.Compatibility;
 
 /// <summary>
@@ -42,12 +37,12 @@ public sealed class WireBodyFacts
     [Fact]
     public async Task EveryBody_IsWhatJsonStringifyWritesBack()
     {
-        if (!NodeGuides.Available()) return; // Node is on the development machine and in CI.
+        if (!NodePrograms.Available()) return; // Node is on the development machine and in CI.
         var bodies = Hostile.SelectMany(d => new[] { Bodies(d).V2, Bodies(d).V1 }).ToList();
         var inexact = Inexact.SelectMany(d => new[] { Bodies(d).V2, Bodies(d).V1 }).ToList();
         var all = bodies.Concat(inexact).ToList();
 
-        var output = await NodeGuides.RunAsync(await NodeGuides.FolderAsync(), "node", "stringify.js",
+        var output = await NodePrograms.RunAsync(await NodePrograms.FolderAsync(), "node", "stringify.js",
             JsonSerializer.Serialize(all.Select(Convert.ToBase64String)));
         var rewritten = output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(Convert.FromBase64String).ToList();
         Assert.Equal(all.Count, rewritten.Count);

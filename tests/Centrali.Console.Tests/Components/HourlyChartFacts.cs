@@ -1,6 +1,5 @@
 using Bunit;
 using Centrali.Console.Dashboard;
-using Centrali.Console.Webhooks.Deliveries;
 
 namespace Centrali.Console.Tests.Components;
 

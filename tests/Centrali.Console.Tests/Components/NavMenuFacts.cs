@@ -1,6 +1,5 @@
 using Bunit;
 using Centrali.Console.Components.Layout;
-using Centrali.Console.Workspaces;
 using MudBlazor.Services;
 
 namespace Centrali.Console.Tests.Components;

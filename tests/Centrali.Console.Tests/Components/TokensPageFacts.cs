@@ -1,8 +1,6 @@
 using Bunit;
 using Centrali.Console.Auth;
 using Centrali.Console.Auth.Pages;
-using Centrali.Console.Tests.Infrastructure;
-using Centrali.Console.Workspaces;
 using MudBlazor;
 using MudBlazor.Services;
 

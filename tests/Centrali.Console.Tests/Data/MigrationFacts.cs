@@ -1,6 +1,4 @@
-using Centrali.Console.Data;
 using Microsoft.Data.Sqlite;
-using Microsoft.EntityFrameworkCore;
 
 namespace Centrali.Console.Tests.Data;
 

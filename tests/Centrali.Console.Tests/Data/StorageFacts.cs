@@ -1,6 +1,3 @@
-using Centrali.Console.Data;
-using Centrali.Console.Tests.Infrastructure;
-using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Infrastructure;
 
 namespace Centrali.Console.Tests.Data;

@@ -1,13 +1,7 @@
-using System.Net;
 using System.Security.Cryptography;
-using System.Text;
 using Centrali.Console.Auth;
-using Centrali.Console.Data;
-using Centrali.Console.Tests.Infrastructure;
-using Centrali.Console.Workspaces;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.Data.Sqlite;
-using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.EntityFrameworkCore.Migrations;
 

@@ -1,7 +1,4 @@
-using System.Net;
-using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http;
-using Centrali.Console.Tests.Infrastructure;
 
 namespace Centrali.Console.Tests.Deliveries;
 

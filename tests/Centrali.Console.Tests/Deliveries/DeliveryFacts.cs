@@ -1,13 +1,6 @@
-using System.Net;
-using System.Text.Json.Nodes;
-using Centrali.Console.Data;
-using Centrali.Console.Tests.Infrastructure;
 using Centrali.Console.Webhooks.Circuits;
-using Centrali.Console.Webhooks.Deliveries;
 using Centrali.Console.Webhooks.Dispatch;
-using Centrali.Console.Webhooks.Events;
 using Microsoft.AspNetCore.Http;
-using Microsoft.EntityFrameworkCore;
 
 namespace Centrali.Console.Tests.Deliveries;
 

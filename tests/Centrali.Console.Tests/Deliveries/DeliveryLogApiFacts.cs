@@ -1,12 +1,5 @@
-using System.Net;
-using System.Text.Json.Nodes;
 using Bunit;
-using Centrali.Console.Data;
-using Centrali.Console.Tests.Infrastructure;
-using Centrali.Console.Webhooks.Deliveries;
-using Centrali.Console.Webhooks.Events;
 using Microsoft.AspNetCore.Http;
-using Microsoft.EntityFrameworkCore;
 
 namespace Centrali.Console.Tests.Deliveries;
 

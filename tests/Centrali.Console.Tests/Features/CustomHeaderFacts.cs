@@ -1,11 +1,4 @@
-using System.Net;
-using System.Text;
-using System.Text.Json;
-using System.Text.Json.Nodes;
-using Centrali.Console.Tests.Infrastructure;
 using Centrali.Console.Tests.Subscriptions;
-using Centrali.Console.Webhooks.Deliveries;
-using Centrali.Console.Webhooks.Events;
 
 namespace Centrali.Console.Tests.Features;
 

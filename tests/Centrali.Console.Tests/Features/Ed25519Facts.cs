@@ -1,9 +1,4 @@
-using System.Net;
-using System.Text;
-using System.Text.Json;
-using Centrali.Console.Tests.Infrastructure;
 using Centrali.Console.Tests.Subscriptions;
-using Centrali.Console.Webhooks.Events;
 using NSec.Cryptography;
 
 namespace Centrali.Console.Tests.Features;
@@ -48,9 +43,9 @@ public sealed class Ed25519Facts(FeaturesApp fixture)
         // A changed body no longer verifies.
         Assert.False(Verifies(request with { Body = Encoding.UTF8.GetBytes(request.Text.Replace("5", "6")) }, publicKey));
 
-        if (!RotationOverlapFacts.CanRun("node")) return; // Node is on the development machine and in CI.
-        var folder = await RotationOverlapFacts.NodeFolderAsync();
-        var lines = (await RotationOverlapFacts.RunAsync("node", "verify-ed25519.js", folder, Input(request, publicKey, stranger)))
+        if (!NodePrograms.Available()) return; // Node is on the development machine and in CI.
+        var folder = await NodePrograms.VerifiersFolderAsync();
+        var lines = (await NodePrograms.RunAsync(folder, "node", "verify-ed25519.js", Input(request, publicKey, stranger)))
             .Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.Equal(["ok", "fail"], lines);
     }
@@ -76,9 +71,9 @@ public sealed class Ed25519Facts(FeaturesApp fixture)
         Assert.Equal(2, request.Header("webhook-signature").Split(' ').Length);
         Assert.True(Verifies(request, fresh), "the new key");
         Assert.True(Verifies(request, old), "the old key, during the overlap");
-        if (!RotationOverlapFacts.CanRun("node")) return;
-        var folder = await RotationOverlapFacts.NodeFolderAsync();
-        Assert.Equal(["ok", "ok"], (await RotationOverlapFacts.RunAsync("node", "verify-ed25519.js", folder, Input(request, fresh, old)))
+        if (!NodePrograms.Available()) return;
+        var folder = await NodePrograms.VerifiersFolderAsync();
+        Assert.Equal(["ok", "ok"], (await NodePrograms.RunAsync(folder, "node", "verify-ed25519.js", Input(request, fresh, old)))
             .Split('\n', StringSplitOptions.RemoveEmptyEntries));
     }
 

@@ -1,13 +1,8 @@
 using AngleSharp.Dom;
 using Bunit;
-using Centrali.Console.Data;
-using Centrali.Console.Tests.Infrastructure;
 using Centrali.Console.Webhooks.Secrets;
-using Centrali.Console.Webhooks.Subscriptions;
 using Centrali.Console.Webhooks.Subscriptions.Pages;
-using Centrali.Console.Workspaces;
 using Microsoft.AspNetCore.Components;
-using Microsoft.EntityFrameworkCore;
 using MudBlazor;
 
 namespace Centrali.Console.Tests.Features;

@@ -1,8 +1,3 @@
-using System.Net;
-using System.Text.Json.Nodes;
-using Centrali.Console.Tests.Infrastructure;
-using Centrali.Console.Webhooks.Events;
-
 namespace Centrali.Console.Tests.Features;
 
 /// <summary>

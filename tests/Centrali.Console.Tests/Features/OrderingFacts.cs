@@ -1,7 +1,3 @@
-using System.Net;
-using Centrali.Console.Tests.Infrastructure;
-using Centrali.Console.Webhooks.Deliveries;
-using Centrali.Console.Webhooks.Events;
 using Microsoft.AspNetCore.Http;
 
 namespace Centrali.Console.Tests.Features;

@@ -1,6 +1,3 @@
-using Centrali.Console.Tests.Infrastructure;
-using Centrali.Console.Webhooks.Deliveries;
-using Centrali.Console.Webhooks.Events;
 using Microsoft.AspNetCore.Http;
 
 namespace Centrali.Console.Tests.Features;

@@ -1,7 +1,3 @@
-using System.Net;
-using System.Text.Json.Nodes;
-using Centrali.Console.Tests.Infrastructure;
-using Centrali.Console.Webhooks.Deliveries;
 using Microsoft.AspNetCore.Http;
 
 namespace Centrali.Console.Tests.Features;

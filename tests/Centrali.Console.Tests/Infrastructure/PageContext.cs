@@ -1,6 +1,5 @@
 using AngleSharp.Dom;
 using Bunit;
-using Centrali.Console.Workspaces;
 using Microsoft.AspNetCore.Components;
 using MudBlazor;
 using Microsoft.Extensions.Options;

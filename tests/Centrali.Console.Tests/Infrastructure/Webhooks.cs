@@ -1,12 +1,5 @@
 using System.Security.Cryptography;
-using System.Text;
-using Centrali.Console.Data;
-using Centrali.Console.Webhooks.Deliveries;
-using Centrali.Console.Webhooks.Events;
-using Centrali.Console.Webhooks.Subscriptions;
-using Centrali.Console.Workspaces;
 using Microsoft.AspNetCore.DataProtection;
-using Microsoft.EntityFrameworkCore;
 
 namespace Centrali.Console.Tests.Infrastructure;
 

@@ -1,7 +1,3 @@
-using System.Net;
-using System.Text.Json.Nodes;
-using Centrali.Console.Tests.Infrastructure;
-
 namespace Centrali.Console.Tests.Operations;
 
 public sealed class ApiDocsFacts

@@ -1,6 +1,5 @@
 using Bunit;
 using Centrali.Console.Operations;
-using Centrali.Console.Tests.Infrastructure;
 
 namespace Centrali.Console.Tests.Operations;
 

@@ -1,9 +1,5 @@
-using System.Net;
 using System.Net.Http.Headers;
-using Centrali.Console.Tests.Infrastructure;
 using Centrali.Console.Tests.Records;
-using Centrali.Console.Webhooks.Deliveries;
-using Centrali.Console.Workspaces;
 using Microsoft.AspNetCore.Http;
 
 namespace Centrali.Console.Tests.Operations;

@@ -1,12 +1,4 @@
-using System.Net;
-using System.Text.Json.Nodes;
-using Centrali.Console.Data;
 using Centrali.Console.Operations.Alerts;
-using Centrali.Console.Tests.Infrastructure;
-using Centrali.Console.Webhooks.Deliveries;
-using Centrali.Console.Webhooks.Subscriptions;
-using Centrali.Console.Workspaces;
-using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Time.Testing;
 
 namespace Centrali.Console.Tests.Operations;

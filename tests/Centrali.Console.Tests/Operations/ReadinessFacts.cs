@@ -1,6 +1,3 @@
-using System.Net;
-using Centrali.Console.Tests.Infrastructure;
-
 namespace Centrali.Console.Tests.Operations;
 
 public sealed class ReadinessFacts

@@ -1,15 +1,7 @@
-using System.Net;
-using System.Text.Json.Nodes;
-using Centrali.Console.Data;
 using Centrali.Console.Operations;
-using Centrali.Console.Tests.Infrastructure;
 using Centrali.Console.Tests.Records;
-using Centrali.Console.Webhooks.Deliveries;
-using Centrali.Console.Webhooks.Events;
-using Centrali.Console.Workspaces;
 using Hangfire;
 using Hangfire.Storage;
-using Microsoft.EntityFrameworkCore;
 using Xunit.Abstractions;
 
 namespace Centrali.Console.Tests.Operations;

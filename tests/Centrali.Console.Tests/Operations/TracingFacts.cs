@@ -1,4 +1,3 @@
-using Centrali.Console.Tests.Infrastructure;
 using Centrali.Console.Tests.Records;
 
 namespace Centrali.Console.Tests.Operations;

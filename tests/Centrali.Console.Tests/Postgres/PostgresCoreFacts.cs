@@ -1,17 +1,12 @@
 using Centrali.Console.Auth;
 using Centrali.Console.Collections;
-using Centrali.Console.Data;
 using Centrali.Console.Records;
 using Centrali.Console.Tests.Auth;
 using Centrali.Console.Tests.Collections;
 using Centrali.Console.Tests.Deliveries;
-using Centrali.Console.Tests.Infrastructure;
 using Centrali.Console.Tests.Realtime;
 using Centrali.Console.Tests.Records;
 using Centrali.Console.Tests.Subscriptions;
-using Centrali.Console.Webhooks.Deliveries;
-using Centrali.Console.Workspaces;
-using Microsoft.EntityFrameworkCore;
 
 namespace Centrali.Console.Tests.Postgres;
 

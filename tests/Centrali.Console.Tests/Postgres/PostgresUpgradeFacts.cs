@@ -1,12 +1,6 @@
-using System.Net;
 using System.Security.Cryptography;
-using System.Text;
 using Centrali.Console.Auth;
-using Centrali.Console.Data;
-using Centrali.Console.Tests.Infrastructure;
-using Centrali.Console.Workspaces;
 using Microsoft.AspNetCore.Identity;
-using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.EntityFrameworkCore.Migrations;
 using Npgsql;

@@ -1,16 +1,11 @@
-using System.Net;
-using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using AngleSharp.Dom;
 using Bunit;
 using Centrali.Console.Api;
 using Centrali.Console.Components.Shared;
 using Centrali.Console.Records.Pages;
-using Centrali.Console.Tests.Infrastructure;
-using Centrali.Console.Webhooks.Deliveries;
 using Centrali.Console.Webhooks.Deliveries.Pages;
 using Centrali.Console.Webhooks.Subscriptions.Pages;
-using Centrali.Console.Workspaces;
 using Microsoft.AspNetCore.Components;
 using Microsoft.AspNetCore.Http;
 

@@ -1,10 +1,7 @@
 using AngleSharp.Dom;
 using Bunit;
 using Centrali.Console.Realtime;
-using Centrali.Console.Tests.Infrastructure;
-using Centrali.Console.Webhooks.Deliveries;
 using Centrali.Console.Webhooks.Deliveries.Pages;
-using Centrali.Console.Workspaces;
 using Microsoft.AspNetCore.Components;
 using MudBlazor.Services;
 

@@ -1,10 +1,3 @@
-using System.Net;
-using System.Text.Json.Nodes;
-using Centrali.Console.Data;
-using Centrali.Console.Tests.Infrastructure;
-using Centrali.Console.Webhooks.Events;
-using Microsoft.EntityFrameworkCore;
-
 namespace Centrali.Console.Tests.Records;
 
 /// <summary>Short calls for the collections and records API of one workspace.</summary>

@@ -2,8 +2,6 @@ using Bunit;
 using Centrali.Console.Collections;
 using Centrali.Console.Records;
 using Centrali.Console.Records.Pages;
-using Centrali.Console.Tests.Infrastructure;
-using Centrali.Console.Workspaces;
 using MudBlazor;
 
 namespace Centrali.Console.Tests.Records;

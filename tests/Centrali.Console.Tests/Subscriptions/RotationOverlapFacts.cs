@@ -1,9 +1,4 @@
-using System.Diagnostics;
-using System.Net;
-using System.Text.Json;
-using Centrali.Console.Tests.Infrastructure;
 using Centrali.Console.Webhooks.Secrets;
-using Centrali.Console.Webhooks.Subscriptions;
 using Microsoft.Extensions.Time.Testing;
 
 namespace Centrali.Console.Tests.Subscriptions;
@@ -138,8 +133,8 @@ public sealed class RotationOverlapFacts(SharedApp shared) : IClassFixture<Share
     [Fact]
     public async Task TheOfficialStandardWebhooksLibrary_VerifiesOldAndNewSecret_DuringTheOverlap()
     {
-        if (!CanRun("node")) return; // Node is on the development machine and in CI; elsewhere there is nothing to run the library with.
-        var folder = await NodeFolderAsync();
+        if (!NodePrograms.Available()) return; // Node is on the development machine and in CI; elsewhere there is nothing to run the library with.
+        var folder = await NodePrograms.VerifiersFolderAsync();
 
         await using var receiver = await Receiver.StartAsync();
         await using var app = new ConsoleApp();
@@ -160,48 +155,9 @@ public sealed class RotationOverlapFacts(SharedApp shared) : IClassFixture<Share
             },
             body = Convert.ToBase64String(request.Body),
         });
-        var lines = (await RunAsync("node", "verify.js", folder, input)).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        var lines = (await NodePrograms.RunAsync(folder, "node", "verify.js", input)).Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.Equal("ok", lines[0]);
         Assert.Equal("ok", lines[1]);
         Assert.StartsWith("fail", lines[2]);
-    }
-
-    internal static bool CanRun(string program)
-    {
-        try
-        {
-            using var p = Process.Start(new ProcessStartInfo(program, "--version") { RedirectStandardOutput = true, RedirectStandardError = true });
-            p!.WaitForExit();
-            return p.ExitCode == 0;
-        }
-        catch (System.ComponentModel.Win32Exception) { return false; }
-    }
-
-    /// <summary>Tests/Node copied to a work folder with its locked dependencies installed once (npm ci).</summary>
-    internal static async Task<string> NodeFolderAsync()
-    {
-        var source = Path.Combine(AppContext.BaseDirectory, "Node");
-        var folder = Path.Combine(Path.GetTempPath(), "centrali-tests-node", "standardwebhooks-1.1.1");
-        Directory.CreateDirectory(folder);
-        foreach (var file in Directory.GetFiles(source)) File.Copy(file, Path.Combine(folder, Path.GetFileName(file)), overwrite: true);
-        if (!File.Exists(Path.Combine(folder, "node_modules", "standardwebhooks", "package.json")))
-            await RunAsync("npm", "ci --no-audit --no-fund", folder, null);
-        return folder;
-    }
-
-    internal static async Task<string> RunAsync(string program, string arguments, string folder, string? stdin)
-    {
-        var info = new ProcessStartInfo(program, arguments)
-        {
-            WorkingDirectory = folder, RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true,
-        };
-        using var p = Process.Start(info)!;
-        if (stdin is not null) await p.StandardInput.WriteAsync(stdin);
-        p.StandardInput.Close();
-        var output = p.StandardOutput.ReadToEndAsync();
-        var error = p.StandardError.ReadToEndAsync();
-        await p.WaitForExitAsync();
-        Assert.True(p.ExitCode == 0, $"{program} {arguments} failed: {await error}");
-        return await output;
     }
 }

@@ -1,11 +1,7 @@
 using AngleSharp.Dom;
 using Bunit;
-using Centrali.Console.Tests.Infrastructure;
-using Centrali.Console.Webhooks.Events;
 using Centrali.Console.Webhooks.Secrets;
-using Centrali.Console.Webhooks.Subscriptions;
 using Centrali.Console.Webhooks.Subscriptions.Pages;
-using Centrali.Console.Workspaces;
 using Microsoft.AspNetCore.Components;
 using MudBlazor;
 using MudBlazor.Services;

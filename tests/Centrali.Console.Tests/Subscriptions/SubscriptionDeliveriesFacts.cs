@@ -1,11 +1,7 @@
 using System.Globalization;
 using Bunit;
-using Centrali.Console.Tests.Infrastructure;
 using Centrali.Console.Tests.Realtime;
-using Centrali.Console.Webhooks.Deliveries;
-using Centrali.Console.Webhooks.Events;
 using Centrali.Console.Webhooks.Subscriptions.Pages;
-using Centrali.Console.Workspaces;
 using Microsoft.AspNetCore.Components;
 using Microsoft.AspNetCore.Http;
 using MudBlazor;

@@ -1,12 +1,4 @@
-using System.Net;
-using System.Text;
-using System.Text.Json.Nodes;
-using Centrali.Console.Tests.Infrastructure;
-using Centrali.Console.Webhooks.Deliveries;
-using Centrali.Console.Webhooks.Events;
 using Centrali.Console.Webhooks.Filters;
-using Centrali.Console.Webhooks.Subscriptions;
-using Centrali.Console.Workspaces;
 
 namespace Centrali.Console.Tests.Subscriptions;
 

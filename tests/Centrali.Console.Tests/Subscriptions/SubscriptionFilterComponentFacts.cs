@@ -2,10 +2,7 @@ using AngleSharp.Dom;
 using Bunit;
 using Centrali.Console.Collections;
 using Centrali.Console.Records;
-using Centrali.Console.Tests.Infrastructure;
-using Centrali.Console.Webhooks.Subscriptions;
 using Centrali.Console.Webhooks.Subscriptions.Pages;
-using Centrali.Console.Workspaces;
 using MudBlazor.Services;
 
 namespace Centrali.Console.Tests.Subscriptions;

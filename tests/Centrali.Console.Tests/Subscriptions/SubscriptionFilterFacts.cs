@@ -1,5 +1,3 @@
-using System.Text;
-using System.Text.Json;
 using Centrali.Console.Webhooks.Filters;
 
 namespace Centrali.Console.Tests.Subscriptions;

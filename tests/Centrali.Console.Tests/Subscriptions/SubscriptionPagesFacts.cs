@@ -1,6 +1,3 @@
-using System.Net;
-using Centrali.Console.Tests.Infrastructure;
-
 namespace Centrali.Console.Tests.Subscriptions;
 
 /// <summary>The console pages as the real app prerenders them for a signed-in user.</summary>

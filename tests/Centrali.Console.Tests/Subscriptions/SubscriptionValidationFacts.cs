@@ -1,7 +1,3 @@
-using System.Net;
-using System.Text.Json.Nodes;
-using Centrali.Console.Tests.Infrastructure;
-
 namespace Centrali.Console.Tests.Subscriptions;
 
 /// <summary>Every rule of a subscription's fields answers 400 problem+json with the error under the field's name.</summary>

@@ -1,17 +1,7 @@
-using System.Net;
-using System.Net.Http.Json;
-using System.Text.Json.Nodes;
 using Centrali.Console.Auth;
-using Centrali.Console.Data;
-using Centrali.Console.Tests.Infrastructure;
 using Centrali.Console.Webhooks.Circuits;
-using Centrali.Console.Webhooks.Deliveries;
-using Centrali.Console.Webhooks.Events;
 using Centrali.Console.Webhooks.Secrets;
-using Centrali.Console.Webhooks.Subscriptions;
-using Centrali.Console.Workspaces;
 using Microsoft.Data.Sqlite;
-using Microsoft.EntityFrameworkCore;
 
 namespace Centrali.Console.Tests.Subscriptions;
 

@@ -1,7 +1,3 @@
-using System.Net;
-using Centrali.Console.Tests.Infrastructure;
-using Centrali.Console.Webhooks.Subscriptions;
-
 namespace Centrali.Console.Tests.Subscriptions;
 
 /// <summary>

@@ -1,15 +1,15 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Security.Cryptography;
-using System.Text.Json.Nodes;
 
 namespace Centrali.Console.Tests.Infrastructure;
 
 /// <summary>
-/// The guides' own Node receivers (Tests/Node/Guides): the folder copied to a work folder with its locked npm packages
-/// installed once per lock file (npm ci), scripts run to completion, and receivers run as servers on 127.0.0.1.
+/// Node programs the tests run: the Standard Webhooks verifiers (Tests/Node) and the guides' own receivers
+/// (Tests/Node/Guides), each folder copied to a work folder with its locked npm packages installed once per lock file
+/// (npm ci); scripts run to completion, receivers as servers on 127.0.0.1.
 /// </summary>
-public static class NodeGuides
+public static class NodePrograms
 {
     static readonly SemaphoreSlim Installing = new(1, 1);
 
@@ -24,6 +24,27 @@ public static class NodeGuides
         catch (System.ComponentModel.Win32Exception) { return false; }
     }
 
+    /// <summary>Tests/Node (the official standardwebhooks library and the verifiers built on it), ready to run.</summary>
+    public static async Task<string> VerifiersFolderAsync()
+    {
+        var source = Path.Combine(AppContext.BaseDirectory, "Node");
+        var folder = Path.Combine(Path.GetTempPath(), "centrali-tests-node", "standardwebhooks-1.1.1");
+        await Installing.WaitAsync();
+        try
+        {
+            Directory.CreateDirectory(folder);
+            foreach (var file in Directory.GetFiles(source)) File.Copy(file, Path.Combine(folder, Path.GetFileName(file)), overwrite: true);
+            if (!File.Exists(Path.Combine(folder, "node_modules", "standardwebhooks", "package.json")))
+                await RunAsync(folder, "npm", "ci --no-audit --no-fund", null);
+        }
+        finally
+        {
+            Installing.Release();
+        }
+        return folder;
+    }
+
+    /// <summary>Tests/Node/Guides, ready to run.</summary>
     public static async Task<string> FolderAsync()
     {
         var source = Path.Combine(AppContext.BaseDirectory, "Node", "Guides");
@@ -45,8 +66,21 @@ public static class NodeGuides
     }
 
     /// <summary>Runs a program to its end and answers its standard output; a non-zero exit fails the test with its standard error.</summary>
-    public static Task<string> RunAsync(string folder, string program, string arguments, string? stdin) =>
-        Subscriptions.RotationOverlapFacts.RunAsync(program, arguments, folder, stdin);
+    public static async Task<string> RunAsync(string folder, string program, string arguments, string? stdin)
+    {
+        var info = new ProcessStartInfo(program, arguments)
+        {
+            WorkingDirectory = folder, RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true,
+        };
+        using var p = Process.Start(info)!;
+        if (stdin is not null) await p.StandardInput.WriteAsync(stdin);
+        p.StandardInput.Close();
+        var output = p.StandardOutput.ReadToEndAsync();
+        var error = p.StandardError.ReadToEndAsync();
+        await p.WaitForExitAsync();
+        Assert.True(p.ExitCode == 0, $"{program} {arguments} failed: {await error}");
+        return await output;
+    }
 }
 
 /// <summary>One of the guides' receivers running under Node: its URL, and the lines it prints (JSON lines parsed, others as text).</summary>
@@ -62,7 +96,7 @@ public sealed class NodeReceiver : IAsyncDisposable
     /// <param name="script">A file of Tests/Node/Guides.</param>
     public static async Task<NodeReceiver> StartAsync(string script, IDictionary<string, string> environment)
     {
-        var folder = await NodeGuides.FolderAsync();
+        var folder = await NodePrograms.FolderAsync();
         var info = new ProcessStartInfo("node", script) { WorkingDirectory = folder, RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var (k, v) in environment) info.Environment[k] = v;
         var receiver = new NodeReceiver(Process.Start(info)!);
