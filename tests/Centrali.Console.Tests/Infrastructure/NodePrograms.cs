@@ -25,37 +25,27 @@ public static class NodePrograms
     }
 
     /// <summary>Tests/Node (the official standardwebhooks library and the verifiers built on it), ready to run.</summary>
-    public static async Task<string> VerifiersFolderAsync()
-    {
-        var source = Path.Combine(AppContext.BaseDirectory, "Node");
-        var folder = Path.Combine(Path.GetTempPath(), "centrali-tests-node", "standardwebhooks-1.1.1");
-        await Installing.WaitAsync();
-        try
-        {
-            Directory.CreateDirectory(folder);
-            foreach (var file in Directory.GetFiles(source)) File.Copy(file, Path.Combine(folder, Path.GetFileName(file)), overwrite: true);
-            if (!File.Exists(Path.Combine(folder, "node_modules", "standardwebhooks", "package.json")))
-                await RunAsync(folder, "npm", "ci --no-audit --no-fund", null);
-        }
-        finally
-        {
-            Installing.Release();
-        }
-        return folder;
-    }
+    public static Task<string> VerifiersFolderAsync() =>
+        InstalledAsync(Path.Combine(AppContext.BaseDirectory, "Node"), "standardwebhooks-1.1.1", "standardwebhooks");
 
     /// <summary>Tests/Node/Guides, ready to run.</summary>
     public static async Task<string> FolderAsync()
     {
         var source = Path.Combine(AppContext.BaseDirectory, "Node", "Guides");
         var lockHash = Convert.ToHexStringLower(SHA256.HashData(await File.ReadAllBytesAsync(Path.Combine(source, "package-lock.json"))))[..12];
-        var folder = Path.Combine(Path.GetTempPath(), "centrali-tests-node", "guides-" + lockHash);
+        return await InstalledAsync(source, "guides-" + lockHash, "express");
+    }
+
+    /// <summary>The programs of <paramref name="source"/> copied to a temp folder, with their packages installed once (npm ci).</summary>
+    static async Task<string> InstalledAsync(string source, string name, string package)
+    {
+        var folder = Path.Combine(Path.GetTempPath(), "centrali-tests-node", name);
         await Installing.WaitAsync();
         try
         {
             Directory.CreateDirectory(folder);
             foreach (var file in Directory.GetFiles(source)) File.Copy(file, Path.Combine(folder, Path.GetFileName(file)), overwrite: true);
-            if (!File.Exists(Path.Combine(folder, "node_modules", "express", "package.json")))
+            if (!File.Exists(Path.Combine(folder, "node_modules", package, "package.json")))
                 await RunAsync(folder, "npm", "ci --no-audit --no-fund", null);
         }
         finally
