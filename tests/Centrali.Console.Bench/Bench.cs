@@ -143,8 +143,9 @@ public sealed class Bench(Results results, Receiver receiver, Sizes size, string
                 await apis[0].SubscribeAsync($"{collection}-{next}", receiver.UrlOf(collection), collection);
         }));
         var sink = receiver[collection];
-        // Warm-up, a quarter of the measured run through every subscription: the figure is the steady state, not the JIT's first minutes.
-        var warmup = Math.Max(5, size.ThroughputRecords / 4);
+        // Warm-up, as long as the measured run, through every subscription: the figure is the steady state, not the JIT's
+        // first minute (a fresh app spends twice the CPU per delivery until tiered compilation has finished).
+        var warmup = Math.Max(5, size.ThroughputRecords);
         await CreateAsync(apis, collection, warmup);
         await sink.WaitForAsync(warmup * size.ThroughputSubscriptions, Stall);
         var expected = sink.Count + size.ThroughputRecords * size.ThroughputSubscriptions;

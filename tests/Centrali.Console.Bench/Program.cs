@@ -14,6 +14,9 @@ size = size with
     LogDeliveries = Number("--log-rows") ?? size.LogDeliveries,
 };
 
+// --app DIR/Centrali.Console.dll: a published app instead of the build, e.g. the Dockerfile's ReadyToRun publish.
+if (Option("--app") is { } published) AppProcess.AppDll = Path.GetFullPath(published);
+
 var load = LoadAverage();
 System.Console.WriteLine($"Centrali bench ({(quick ? "quick" : "full")}), app {AppProcess.AppDll} ({AppProcess.AppConfiguration}), " +
                          $"{Environment.ProcessorCount} cores, load average {load}");
@@ -58,6 +61,7 @@ var context = new
     loadAverageAtStart = load,
     loadAverageAtEnd = LoadAverage(),
     appBuild = AppProcess.AppConfiguration,
+    app = AppProcess.AppDll,
     wallSeconds = Math.Round(total.Elapsed.TotalSeconds, 1),
     sizes = size,
 };

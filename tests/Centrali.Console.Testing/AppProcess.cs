@@ -17,7 +17,8 @@ public sealed class AppProcess : IAsyncDisposable
     public const string Token = "cct_child_default_token_0123456789";
     public const string Workspace = "default";
 
-    public static string AppDll => Metadata("AppDll");
+    /// <summary>The app the children run: the build next to the tests, or (the bench's <c>--app</c>) a published one.</summary>
+    public static string AppDll { get; set; } = Metadata("AppDll");
     /// <summary>The configuration the app was built in (the bench's figures compare only in Release).</summary>
     public static string AppConfiguration => Metadata("Configuration");
 
