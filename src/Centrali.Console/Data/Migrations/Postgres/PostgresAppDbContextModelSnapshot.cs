@@ -327,6 +327,41 @@ namespace Centrali.Console.Data.Migrations.Postgres
                     b.ToTable("OperatorSettings");
                 });
 
+            modelBuilder.Entity("Centrali.Console.Records.Record", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid");
+
+                    b.Property<Guid>("CollectionId")
+                        .HasColumnType("uuid");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("Data")
+                        .IsRequired()
+                        .HasColumnType("text");
+
+                    b.Property<DateTime>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<int>("Version")
+                        .IsConcurrencyToken()
+                        .HasColumnType("integer");
+
+                    b.Property<Guid>("WorkspaceId")
+                        .HasColumnType("uuid");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("CollectionId", "Id");
+
+                    b.HasIndex("CollectionId", "UpdatedAt");
+
+                    b.ToTable("Records");
+                });
+
             modelBuilder.Entity("Centrali.Console.Shared.IdempotentResponse", b =>
                 {
                     b.Property<Guid>("Id")
@@ -368,39 +403,30 @@ namespace Centrali.Console.Data.Migrations.Postgres
                     b.ToTable("IdempotentResponses");
                 });
 
-            modelBuilder.Entity("Centrali.Console.Records.Record", b =>
+            modelBuilder.Entity("Centrali.Console.Webhooks.Circuits.Circuit", b =>
                 {
-                    b.Property<Guid>("Id")
-                        .ValueGeneratedOnAdd()
+                    b.Property<Guid>("WorkspaceId")
                         .HasColumnType("uuid");
 
-                    b.Property<Guid>("CollectionId")
-                        .HasColumnType("uuid");
+                    b.Property<string>("Url")
+                        .HasMaxLength(2048)
+                        .HasColumnType("character varying(2048)");
 
-                    b.Property<DateTime>("CreatedAt")
+                    b.Property<int>("ConsecutiveFailures")
+                        .HasColumnType("integer");
+
+                    b.Property<DateTime?>("OpenUntil")
                         .HasColumnType("timestamp with time zone");
 
-                    b.Property<string>("Data")
-                        .IsRequired()
-                        .HasColumnType("text");
+                    b.Property<DateTime?>("TrialUntil")
+                        .HasColumnType("timestamp with time zone");
 
                     b.Property<DateTime>("UpdatedAt")
                         .HasColumnType("timestamp with time zone");
 
-                    b.Property<int>("Version")
-                        .IsConcurrencyToken()
-                        .HasColumnType("integer");
+                    b.HasKey("WorkspaceId", "Url");
 
-                    b.Property<Guid>("WorkspaceId")
-                        .HasColumnType("uuid");
-
-                    b.HasKey("Id");
-
-                    b.HasIndex("CollectionId", "Id");
-
-                    b.HasIndex("CollectionId", "UpdatedAt");
-
-                    b.ToTable("Records");
+                    b.ToTable("Circuits");
                 });
 
             modelBuilder.Entity("Centrali.Console.Webhooks.Deliveries.Attempt", b =>
@@ -441,32 +467,6 @@ namespace Centrali.Console.Data.Migrations.Postgres
                     b.HasIndex("DeliveryId", "Number");
 
                     b.ToTable("Attempts");
-                });
-
-            modelBuilder.Entity("Centrali.Console.Webhooks.Circuits.Circuit", b =>
-                {
-                    b.Property<Guid>("WorkspaceId")
-                        .HasColumnType("uuid");
-
-                    b.Property<string>("Url")
-                        .HasMaxLength(2048)
-                        .HasColumnType("character varying(2048)");
-
-                    b.Property<int>("ConsecutiveFailures")
-                        .HasColumnType("integer");
-
-                    b.Property<DateTime?>("OpenUntil")
-                        .HasColumnType("timestamp with time zone");
-
-                    b.Property<DateTime?>("TrialUntil")
-                        .HasColumnType("timestamp with time zone");
-
-                    b.Property<DateTime>("UpdatedAt")
-                        .HasColumnType("timestamp with time zone");
-
-                    b.HasKey("WorkspaceId", "Url");
-
-                    b.ToTable("Circuits");
                 });
 
             modelBuilder.Entity("Centrali.Console.Webhooks.Deliveries.Delivery", b =>
@@ -552,11 +552,14 @@ namespace Centrali.Console.Data.Migrations.Postgres
 
                     b.HasIndex("EventId");
 
-                    b.HasIndex("ReplayedFrom");
+                    b.HasIndex("NextAttemptAt")
+                        .HasDatabaseName("IX_Deliveries_Pending_NextAttemptAt")
+                        .HasFilter("\"Status\" = 'pending'");
+
+                    b.HasIndex("ReplayedFrom")
+                        .HasFilter("\"ReplayedFrom\" IS NOT NULL");
 
                     b.HasIndex("ShortId");
-
-                    b.HasIndex("Status", "NextAttemptAt");
 
                     b.HasIndex("WorkspaceId", "Id");
 
@@ -564,7 +567,8 @@ namespace Centrali.Console.Data.Migrations.Postgres
                         .HasDatabaseName("IX_Deliveries_Ordered_Pending")
                         .HasFilter("\"Status\" = 'pending' AND \"Ordered\" = TRUE");
 
-                    b.HasIndex("WorkspaceId", "LastStatusCode", "Id");
+                    b.HasIndex("WorkspaceId", "LastStatusCode", "Id")
+                        .HasFilter("\"LastStatusCode\" IS NOT NULL");
 
                     b.HasIndex("WorkspaceId", "Status", "Id");
 
