@@ -21,7 +21,7 @@ public sealed record RecordTablePage(List<RecordView> Items, int Total);
 
 /// <summary>Creates, changes and deletes records; every committed change writes its event in the same transaction.</summary>
 public sealed class RecordService(IDbContextFactory<AppDbContext> dbs, TimeProvider time, EventOutbox outbox, Idempotency idempotency, IOptions<RecordOptions> options, Telemetry telemetry,
-    CollectionIds collections)
+    CollectionIds collections, RecordCommits commits)
 {
     public int MaxBytes => options.Value.MaxBytes;
 
@@ -88,14 +88,14 @@ public sealed class RecordService(IDbContextFactory<AppDbContext> dbs, TimeProvi
 
         var now = time.GetUtcNow().UtcDateTime;
         var record = new Record { WorkspaceId = workspaceId, CollectionId = collectionId, Data = data, CreatedAt = now, UpdatedAt = now };
-        db.Records.Add(record);
         var view = View(record, collectionSlug);
-        idempotency.Add(db, workspaceId, key, new StoredAnswer(StatusCodes.Status201Created,
-            JsonSerializer.Serialize(new One<RecordView>(view), JsonSerializerOptions.Web), key is null ? null : $"{key.Path.TrimEnd('/')}/{record.Id}"));
-        outbox.Add(db, workspaceId, workspaceSlug, EventTypes.RecordCreated, collectionSlug, record.Id, data);
+        List<object> rows = [record, outbox.Pending(workspaceId, workspaceSlug, EventTypes.RecordCreated, collectionSlug, record.Id, data)];
+        if (idempotency.Row(workspaceId, key, new StoredAnswer(StatusCodes.Status201Created,
+                JsonSerializer.Serialize(new One<RecordView>(view), JsonSerializerOptions.Web), key is null ? null : $"{key.Path.TrimEnd('/')}/{record.Id}")) is { } answer)
+            rows.Add(answer);
         try
         {
-            await outbox.SaveAsync(db, ct);
+            await commits.CommitAsync(rows);
         }
         catch (DbUpdateException ex) when (Idempotency.IsDuplicateKey(ex, key))
         {

@@ -10,6 +10,7 @@ public static class RecordsApi
     {
         services.Configure<RecordOptions>(config.GetSection("Records"));
         services.AddSingleton<CollectionIds>();
+        services.AddSingleton<RecordCommits>();
         services.AddScoped<RecordService>();
         return services;
     }

@@ -44,8 +44,14 @@ public sealed class Idempotency(TimeProvider time)
     /// <summary>Adds the answer to <paramref name="db"/> without saving: it commits with the create it answers.</summary>
     public void Add(AppDbContext db, Guid workspaceId, IdempotencyKey? key, StoredAnswer answer)
     {
-        if (key is null) return;
-        db.IdempotentResponses.Add(new IdempotentResponse
+        if (Row(workspaceId, key, answer) is { } row) db.IdempotentResponses.Add(row);
+    }
+
+    /// <summary>The row that stores <paramref name="answer"/> for <paramref name="key"/>, or null without a key.</summary>
+    public IdempotentResponse? Row(Guid workspaceId, IdempotencyKey? key, StoredAnswer answer)
+    {
+        if (key is null) return null;
+        return new IdempotentResponse
         {
             WorkspaceId = workspaceId,
             Key = key.Key,
@@ -54,7 +60,7 @@ public sealed class Idempotency(TimeProvider time)
             Body = answer.Body,
             Location = answer.Location,
             CreatedAt = time.GetUtcNow().UtcDateTime,
-        });
+        };
     }
 
     /// <summary>True when a save failed because a concurrent request with the same key committed first.</summary>

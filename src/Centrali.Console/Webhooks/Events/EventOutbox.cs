@@ -14,9 +14,16 @@ public sealed class EventOutbox(TimeProvider time, IDeliveryWake wake, Telemetry
     /// </summary>
     public WebhookEvent Add(AppDbContext db, Guid workspaceId, string workspaceSlug, string type, string recordSlug, Guid? recordId, string dataJson)
     {
+        var e = Pending(workspaceId, workspaceSlug, type, recordSlug, recordId, dataJson);
+        db.Events.Add(e);
+        return e;
+    }
+
+    /// <summary>A new event marked for fan-out, for the caller to insert with its change and then pass to <see cref="SaveAsync"/>.</summary>
+    public WebhookEvent Pending(Guid workspaceId, string workspaceSlug, string type, string recordSlug, Guid? recordId, string dataJson)
+    {
         var e = NewEvent(workspaceId, workspaceSlug, type, recordSlug, recordId, dataJson);
         e.FanOutPending = true;
-        db.Events.Add(e);
         return e;
     }
 
