@@ -13,7 +13,7 @@ public sealed record AttemptView(int Number, DateTime StartedAt, int DurationMs,
 /// the orders put the record after the event and the error before the replay, as the state's own orders expect.
 /// </summary>
 public sealed record DeliveryView(Guid Id, Guid WorkspaceId, Guid SubscriptionId, Guid EventId, string Event,
-    [property: JsonPropertyOrder(-4)] string RecordSlug, [property: JsonPropertyOrder(-4)] Guid? RecordId, string Status,
+    [property: JsonPropertyOrder(-4), JsonPropertyName("recordSlug")] string CollectionSlug, [property: JsonPropertyOrder(-4)] Guid? RecordId, string Status,
     int AttemptCount, int MaxAttempts, DateTime? NextAttemptAt, int? LastStatusCode, [property: JsonPropertyOrder(-2)] string? LastError, Guid? ReplayedFrom,
     JsonElement Payload, DateTime CreatedAt, DateTime? CompletedAt,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<AttemptView>? Attempts = null,
@@ -29,7 +29,8 @@ public sealed record DeliveryView(Guid Id, Guid WorkspaceId, Guid SubscriptionId
 }
 
 /// <summary>The log's filters; <see cref="Query"/> is free text over ids, status codes and payload text.</summary>
-public sealed record DeliveryFilter(Guid? SubscriptionId = null, string? Status = null, string? Event = null, string? RecordSlug = null,
+public sealed record DeliveryFilter(Guid? SubscriptionId = null, string? Status = null, string? Event = null,
+    [property: JsonPropertyName("recordSlug")] string? CollectionSlug = null,
     DateTime? Since = null, DateTime? Until = null, string? Query = null, int? StatusCode = null, int? MinDurationMs = null, int? MaxDurationMs = null)
 {
     public bool IsEmpty => this == new DeliveryFilter();
@@ -51,7 +52,7 @@ public sealed record DeliveryList(IReadOnlyList<DeliveryView> Data, string? Next
 public sealed record RecoverResult(int Count);
 
 /// <summary>One event: the exact body every delivery of it sends, and every delivery it became (one per subscription, plus replays).</summary>
-public sealed record EventView(Guid Id, string Event, string RecordSlug, Guid? RecordId, DateTime CreatedAt, JsonElement Payload,
+public sealed record EventView(Guid Id, string Event, [property: JsonPropertyName("recordSlug")] string CollectionSlug, Guid? RecordId, DateTime CreatedAt, JsonElement Payload,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<DeliveryView>? Deliveries = null,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyDictionary<string, int>? Statuses = null);
 
@@ -112,7 +113,7 @@ public sealed class DeliveryService(IDbContextFactory<AppDbContext> dbs, EventOu
         if (filter.SubscriptionId is { } sid) query = query.Where(d => d.SubscriptionId == sid);
         if (filter.Status is { } st) query = query.Where(d => d.Status == st);
         if (filter.Event is { Length: > 0 } ev) { var e = ev.Replace('.', '_'); query = query.Where(d => d.EventType == e); }
-        if (filter.RecordSlug is { Length: > 0 } slug) query = query.Where(d => d.RecordSlug == slug);
+        if (filter.CollectionSlug is { Length: > 0 } slug) query = query.Where(d => d.CollectionSlug == slug);
         if (filter.Since is { } since) { var s = since.ToUniversalTime(); query = query.Where(d => d.CreatedAt >= s); }
         if (filter.Until is { } until) { var u = until.ToUniversalTime(); query = query.Where(d => d.CreatedAt < u); }
         if (filter.StatusCode is { } code) query = query.Where(d => d.LastStatusCode == code);
@@ -216,7 +217,7 @@ public sealed class DeliveryService(IDbContextFactory<AppDbContext> dbs, EventOu
         var deliveries = await db.Deliveries.AsNoTracking().Where(d => d.EventId == eventId && d.WorkspaceId == workspaceId).OrderBy(d => d.Id)
             .Select(d => new { Delivery = d, Duration = d.Attempts.OrderByDescending(x => x.Number).Select(x => (int?)x.DurationMs).FirstOrDefault() })
             .ToListAsync(ct);
-        return new EventView(e.Id, e.Type, e.RecordSlug, e.RecordId, e.CreatedAt, JsonSerializer.Deserialize<JsonElement>(e.Body),
+        return new EventView(e.Id, e.Type, e.CollectionSlug, e.RecordId, e.CreatedAt, JsonSerializer.Deserialize<JsonElement>(e.Body),
             deliveries.Select(d => View(d.Delivery, e) with { DurationMs = d.Duration }).ToList());
     }
 
@@ -227,13 +228,13 @@ public sealed class DeliveryService(IDbContextFactory<AppDbContext> dbs, EventOu
         var take = Paging.Limit(limit);
         var after = Paging.Cursor(cursor);
         await using var db = await dbs.CreateDbContextAsync(ct);
-        var query = db.Events.AsNoTracking().Where(e => e.WorkspaceId == workspaceId && e.RecordId == recordId && e.RecordSlug == collectionSlug);
+        var query = db.Events.AsNoTracking().Where(e => e.WorkspaceId == workspaceId && e.RecordId == recordId && e.CollectionSlug == collectionSlug);
         if (after is { } a) query = query.Where(e => e.Id.CompareTo(a) < 0);
         var events = await query.OrderByDescending(e => e.Id).Take(take + 1).ToListAsync(ct);
         var ids = events.Select(e => e.Id).ToList();
         var counts = await db.Deliveries.AsNoTracking().Where(d => ids.Contains(d.EventId)).GroupBy(d => new { d.EventId, d.Status })
             .Select(g => new { g.Key.EventId, g.Key.Status, Count = g.Count() }).ToListAsync(ct);
-        return Paging.ToPage(events, take, e => e.Id, e => new EventView(e.Id, e.Type, e.RecordSlug, e.RecordId, e.CreatedAt,
+        return Paging.ToPage(events, take, e => e.Id, e => new EventView(e.Id, e.Type, e.CollectionSlug, e.RecordId, e.CreatedAt,
             JsonSerializer.Deserialize<JsonElement>(e.Body), Statuses: counts.Where(c => c.EventId == e.Id).ToDictionary(c => c.Status, c => c.Count)));
     }
 
@@ -467,7 +468,7 @@ public sealed class DeliveryService(IDbContextFactory<AppDbContext> dbs, EventOu
 
     /// <param name="body">The bytes this delivery sends (its format's body of the event).</param>
     static DeliveryView View(Delivery d, byte[] body, IReadOnlyList<AttemptView>? attempts = null) =>
-        new(d.Id, d.WorkspaceId, d.SubscriptionId, d.EventId, d.EventType, d.RecordSlug, d.RecordId, d.Status, d.AttemptCount, d.MaxAttempts,
+        new(d.Id, d.WorkspaceId, d.SubscriptionId, d.EventId, d.EventType, d.CollectionSlug, d.RecordId, d.Status, d.AttemptCount, d.MaxAttempts,
             d.NextAttemptAt, d.LastStatusCode, d.LastError, d.ReplayedFrom, JsonSerializer.Deserialize<JsonElement>(body), d.CreatedAt, d.CompletedAt, attempts,
             WaitingOnCircuit: d.WaitingOnCircuit && d.Status == DeliveryStatus.Pending, PayloadFormat: d.PayloadFormat);
 

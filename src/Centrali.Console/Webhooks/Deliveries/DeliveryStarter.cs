@@ -19,7 +19,7 @@ public sealed class DeliveryStarter(TimeProvider time, IOptions<WebhookOptions> 
             SubscriptionId = subscriptionId,
             EventId = e.Id,
             EventType = e.Type,
-            RecordSlug = e.RecordSlug,
+            CollectionSlug = e.CollectionSlug,
             RecordId = e.RecordId,
             Status = DeliveryStatus.Pending,
             MaxAttempts = options.Value.MaxAttempts,
