@@ -1,5 +1,4 @@
 using System.Security.Cryptography;
-using Centrali.Console.Auth;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;
