@@ -73,12 +73,9 @@ internal sealed class DeliveriesHubRelay(DeliveryNotifier notifier, IHubContext<
         return Task.CompletedTask;
     }
 
-    Task RelayAsync(DeliveryChanged change) =>
-        hub.Clients.Group(DeliveriesHub.Group(change.WorkspaceId)).SendAsync(DeliveriesHub.Message, new
-        {
-            change.Id, change.SubscriptionId, change.EventId, change.Event, change.Status, change.AttemptCount,
-            change.MaxAttempts, change.NextAttemptAt, change.LastStatusCode, change.ReplayedFrom,
-        });
+    // The message is the state itself, sent as what it is: its fields are what hub clients read (the workspace is not on the wire).
+    Task RelayAsync(DeliveryState change) =>
+        hub.Clients.Group(DeliveriesHub.Group(change.WorkspaceId)).SendAsync(DeliveriesHub.Message, change);
 
     public Task StopAsync(CancellationToken cancellationToken)
     {

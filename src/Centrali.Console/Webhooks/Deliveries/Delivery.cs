@@ -69,8 +69,9 @@ internal sealed class DeliveryConfiguration : IEntityTypeConfiguration<Delivery>
     }
 }
 
-public static class DeliveryChanges
+public static class DeliveryStates
 {
-    public static DeliveryChanged ToChange(this Delivery d) => new(d.Id, d.WorkspaceId, d.SubscriptionId, d.EventId, d.EventType,
+    /// <summary>What the live log and hub clients are told of this delivery now.</summary>
+    public static DeliveryState ToState(this Delivery d) => new(d.Id, d.WorkspaceId, d.SubscriptionId, d.EventId, d.EventType,
         d.Status, d.AttemptCount, d.MaxAttempts, d.NextAttemptAt, d.LastStatusCode, d.ReplayedFrom);
 }

@@ -8,14 +8,20 @@ namespace Centrali.Console.Webhooks.Deliveries;
 public sealed record AttemptView(int Number, DateTime StartedAt, int DurationMs, int? StatusCode, string? Error, string? ResponseBody,
     JsonElement? ResponseHeaders, JsonElement? RequestHeaders);
 
-public sealed record DeliveryView(Guid Id, Guid SubscriptionId, Guid EventId, string Event, string RecordSlug, Guid? RecordId, string Status,
-    int AttemptCount, int MaxAttempts, DateTime? NextAttemptAt, int? LastStatusCode, string? LastError, Guid? ReplayedFrom,
+/// <summary>
+/// A row of the log: the delivery's state (what the live log is told) with its record, last error, payload and times;
+/// the orders put the record after the event and the error before the replay, as the state's own orders expect.
+/// </summary>
+public sealed record DeliveryView(Guid Id, Guid WorkspaceId, Guid SubscriptionId, Guid EventId, string Event,
+    [property: JsonPropertyOrder(-4)] string RecordSlug, [property: JsonPropertyOrder(-4)] Guid? RecordId, string Status,
+    int AttemptCount, int MaxAttempts, DateTime? NextAttemptAt, int? LastStatusCode, [property: JsonPropertyOrder(-2)] string? LastError, Guid? ReplayedFrom,
     JsonElement Payload, DateTime CreatedAt, DateTime? CompletedAt,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<AttemptView>? Attempts = null,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] int? DurationMs = null,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<Guid>? Replays = null,
     bool WaitingOnCircuit = false,
     string PayloadFormat = PayloadFormats.V2)
+    : DeliveryState(Id, WorkspaceId, SubscriptionId, EventId, Event, Status, AttemptCount, MaxAttempts, NextAttemptAt, LastStatusCode, ReplayedFrom)
 {
     /// <summary>In the single read, when the payload holds numbers sent as written (see <see cref="WireJson"/>): what that means for a receiver.</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
@@ -64,10 +70,10 @@ public sealed record SubscriptionOutcomes(Guid SubscriptionId, int Succeeded, in
 
 public sealed record DeliveryStats(List<HourOutcomes> Last24Hours, List<SubscriptionOutcomes> BySubscription, DateTime? OldestPending);
 
-/// <summary>The delivery log and what a person does with it: read, search, replay, retry now, cancel, recover, send a test event.</summary>
 /// <summary>The newest delivery of a subscription, for the list's "last delivery" column.</summary>
 public sealed record LastDelivery(string Status, int? LastStatusCode, string? LastError, DateTime CreatedAt);
 
+/// <summary>The delivery log and what a person does with it: read, search, replay, retry now, cancel, recover, send a test event.</summary>
 public sealed class DeliveryService(IDbContextFactory<AppDbContext> dbs, EventOutbox outbox, DeliveryStarter starter, CircuitBreaker circuits, DeliveryNotifier notifier, TimeProvider time, AuditLog audit)
 {
     static readonly string[] Statuses = [DeliveryStatus.Pending, DeliveryStatus.Succeeded, DeliveryStatus.Failed, DeliveryStatus.Cancelled];
@@ -156,7 +162,7 @@ public sealed class DeliveryService(IDbContextFactory<AppDbContext> dbs, EventOu
         var delivery = await PendingAsync(db, workspaceId, id, "cancelled", ct);
         Cancel(delivery, by, reason, time.GetUtcNow().UtcDateTime);
         await db.SaveChangesAsync(ct);
-        await notifier.PublishAsync(delivery.ToChange());
+        await notifier.PublishAsync(delivery.ToState());
         await audit.RecordAsync(workspaceId, AuditActions.DeliveryCancelled, id.ToString(), new { deliveryId = id, delivery.SubscriptionId, reason }, ct);
         return await GetAsync(workspaceId, id, ct);
     }
@@ -289,7 +295,7 @@ public sealed class DeliveryService(IDbContextFactory<AppDbContext> dbs, EventOu
             .ToListAsync(ct);
         foreach (var d in pending) Cancel(d, by, "bulk cancel", now);
         await db.SaveChangesAsync(ct);
-        foreach (var d in pending) await notifier.PublishAsync(d.ToChange());
+        foreach (var d in pending) await notifier.PublishAsync(d.ToState());
         return pending.Count;
     }
 
@@ -461,7 +467,7 @@ public sealed class DeliveryService(IDbContextFactory<AppDbContext> dbs, EventOu
 
     /// <param name="body">The bytes this delivery sends (its format's body of the event).</param>
     static DeliveryView View(Delivery d, byte[] body, IReadOnlyList<AttemptView>? attempts = null) =>
-        new(d.Id, d.SubscriptionId, d.EventId, d.EventType, d.RecordSlug, d.RecordId, d.Status, d.AttemptCount, d.MaxAttempts,
+        new(d.Id, d.WorkspaceId, d.SubscriptionId, d.EventId, d.EventType, d.RecordSlug, d.RecordId, d.Status, d.AttemptCount, d.MaxAttempts,
             d.NextAttemptAt, d.LastStatusCode, d.LastError, d.ReplayedFrom, JsonSerializer.Deserialize<JsonElement>(body), d.CreatedAt, d.CompletedAt, attempts,
             WaitingOnCircuit: d.WaitingOnCircuit && d.Status == DeliveryStatus.Pending, PayloadFormat: d.PayloadFormat);
 

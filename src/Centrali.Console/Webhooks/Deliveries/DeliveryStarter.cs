@@ -33,7 +33,7 @@ public sealed class DeliveryStarter(TimeProvider time, IOptions<WebhookOptions> 
     /// <summary>A delivery already committed: tell the live log and wake the dispatcher.</summary>
     public void Started(Delivery d)
     {
-        _ = notifier.PublishAsync(d.ToChange());
+        _ = notifier.PublishAsync(d.ToState());
         wake.Wake();
     }
 }

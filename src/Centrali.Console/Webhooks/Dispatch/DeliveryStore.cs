@@ -43,7 +43,7 @@ public sealed class Claimed
     /// <summary>A replay, a recover or a test event not yet attempted: a person asked for it now, so it passes an open circuit.</summary>
     public bool OperatorIntent => AttemptCount == 0 && (ReplayedFrom is not null || EventType == EventTypes.WebhookTest);
 
-    public DeliveryChanged Change(string status, int attemptCount, DateTime? nextAttemptAt, int? lastStatusCode) =>
+    public DeliveryState Change(string status, int attemptCount, DateTime? nextAttemptAt, int? lastStatusCode) =>
         new(Id, WorkspaceId, SubscriptionId, EventId, EventType, status, attemptCount, MaxAttempts, nextAttemptAt, lastStatusCode, ReplayedFrom);
 }
 
@@ -55,7 +55,7 @@ public sealed record Outcome(Claimed Delivery, string Status, int AttemptCount, 
     /// <summary>Put back: no attempt, the lease given up, due again at <see cref="NextAttemptAt"/>.</summary>
     public bool PutBack => Attempt is null && Status == DeliveryStatus.Pending;
 
-    public DeliveryChanged Change => Delivery.Change(Status, AttemptCount, NextAttemptAt, LastStatusCode);
+    public DeliveryState Change => Delivery.Change(Status, AttemptCount, NextAttemptAt, LastStatusCode);
 }
 
 /// <summary>

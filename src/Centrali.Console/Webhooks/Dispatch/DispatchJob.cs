@@ -184,7 +184,7 @@ public sealed class DispatchJob(
                 batch = await job.store.FanOutAsync(created, events, room, TryReserve, leaseId, leaseUntil, stoppingToken);
                 lastFanOut = Stopwatch.GetTimestamp();
                 lastFanOutFull = created.Select(d => d.EventId).Distinct().Count() == events;
-                foreach (var d in created) await job.notifier.PublishAsync(d.ToChange());
+                foreach (var d in created) await job.notifier.PublishAsync(d.ToState());
             }
             if (room > 0 && batch.Count < room && (wanted.Claim || lastClaimFull || Stopwatch.GetElapsedTime(lastClaim) >= ClaimInterval))
             {
