@@ -1,6 +1,6 @@
 using System.Security.Cryptography;
 using Centrali.Console.Audit;
-using Centrali.Console.Workspaces;
+using Centrali.Console.Api;
 
 namespace Centrali.Console.Auth;
 

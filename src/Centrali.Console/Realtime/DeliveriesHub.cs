@@ -1,4 +1,5 @@
 using System.Security.Claims;
+using Centrali.Console.Api;
 using Centrali.Console.Auth;
 using Centrali.Console.Workspaces;
 using Microsoft.AspNetCore.Authorization;
@@ -14,7 +15,7 @@ namespace Centrali.Console.Realtime;
 /// A client's start returns at the handshake, before the connection has joined its workspace: invoking
 /// <see cref="Following"/> answers only after it has, so a script that must not miss a change awaits it first.
 /// </summary>
-[Authorize(AuthenticationSchemes = $"{ApiTokenAuthentication.SchemeName},Identity.Application")]
+[Authorize(AuthenticationSchemes = $"{TokenClaims.Scheme},Identity.Application")]
 public sealed class DeliveriesHub(UserManager<ConsoleUser> users, MembershipService members, RevocableConnections connections) : Hub
 {
     public const string Path = "/hubs/deliveries";
@@ -26,7 +27,7 @@ public sealed class DeliveriesHub(UserManager<ConsoleUser> users, MembershipServ
     {
         var user = Context.User!;
         var context = Context;
-        if (user.FindFirstValue(ApiTokenAuthentication.WorkspaceIdClaim) is { } tokenWorkspace)
+        if (user.FindFirstValue(TokenClaims.WorkspaceId) is { } tokenWorkspace)
         {
             var workspaceId = Guid.Parse(tokenWorkspace);
             connections.AddToken(context.ConnectionId, workspaceId, Guid.Parse(user.FindFirstValue(ClaimTypes.NameIdentifier)!), context.Abort);

@@ -1,5 +1,4 @@
 using Centrali.Console.Api;
-using Centrali.Console.Auth;
 using Centrali.Console.Workspaces;
 using Microsoft.AspNetCore.Components.Authorization;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -146,5 +145,5 @@ public static class DeliveriesApi
     }
 
     /// <summary>Who acted, as a cancelled delivery records it: the API token by its hint.</summary>
-    static string TokenName(HttpContext http) => $"API token {http.User.FindFirst(ApiTokenAuthentication.TokenHintClaim)?.Value}";
+    static string TokenName(HttpContext http) => $"API token {http.User.FindFirst(TokenClaims.TokenHint)?.Value}";
 }

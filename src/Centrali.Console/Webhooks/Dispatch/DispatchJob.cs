@@ -3,7 +3,6 @@ using System.Diagnostics;
 using System.Security.Cryptography;
 using System.Threading.Channels;
 using Centrali.Console.Operations;
-using Centrali.Console.Operations.Alerts;
 using Centrali.Console.Realtime;
 using Centrali.Console.Webhooks.Circuits;
 using Centrali.Console.Webhooks.Deliveries;
@@ -31,7 +30,7 @@ public sealed class DispatchJob(
     RateSlots rates,
     DeliveryNotifier notifier,
     Telemetry telemetry,
-    EndpointHealthService health,
+    IAttemptListener health,
     TimeProvider time,
     IOptions<WebhookOptions> options,
     ILogger<DispatchJob> log)
@@ -47,7 +46,7 @@ public sealed class DispatchJob(
     readonly RateSlots rates = rates;
     readonly DeliveryNotifier notifier = notifier;
     readonly Telemetry telemetry = telemetry;
-    readonly EndpointHealthService health = health;
+    readonly IAttemptListener health = health;
     readonly TimeProvider time = time;
     readonly IOptions<WebhookOptions> options = options;
     readonly ILogger<DispatchJob> log = log;
