@@ -1,6 +1,6 @@
 using System.Security.Cryptography;
-using Centrali.Console.Audit;
 using Centrali.Console.Api;
+using Centrali.Console.Audit;
 
 namespace Centrali.Console.Auth;
 

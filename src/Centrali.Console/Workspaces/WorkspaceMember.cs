@@ -17,5 +17,6 @@ internal sealed class WorkspaceMemberConfiguration : IEntityTypeConfiguration<Wo
         b.HasIndex(x => x.UserId);
         b.Property(x => x.Role).HasMaxLength(16);
         b.HasOne<Workspace>().WithMany().HasForeignKey(x => x.WorkspaceId).OnDelete(DeleteBehavior.Cascade);
+        // The user's side (memberships go when their user is removed) is declared with the user, in Auth.
     }
 }

@@ -2,7 +2,6 @@ using System.ComponentModel;
 using System.Diagnostics;
 using System.Security.Cryptography;
 using System.Threading.Channels;
-using Centrali.Console.Operations;
 using Centrali.Console.Realtime;
 using Centrali.Console.Webhooks.Circuits;
 using Centrali.Console.Webhooks.Deliveries;
@@ -466,7 +465,7 @@ public sealed class DispatchJob(
             {
                 if (outcome.Attempt is { } attempt)
                 {
-                    job.telemetry.AttemptFinished(outcome.Delivery.WorkspaceId, outcome.Status, TimeSpan.FromMilliseconds(attempt.DurationMs));
+                    job.telemetry.AttemptFinished(outcome.Delivery.WorkspaceId, outcome.Status, outcome.Status == DeliveryStatus.Pending, TimeSpan.FromMilliseconds(attempt.DurationMs));
                     Interlocked.Increment(ref sent);
                     if (outcome.Status == DeliveryStatus.Succeeded) Interlocked.Increment(ref succeeded);
                     else

@@ -1,5 +1,3 @@
-using Centrali.Console.Operations;
-
 namespace Centrali.Console.Webhooks.Events;
 
 /// <summary>
