@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Which feature folder of the web project uses which: one line a folder, then every pair of folders that use each other.
+# Which feature folder of the web project uses which: one line a folder, then every loop (two folders that use each other,
+# or a longer round such as A -> B -> C -> A); with no loop, the layers that order the folders.
 # A folder's Pages/ counts as the folder itself. A use is a `using`/`@using`/`@inject`/fully-qualified Centrali.Console.*
 # name; the project-wide imports (GlobalUsings.cs, the root _Imports.razor) are printed once, as "(everywhere)".
-# Usage: bash tests/deps.sh   (exit status 1 while any two folders use each other)
+# Usage: bash tests/deps.sh   (exit status 1 while any loop exists)
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../src/Centrali.Console"
 
@@ -95,12 +96,58 @@ for f in folders:
     print(f"{f:24} -> {', '.join(sorted(deps[f])) or '-'}")
 
 pairs = sorted({tuple(sorted((a, b))) for a in folders for b in deps[a] if a in deps.get(b, set())})
+
+# Every loop, not only pairs: the strongly connected components of the graph (Tarjan), each shown as one concrete loop.
+index, low, stack, on_stack, components = {}, {}, [], set(), []
+def connect(v):
+    index[v] = low[v] = len(index)
+    stack.append(v); on_stack.add(v)
+    for w in sorted(deps[v]):
+        if w not in index:
+            connect(w); low[v] = min(low[v], low[w])
+        elif w in on_stack:
+            low[v] = min(low[v], index[w])
+    if low[v] == index[v]:
+        component = set()
+        while True:
+            w = stack.pop(); on_stack.discard(w); component.add(w)
+            if w == v: break
+        if len(component) > 1: components.append(component)
+for f in folders:
+    if f not in index: connect(f)
+
+def loop_through(component):
+    # Breadth-first from the first folder back to itself, inside the component: the shortest loop through it.
+    start = min(component)
+    paths = {w: [start, w] for w in sorted(deps[start]) if w in component}
+    queue = list(paths)
+    while queue:
+        v = queue.pop(0)
+        if start in deps[v]: return paths[v] + [start]
+        for w in sorted(deps[v]):
+            if w in component and w not in paths:
+                paths[w] = paths[v] + [w]; queue.append(w)
+    return [start]
+
+loops = [c for c in components if not (len(c) == 2 and tuple(sorted(c)) in pairs)]
 print()
 if pairs:
     print("Folders that use each other:")
     for a, b in pairs:
         print(f"  {a} <-> {b}")
-else:
-    print("No two folders use each other.")
-sys.exit(1 if pairs else 0)
+if loops:
+    print("Folders in a loop:")
+    for c in loops:
+        print(f"  {' -> '.join(loop_through(c))}   ({len(c)} folders: {', '.join(sorted(c))})")
+if components:
+    sys.exit(1)
+
+# No loop: each folder's layer is one above the highest folder it uses, so a folder only ever uses lower layers.
+layer = {}
+def layer_of(f):
+    if f not in layer: layer[f] = 1 + max((layer_of(d) for d in deps[f]), default=-1)
+    return layer[f]
+print("No loops: every dependency runs one way. Layers, lowest first (a folder uses only folders above it in this list):")
+for n in range(max(map(layer_of, folders)) + 1):
+    print(f"  {n}: {', '.join(f for f in folders if layer_of(f) == n)}")
 PY

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The one test command: every test of the solution (integration, bUnit, Playwright in Debian's Chromium, and the Postgres
 # category on a throwaway PostgreSQL cluster the tests start and stop themselves), then the benchmark's --quick smoke.
-# Works from any directory on a fresh machine: installs chromium and postgresql when missing, restores, builds, tests.
+# Works from any directory on a fresh machine: installs chromium, postgresql and python3 when missing, checks that the
+# folders depend on each other one way (tests/deps.sh), restores, builds, tests.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -21,6 +22,21 @@ if ! command -v initdb >/dev/null 2>&1 && ! compgen -G "/usr/lib/postgresql/*/bi
     $sudo apt-get update -qq
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq postgresql >/dev/null
 fi
+
+# The web project's folders depend on each other one way (README, "Where things live"): a loop fails the run at once.
+if ! command -v python3 >/dev/null 2>&1; then
+    echo "python3 is missing (tests/deps.sh needs it): installing Debian's package"
+    sudo=""
+    if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq python3 >/dev/null
+fi
+if ! deps=$(bash tests/deps.sh); then
+    echo "$deps" | sed -n '/^Folders/,$p'
+    echo "Dependency loop between folders of src/Centrali.Console (bash tests/deps.sh shows the whole picture)"
+    exit 1
+fi
+
 # Clusters live under one folder the server's user can reach; whatever a crashed run leaves running there is stopped on exit.
 export CENTRALI_PG_ROOT
 CENTRALI_PG_ROOT=$(mktemp -d -t centrali-pg.XXXXXX)

@@ -34,6 +34,7 @@ builder.Services.AddCollections();
 builder.Services.AddSubscriptions();
 builder.Services.AddDeliveries();
 builder.Services.AddOperations(config);
+builder.Services.AddAlerts(config);
 
 var app = builder.Build();
 

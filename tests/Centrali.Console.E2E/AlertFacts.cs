@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using Centrali.Console.Operations.Alerts;
 using Centrali.Console.Webhooks.Deliveries;
+using Centrali.Console.Webhooks.Dispatch;
 using static Microsoft.Playwright.Assertions;
 
 namespace Centrali.Console.E2E;

@@ -74,7 +74,7 @@ public sealed class CollectionFacts(ConsoleBrowser browser)
         await using (var scope = browser.Server.Scope())
         {
             var db = scope.ServiceProvider.GetRequiredService<AppDbContext>();
-            var events = await db.Events.AsNoTracking().Where(e => e.RecordSlug == slug).OrderBy(e => e.Id).ToListAsync();
+            var events = await db.Events.AsNoTracking().Where(e => e.CollectionSlug == slug).OrderBy(e => e.Id).ToListAsync();
             Assert.Equal([EventTypes.RecordCreated, EventTypes.RecordUpdated, EventTypes.RecordDeleted], events.Select(e => e.Type));
             Assert.Contains("\"total\":420", System.Text.Encoding.UTF8.GetString(events[1].Body));
         }

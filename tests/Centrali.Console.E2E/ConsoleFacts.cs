@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text.Json.Nodes;
 using Centrali.Console.Auth;
+using Centrali.Console.Shared;
 using static Microsoft.Playwright.Assertions;
 
 namespace Centrali.Console.E2E;

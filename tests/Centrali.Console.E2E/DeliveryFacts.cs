@@ -154,7 +154,7 @@ public sealed class DeliveryFacts(ConsoleBrowser browser, ITestOutputHelper outp
         var workspace = await scope.ServiceProvider.GetRequiredService<WorkspaceService>().EnsureAsync("default");
         var created = await scope.ServiceProvider.GetRequiredService<SubscriptionService>().CreateAsync(workspace.Id, new SubscriptionInput
         {
-            Name = $"failing receiver {collection}", Url = url, Events = ["record_created"], RecordSlugs = [collection],
+            Name = $"failing receiver {collection}", Url = url, Events = ["record_created"], CollectionSlugs = [collection],
         });
         return (workspace, created.Id);
     }

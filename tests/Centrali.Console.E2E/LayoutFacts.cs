@@ -94,7 +94,7 @@ public sealed class LayoutFacts(ConsoleBrowser browser)
         await services.GetRequiredService<CollectionService>().CreateAsync(workspace.Id, new CollectionInput("Narrow orders with a long name", slug, "Orders for the 390 px check"));
         var subscription = await services.GetRequiredService<SubscriptionService>().CreateAsync(workspace.Id, new SubscriptionInput
         {
-            Name = $"customer-acme-order-events-{slug}", Url = url + "/a/rather/long/path/that/must/wrap/on/a/phone", Events = ["record_created"], RecordSlugs = [slug],
+            Name = $"customer-acme-order-events-{slug}", Url = url + "/a/rather/long/path/that/must/wrap/on/a/phone", Events = ["record_created"], CollectionSlugs = [slug],
         });
         await services.GetRequiredService<RecordService>().CreateAsync(workspace.Id, workspace.Slug, slug,
             JsonSerializer.Serialize(new { customer = "acme", total = 210, note = "a long note that should wrap rather than push the page sideways" }));

@@ -59,7 +59,7 @@ public sealed class TourFacts(ConsoleBrowser browser)
         await services.GetRequiredService<CollectionService>().CreateAsync(workspace.Id, new CollectionInput("Tour orders", slug, "Orders shown in the tour"));
         var subscription = await services.GetRequiredService<SubscriptionService>().CreateAsync(workspace.Id, new SubscriptionInput
         {
-            Name = $"tour receiver {slug}", Url = url, Events = ["record_created", "record_updated"], RecordSlugs = [slug],
+            Name = $"tour receiver {slug}", Url = url, Events = ["record_created", "record_updated"], CollectionSlugs = [slug],
         });
         foreach (var (customer, total) in new[] { ("acme", 210), ("globex", 99), ("initech", 1200) })
             await services.GetRequiredService<RecordService>().CreateAsync(workspace.Id, workspace.Slug, slug,

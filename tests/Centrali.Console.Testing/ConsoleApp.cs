@@ -166,7 +166,7 @@ public sealed class ConsoleApp : WebApplicationFactory<Program>
         var sp = scope.ServiceProvider;
         var workspace = await sp.GetRequiredService<Centrali.Console.Workspaces.WorkspaceService>().EnsureAsync(workspaceSlug);
         var user = await sp.GetRequiredService<Centrali.Console.Auth.UserService>()
-            .CreateAsync(email, AdminPassword, Centrali.Console.Auth.Roles.Member, workspace.Id, role, mustChangePassword: false);
+            .CreateAsync(email, AdminPassword, Centrali.Console.Shared.Roles.Member, workspace.Id, role, mustChangePassword: false);
         string? token = null;
         if (tokenScope is not null && role != "viewer")
             token = (await sp.GetRequiredService<Centrali.Console.Auth.TokenService>()

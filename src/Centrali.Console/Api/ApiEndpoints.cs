@@ -1,6 +1,4 @@
 using System.Security.Claims;
-using Centrali.Console.Auth;
-using Centrali.Console.Workspaces;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Mvc;
 
@@ -27,14 +25,14 @@ public static class ApiEndpoints
     public static RouteGroupBuilder MapWorkspaceApi(this IEndpointRouteBuilder app, string prefix = Base)
     {
         var group = app.MapGroup(prefix)
-            .RequireAuthorization(ApiTokenAuthentication.Policy)
+            .RequireAuthorization(TokenClaims.Policy)
             .WithMetadata(new RequestSizeLimitAttribute(MaxBodyBytes))
             .WithTags("API");
         group.AddEndpointFilter(async (context, next) =>
         {
             var http = context.HttpContext;
             var routeSlug = http.GetRouteValue("workspace") as string;
-            var tokenSlug = http.User.FindFirstValue(ApiTokenAuthentication.WorkspaceSlugClaim);
+            var tokenSlug = http.User.FindFirstValue(TokenClaims.WorkspaceSlug);
             // Another workspace's route answers as if it did not exist: no 403 that confirms it does.
             if (!string.Equals(routeSlug, tokenSlug, StringComparison.Ordinal))
                 return TypedResults.Problem(statusCode: 404, title: "Workspace was not found.");
@@ -57,21 +55,21 @@ public static class ApiEndpoints
 
     /// <summary>The token's workspace id, set by the bearer handler.</summary>
     public static Guid WorkspaceId(this HttpContext http) =>
-        Guid.Parse(http.User.FindFirstValue(ApiTokenAuthentication.WorkspaceIdClaim)!);
+        Guid.Parse(http.User.FindFirstValue(TokenClaims.WorkspaceId)!);
 
     public static string WorkspaceSlug(this HttpContext http) =>
-        http.User.FindFirstValue(ApiTokenAuthentication.WorkspaceSlugClaim)!;
+        http.User.FindFirstValue(TokenClaims.WorkspaceSlug)!;
 
     /// <summary>The token owner's role in the workspace (owner, developer).</summary>
     public static string WorkspaceRoleOf(this HttpContext http) =>
-        http.User.FindFirstValue(ApiTokenAuthentication.RoleClaim) ?? "";
+        http.User.FindFirstValue(TokenClaims.Role) ?? "";
 
     public static string TokenScopeOf(this HttpContext http) =>
-        http.User.FindFirstValue(ApiTokenAuthentication.ScopeClaim) ?? "";
+        http.User.FindFirstValue(TokenClaims.Scope) ?? "";
 
     /// <summary>The console user who owns the calling token.</summary>
     public static string TokenOwnerId(this HttpContext http) =>
-        http.User.FindFirstValue(ApiTokenAuthentication.OwnerIdClaim)!;
+        http.User.FindFirstValue(TokenClaims.OwnerId)!;
 
     public static IServiceCollection AddApiProblems(this IServiceCollection services)
     {

@@ -1,5 +1,4 @@
 using Centrali.Console.Api;
-using Centrali.Console.Workspaces;
 
 namespace Centrali.Console.Audit;
 

@@ -1,5 +1,5 @@
 using System.Security.Claims;
-using Centrali.Console.Auth;
+using Centrali.Console.Api;
 using Microsoft.AspNetCore.Components.Authorization;
 
 namespace Centrali.Console.Audit;
@@ -114,10 +114,10 @@ public sealed class AuditLog(IDbContextFactory<AppDbContext> dbs, TimeProvider t
         var ip = client.Ip ?? context?.Connection.RemoteIpAddress?.ToString();
         var user = context?.User is { Identity.IsAuthenticated: true } u ? u : await CircuitUserAsync();
         if (user is null) return new AuditActor("system", null, ip);
-        if (user.FindFirstValue(ApiTokenAuthentication.TokenHintClaim) is { } hint)
+        if (user.FindFirstValue(TokenClaims.TokenHint) is { } hint)
         {
-            var owner = user.FindFirstValue(ApiTokenAuthentication.OwnerEmailClaim);
-            return new AuditActor(owner is null ? $"token {hint}" : $"{owner} (token {hint})", user.FindFirstValue(ApiTokenAuthentication.OwnerIdClaim), ip);
+            var owner = user.FindFirstValue(TokenClaims.OwnerEmail);
+            return new AuditActor(owner is null ? $"token {hint}" : $"{owner} (token {hint})", user.FindFirstValue(TokenClaims.OwnerId), ip);
         }
         return new AuditActor(user.FindFirstValue(ClaimTypes.Email) ?? user.Identity?.Name ?? "console user", user.FindFirstValue(ClaimTypes.NameIdentifier), ip);
     }

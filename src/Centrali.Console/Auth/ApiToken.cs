@@ -1,3 +1,5 @@
+using Centrali.Console.Api;
+
 namespace Centrali.Console.Auth;
 
 public sealed class ApiToken
@@ -16,15 +18,6 @@ public sealed class ApiToken
     public DateTime CreatedAt { get; set; }
     public DateTime? LastUsedAt { get; set; }
     public DateTime? RevokedAt { get; set; }
-}
-
-/// <summary>What a token may do: read answers only GET; write also changes what its owner's role allows.</summary>
-public static class TokenScope
-{
-    public const string Read = "read";
-    public const string Write = "write";
-
-    public static bool IsKnown(string? scope) => scope is Read or Write;
 }
 
 internal sealed class ApiTokenConfiguration : IEntityTypeConfiguration<ApiToken>

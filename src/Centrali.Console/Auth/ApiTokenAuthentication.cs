@@ -1,5 +1,6 @@
 using System.Security.Claims;
 using System.Text.Encodings.Web;
+using Centrali.Console.Api;
 using Microsoft.AspNetCore.Authentication;
 
 namespace Centrali.Console.Auth;
@@ -8,16 +9,6 @@ namespace Centrali.Console.Auth;
 public sealed class ApiTokenAuthentication(IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder, TokenService tokens)
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
-    public const string SchemeName = "ApiToken";
-    public const string Policy = "ApiToken";
-    public const string WorkspaceIdClaim = "centrali:workspace_id";
-    public const string WorkspaceSlugClaim = "centrali:workspace";
-    public const string TokenHintClaim = "centrali:token_hint";
-    public const string ScopeClaim = "centrali:scope";
-    public const string RoleClaim = "centrali:role";
-    public const string OwnerIdClaim = "centrali:owner_id";
-    public const string OwnerEmailClaim = "centrali:owner_email";
-
     protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
     {
         var value = BearerValue();
@@ -27,15 +18,15 @@ public sealed class ApiTokenAuthentication(IOptionsMonitor<AuthenticationSchemeO
         var principal = new ClaimsPrincipal(new ClaimsIdentity(
         [
             new Claim(ClaimTypes.NameIdentifier, identity.TokenId.ToString()),
-            new Claim(WorkspaceIdClaim, identity.WorkspaceId.ToString()),
-            new Claim(WorkspaceSlugClaim, identity.WorkspaceSlug),
-            new Claim(TokenHintClaim, identity.Hint),
-            new Claim(ScopeClaim, identity.Scope),
-            new Claim(RoleClaim, identity.Role),
-            new Claim(OwnerIdClaim, identity.OwnerId),
-            new Claim(OwnerEmailClaim, identity.OwnerEmail),
-        ], SchemeName));
-        return AuthenticateResult.Success(new AuthenticationTicket(principal, SchemeName));
+            new Claim(TokenClaims.WorkspaceId, identity.WorkspaceId.ToString()),
+            new Claim(TokenClaims.WorkspaceSlug, identity.WorkspaceSlug),
+            new Claim(TokenClaims.TokenHint, identity.Hint),
+            new Claim(TokenClaims.Scope, identity.Scope),
+            new Claim(TokenClaims.Role, identity.Role),
+            new Claim(TokenClaims.OwnerId, identity.OwnerId),
+            new Claim(TokenClaims.OwnerEmail, identity.OwnerEmail),
+        ], TokenClaims.Scheme));
+        return AuthenticateResult.Success(new AuthenticationTicket(principal, TokenClaims.Scheme));
     }
 
     string? BearerValue()

@@ -1,3 +1,5 @@
+using Centrali.Console.Api;
+using Centrali.Console.Workspaces;
 using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Components.Authorization;
@@ -25,7 +27,7 @@ public static class AuthSetup
                 o.DefaultScheme = IdentityConstants.ApplicationScheme;
                 o.DefaultSignInScheme = IdentityConstants.ExternalScheme;
             })
-            .AddScheme<AuthenticationSchemeOptions, ApiTokenAuthentication>(ApiTokenAuthentication.SchemeName, null)
+            .AddScheme<AuthenticationSchemeOptions, ApiTokenAuthentication>(TokenClaims.Scheme, null)
             .AddIdentityCookies();
         services.ConfigureApplicationCookie(o =>
         {
@@ -52,16 +54,18 @@ public static class AuthSetup
         services.Replace(ServiceDescriptor.Scoped<IUserStore<ConsoleUser>, ProtectedUserStore>());
 
         services.AddAuthorizationBuilder()
-            .AddPolicy(ApiTokenAuthentication.Policy, p => p
-                .AddAuthenticationSchemes(ApiTokenAuthentication.SchemeName)
+            .AddPolicy(TokenClaims.Policy, p => p
+                .AddAuthenticationSchemes(TokenClaims.Scheme)
                 .RequireAuthenticatedUser())
             .AddPolicy(Roles.Admin, p => p.RequireRole(Roles.Admin));
 
         services.AddScoped<TokenService>();
         services.AddScoped<UserService>();
+        services.AddScoped<IWorkspaceChoice>(sp => sp.GetRequiredService<UserService>());
         services.AddScoped<TwoFactorService>();
         services.AddSingleton<LiveTokens>();
         services.AddSingleton<RevocableConnections>();
+        services.AddSingleton<IAccessRecheck>(sp => sp.GetRequiredService<RevocableConnections>());
         services.AddHostedService(sp => sp.GetRequiredService<RevocableConnections>());
         return services;
     }

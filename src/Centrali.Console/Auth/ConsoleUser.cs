@@ -1,3 +1,4 @@
+using Centrali.Console.Workspaces;
 using Microsoft.AspNetCore.Identity;
 
 namespace Centrali.Console.Auth;
@@ -11,9 +12,9 @@ public sealed class ConsoleUser : IdentityUser
     public bool MustChangePassword { get; set; }
 }
 
-/// <summary>Instance roles: an Admin manages users, workspaces and jobs; what anyone may do inside a workspace is their <see cref="Workspaces.WorkspaceRole"/>.</summary>
-public static class Roles
+/// <summary>A user's memberships go with them: declared on the user's side, since users are built on workspaces, not the reverse.</summary>
+internal sealed class ConsoleUserConfiguration : IEntityTypeConfiguration<ConsoleUser>
 {
-    public const string Admin = "Admin";
-    public const string Member = "Member";
+    public void Configure(EntityTypeBuilder<ConsoleUser> b) =>
+        b.HasMany<WorkspaceMember>().WithOne().HasForeignKey(m => m.UserId).OnDelete(DeleteBehavior.Cascade);
 }

@@ -1,3 +1,5 @@
+using Centrali.Console.Workspaces;
+
 namespace Centrali.Console.Auth;
 
 /// <summary>
@@ -5,7 +7,7 @@ namespace Centrali.Console.Auth;
 /// after a revocation or membership change here: a connection whose token was revoked, expired or lost its owner's role,
 /// or whose console user left the workspace, is closed instead of streaming until it reconnects.
 /// </summary>
-public sealed class RevocableConnections(IServiceScopeFactory scopes, LiveTokens tokens, ILogger<RevocableConnections> log) : BackgroundService
+public sealed class RevocableConnections(IServiceScopeFactory scopes, LiveTokens tokens, ILogger<RevocableConnections> log) : BackgroundService, IAccessRecheck
 {
     static readonly TimeSpan Every = TimeSpan.FromSeconds(2);
 

@@ -1,6 +1,6 @@
 using System.Security.Cryptography;
+using Centrali.Console.Api;
 using Centrali.Console.Audit;
-using Centrali.Console.Workspaces;
 
 namespace Centrali.Console.Auth;
 

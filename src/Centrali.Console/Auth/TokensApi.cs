@@ -1,5 +1,4 @@
 using Centrali.Console.Api;
-using Centrali.Console.Workspaces;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Centrali.Console.Auth;
@@ -10,7 +9,7 @@ public static class TokensApi
     public static RouteGroupBuilder MapTokensApi(this RouteGroupBuilder api)
     {
         api.MapGet("/whoami", (HttpContext http) => TypedResults.Ok(new One<WhoAmI>(new WhoAmI(
-            http.WorkspaceSlug(), http.User.FindFirst(ApiTokenAuthentication.TokenHintClaim)!.Value, http.WorkspaceRoleOf(), http.TokenScopeOf()))))
+            http.WorkspaceSlug(), http.User.FindFirst(TokenClaims.TokenHint)!.Value, http.WorkspaceRoleOf(), http.TokenScopeOf()))))
             .WithTags("Tokens")
             .Doc("Check a token", "The workspace the token belongs to, the token's hint, its owner's role in the workspace and the token's scope: the cheapest call that proves a token works.",
                 response: """{"data":{"workspace":"default","tokenHint":"cct_…x7Qa","role":"owner","scope":"write"}}""");

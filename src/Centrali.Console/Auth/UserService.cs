@@ -8,7 +8,7 @@ public sealed record UserView(string Id, string Email, string Role, DateTime Cre
     bool TwoFactor = false);
 
 /// <summary>Console users: instance admins create and remove them; each has one instance role, and a role in each workspace they belong to.</summary>
-public sealed class UserService(UserManager<ConsoleUser> users, IDbContextFactory<AppDbContext> dbs, TimeProvider time, AuditLog audit, RevocableConnections connections)
+public sealed class UserService(UserManager<ConsoleUser> users, IDbContextFactory<AppDbContext> dbs, TimeProvider time, AuditLog audit, RevocableConnections connections) : IWorkspaceChoice
 {
     public async Task<List<UserView>> ListAsync()
     {

@@ -1,4 +1,3 @@
-using Centrali.Console.Auth;
 using Centrali.Console.Webhooks.Dispatch;
 using Hangfire;
 using Hangfire.AspNetCore;

@@ -1,5 +1,4 @@
 using System.Security.Cryptography;
-using Centrali.Console.Auth;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;
@@ -27,11 +26,6 @@ public static class OperationsSetup
         services.Configure<RetentionOptions>(config.GetSection("Retention"));
         services.AddTransient<RetentionJob>();
         services.AddHostedService<RetentionStart>();
-        services.Configure<Alerts.EndpointHealthOptions>(config.GetSection("Webhooks"));
-        services.AddSingleton<Alerts.OperatorFeed>();
-        services.AddSingleton<Alerts.EndpointHealthService>();
-        services.AddSingleton<Alerts.OperatorService>();
-        services.AddTransient<Alerts.OperatorWebhookJob>();
 
         var otlp = Otlp(config);
         var telemetry = services.AddOpenTelemetry()

@@ -1,4 +1,5 @@
 using System.Security.Claims;
+using Centrali.Console.Api;
 using Centrali.Console.Auth;
 using Centrali.Console.Workspaces;
 using Microsoft.AspNetCore.Authorization;
@@ -14,7 +15,7 @@ namespace Centrali.Console.Realtime;
 /// A client's start returns at the handshake, before the connection has joined its workspace: invoking
 /// <see cref="Following"/> answers only after it has, so a script that must not miss a change awaits it first.
 /// </summary>
-[Authorize(AuthenticationSchemes = $"{ApiTokenAuthentication.SchemeName},Identity.Application")]
+[Authorize(AuthenticationSchemes = $"{TokenClaims.Scheme},Identity.Application")]
 public sealed class DeliveriesHub(UserManager<ConsoleUser> users, MembershipService members, RevocableConnections connections) : Hub
 {
     public const string Path = "/hubs/deliveries";
@@ -26,7 +27,7 @@ public sealed class DeliveriesHub(UserManager<ConsoleUser> users, MembershipServ
     {
         var user = Context.User!;
         var context = Context;
-        if (user.FindFirstValue(ApiTokenAuthentication.WorkspaceIdClaim) is { } tokenWorkspace)
+        if (user.FindFirstValue(TokenClaims.WorkspaceId) is { } tokenWorkspace)
         {
             var workspaceId = Guid.Parse(tokenWorkspace);
             connections.AddToken(context.ConnectionId, workspaceId, Guid.Parse(user.FindFirstValue(ClaimTypes.NameIdentifier)!), context.Abort);
@@ -72,12 +73,9 @@ internal sealed class DeliveriesHubRelay(DeliveryNotifier notifier, IHubContext<
         return Task.CompletedTask;
     }
 
-    Task RelayAsync(DeliveryChanged change) =>
-        hub.Clients.Group(DeliveriesHub.Group(change.WorkspaceId)).SendAsync(DeliveriesHub.Message, new
-        {
-            change.Id, change.SubscriptionId, change.EventId, change.Event, change.Status, change.AttemptCount,
-            change.MaxAttempts, change.NextAttemptAt, change.LastStatusCode, change.ReplayedFrom,
-        });
+    // The message is the state itself, sent as what it is: its fields are what hub clients read (the workspace is not on the wire).
+    Task RelayAsync(DeliveryState change) =>
+        hub.Clients.Group(DeliveriesHub.Group(change.WorkspaceId)).SendAsync(DeliveriesHub.Message, change);
 
     public Task StopAsync(CancellationToken cancellationToken)
     {

@@ -9,7 +9,7 @@ public sealed class LiveRows : IAsyncDisposable
     static readonly TimeSpan DefaultRenderEvery = TimeSpan.FromMilliseconds(250);
     readonly DeliveryNotifier notifier;
     readonly Guid workspaceId;
-    readonly Func<DeliveryChanged, Task> apply;
+    readonly Func<DeliveryState, Task> apply;
     readonly Func<Task> render;
     readonly SemaphoreSlim gate = new(1, 1);
     readonly PeriodicTimer timer;
@@ -21,7 +21,7 @@ public sealed class LiveRows : IAsyncDisposable
 
     public int TakeMissed() => Interlocked.Exchange(ref missed, 0);
 
-    public LiveRows(DeliveryNotifier notifier, Guid workspaceId, Func<DeliveryChanged, Task> apply, Func<Task> render, TimeSpan? renderEvery = null)
+    public LiveRows(DeliveryNotifier notifier, Guid workspaceId, Func<DeliveryState, Task> apply, Func<Task> render, TimeSpan? renderEvery = null)
     {
         timer = new PeriodicTimer(renderEvery ?? DefaultRenderEvery);
         this.notifier = notifier;
@@ -32,7 +32,7 @@ public sealed class LiveRows : IAsyncDisposable
         loop = RenderLoopAsync();
     }
 
-    async Task OnChangedAsync(DeliveryChanged change)
+    async Task OnChangedAsync(DeliveryState change)
     {
         if (change.WorkspaceId != workspaceId) return;
         if (Paused) { Interlocked.Increment(ref missed); return; }

@@ -15,7 +15,7 @@ public sealed class PostgresChangeFeed : BackgroundService
     static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
     readonly Guid instance = Guid.NewGuid();
-    readonly Channel<DeliveryChanged> outgoing = Channel.CreateUnbounded<DeliveryChanged>(new UnboundedChannelOptions { SingleReader = true });
+    readonly Channel<DeliveryState> outgoing = Channel.CreateUnbounded<DeliveryState>(new UnboundedChannelOptions { SingleReader = true });
     readonly NpgsqlDataSource dataSource;
     readonly DeliveryNotifier notifier;
     readonly ILogger<PostgresChangeFeed> log;
@@ -66,16 +66,16 @@ public sealed class PostgresChangeFeed : BackgroundService
         }
     }
 
-    DeliveryChanged? Parse(string payload)
+    DeliveryState? Parse(string payload)
     {
         var message = JsonSerializer.Deserialize<Message>(payload, Json);
-        return message is null || message.Instance == instance ? null : message.Change;
+        return message is null || message.Instance == instance ? null : message.Change with { WorkspaceId = message.WorkspaceId };
     }
 
     /// <summary>Sends what is waiting as one round trip of pg_notify calls.</summary>
     async Task NotifyAsync(CancellationToken stoppingToken)
     {
-        var batch = new List<DeliveryChanged>(BatchSize);
+        var batch = new List<DeliveryState>(BatchSize);
         while (await outgoing.Reader.WaitToReadAsync(stoppingToken))
         {
             while (batch.Count < BatchSize && outgoing.Reader.TryRead(out var change)) batch.Add(change);
@@ -84,7 +84,7 @@ public sealed class PostgresChangeFeed : BackgroundService
             for (var i = 0; i < batch.Count; i++)
             {
                 sql.Append(i == 0 ? "" : ", ").Append($"pg_notify('{ChannelName}', ${i + 1})");
-                command.Parameters.Add(new NpgsqlParameter { Value = JsonSerializer.Serialize(new Message(instance, batch[i]), Json) });
+                command.Parameters.Add(new NpgsqlParameter { Value = JsonSerializer.Serialize(new Message(instance, batch[i].WorkspaceId, batch[i]), Json) });
             }
             command.CommandText = sql.ToString();
             await command.ExecuteNonQueryAsync(stoppingToken);
@@ -98,5 +98,6 @@ public sealed class PostgresChangeFeed : BackgroundService
         dataSource.Dispose();
     }
 
-    sealed record Message(Guid Instance, DeliveryChanged Change);
+    /// <summary>A change with its workspace beside it: the state leaves the workspace off the wire, the other instance needs it to route.</summary>
+    sealed record Message(Guid Instance, Guid WorkspaceId, DeliveryState Change);
 }

@@ -1,4 +1,3 @@
-using Centrali.Console.Operations;
 using Centrali.Console.Webhooks.Events;
 
 namespace Centrali.Console.Records;

@@ -1,5 +1,4 @@
 using System.Security.Claims;
-using Centrali.Console.Auth;
 using Microsoft.AspNetCore.Components.Authorization;
 
 namespace Centrali.Console.Workspaces;
@@ -21,7 +20,7 @@ public sealed record WorkspaceAccess(Workspace Workspace, string Role, string Us
 /// The workspace a console user is looking at (one per circuit), always one they are a member of; every page scopes
 /// its data to it. Null when the user belongs to no workspace yet.
 /// </summary>
-public sealed class CurrentWorkspace(AuthenticationStateProvider auth, MembershipService members, UserService userService, IConfiguration config)
+public sealed class CurrentWorkspace(AuthenticationStateProvider auth, MembershipService members, IWorkspaceChoice choice, IConfiguration config)
 {
     WorkspaceAccess? current;
     List<Membership>? mine;
@@ -59,7 +58,7 @@ public sealed class CurrentWorkspace(AuthenticationStateProvider auth, Membershi
         mine = null;
         // Only a workspace the user belongs to: another's is never opened, whatever the caller passes.
         if ((await MineAsync(userId)).All(m => m.Workspace.Id != workspaceId)) throw new InvalidOperationException("You are not a member of that workspace.");
-        await userService.SetCurrentWorkspaceAsync(userId, workspaceId);
+        await choice.SetCurrentWorkspaceAsync(userId, workspaceId);
         chosenId = workspaceId;
         current = null;
         Changed?.Invoke();
@@ -75,7 +74,7 @@ public sealed class CurrentWorkspace(AuthenticationStateProvider auth, Membershi
 
     Guid? chosenId;
 
-    async Task<Guid?> ChosenIdAsync(string userId) => chosenId ??= await userService.CurrentWorkspaceIdAsync(userId);
+    async Task<Guid?> ChosenIdAsync(string userId) => chosenId ??= await choice.CurrentWorkspaceIdAsync(userId);
 
     async Task<List<Membership>> MineAsync(string userId) => mine ??= await members.WorkspacesOfAsync(userId);
 }

@@ -1,5 +1,4 @@
 using Centrali.Console.Audit;
-using Centrali.Console.Auth;
 
 namespace Centrali.Console.Workspaces;
 
@@ -12,7 +11,7 @@ public sealed record Membership(Workspace Workspace, string Role);
 /// Who belongs to which workspace with which role. Owners change members; instance admins may add themselves to
 /// any workspace. A workspace always keeps one owner, and a role change revokes the tokens the new role does not allow.
 /// </summary>
-public sealed class MembershipService(IDbContextFactory<AppDbContext> dbs, TimeProvider time, AuditLog audit, RevocableConnections connections)
+public sealed class MembershipService(IDbContextFactory<AppDbContext> dbs, TimeProvider time, AuditLog audit, IAccessRecheck access)
 {
     public async Task<List<MemberView>> ListAsync(Guid workspaceId, CancellationToken ct = default)
     {
@@ -61,7 +60,7 @@ public sealed class MembershipService(IDbContextFactory<AppDbContext> dbs, TimeP
         else member.Role = role;
         var revoked = oldRole is null ? 0 : await RevokeDisallowedTokensAsync(db, workspaceId, user.Id, role, time.GetUtcNow().UtcDateTime, ct);
         await db.SaveChangesAsync(ct);
-        connections.Recheck();
+        access.Recheck();
         if (oldRole is null) await audit.RecordAsync(workspaceId, AuditActions.MemberAdded, user.Email, new { role }, ct);
         else await audit.RecordAsync(workspaceId, AuditActions.MemberRoleChanged, user.Email, new { oldRole, newRole = role, tokensRevoked = revoked }, ct);
         return new MemberView(user.Id, user.Email!, role, member.CreatedAt);
@@ -78,7 +77,7 @@ public sealed class MembershipService(IDbContextFactory<AppDbContext> dbs, TimeP
         db.WorkspaceMembers.Remove(member);
         var revoked = await RevokeDisallowedTokensAsync(db, workspaceId, user.Id, null, time.GetUtcNow().UtcDateTime, ct);
         await db.SaveChangesAsync(ct);
-        connections.Recheck();
+        access.Recheck();
         await audit.RecordAsync(workspaceId, AuditActions.MemberRemoved, user.Email, new { oldRole = member.Role, tokensRevoked = revoked }, ct);
     }
 
@@ -114,10 +113,13 @@ public sealed class MembershipService(IDbContextFactory<AppDbContext> dbs, TimeP
         return await db.WorkspaceMembers.AnyAsync(m => m.WorkspaceId == workspaceId, ct);
     }
 
-    static async Task<ConsoleUser> FindUserAsync(AppDbContext db, string email, CancellationToken ct)
+    /// <summary>A console user as membership needs them: their id and email.</summary>
+    sealed record UserRef(string Id, string? Email);
+
+    static async Task<UserRef> FindUserAsync(AppDbContext db, string email, CancellationToken ct)
     {
         var normalized = email.Trim().ToUpperInvariant();
-        return await db.Users.FirstOrDefaultAsync(u => u.NormalizedEmail == normalized, ct)
+        return await db.Users.Where(u => u.NormalizedEmail == normalized).Select(u => new UserRef(u.Id, u.Email)).FirstOrDefaultAsync(ct)
             ?? throw new ServiceException(StatusCodes.Status404NotFound, "No console user has this email.",
                 new Dictionary<string, string[]> { ["email"] = ["No console user has this email yet: an instance admin creates users on the console's Users page, then they can be added here."] });
     }

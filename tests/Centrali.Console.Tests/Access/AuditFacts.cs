@@ -22,7 +22,7 @@ public sealed class AuditFacts
         var api = app.Api();
         await using (var scope = app.Scope())
             await scope.ServiceProvider.GetRequiredService<Centrali.Console.Auth.UserService>()
-                .CreateAsync("dev@example.com", ConsoleApp.AdminPassword, Centrali.Console.Auth.Roles.Member, mustChangePassword: false);
+                .CreateAsync("dev@example.com", ConsoleApp.AdminPassword, Roles.Member, mustChangePassword: false);
 
         var created = await (await api.PostJsonAsync($"{Base}/webhook-subscriptions",
             new { name = "audited", url = receiver.Url, events = new[] { "record_created" } })).ReadJsonAsync();

@@ -216,6 +216,6 @@ public sealed class HardeningFacts
         var after = check.ServiceProvider.GetRequiredService<Centrali.Console.Data.AppDbContext>();
         Assert.Equal(0, after.Records.Count());
         Assert.False(after.Collections.Any(c => c.Slug == "bulk"));
-        Assert.Equal(count, after.Events.Count(e => e.Type == "record_deleted" && e.RecordSlug == "bulk"));
+        Assert.Equal(count, after.Events.Count(e => e.Type == "record_deleted" && e.CollectionSlug == "bulk"));
     }
 }

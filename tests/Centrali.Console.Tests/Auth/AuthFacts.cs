@@ -1,3 +1,4 @@
+using Centrali.Console.Api;
 using Centrali.Console.Auth;
 
 namespace Centrali.Console.Tests.Auth;

@@ -60,8 +60,8 @@ public sealed class DeliveryFacts
         await using var receiver = await Receiver.StartAsync();
         await using var app = new ConsoleApp();
         var all = await app.SubscribeAsync(receiver.Url + "/all");
-        var orders = await app.SubscribeAsync(receiver.Url + "/orders", recordSlugs: "orders");
-        await app.SubscribeAsync(receiver.Url + "/users", recordSlugs: "users");
+        var orders = await app.SubscribeAsync(receiver.Url + "/orders", collectionSlugs: "orders");
+        await app.SubscribeAsync(receiver.Url + "/users", collectionSlugs: "users");
         await app.SubscribeAsync(receiver.Url + "/deleted", events: "record_deleted");
         await app.SubscribeAsync(receiver.Url + "/inactive", status: "inactive");
 
@@ -363,7 +363,7 @@ public sealed class DeliveryFacts
     {
         await using var receiver = await Receiver.StartAsync();
         await using var app = new ConsoleApp();
-        var sub = await app.SubscribeAsync(receiver.Url, events: "record_deleted", recordSlugs: "nothing");
+        var sub = await app.SubscribeAsync(receiver.Url, events: "record_deleted", collectionSlugs: "nothing");
 
         var response = await app.Api().PostAsync($"{Base}/webhook-subscriptions/{sub.Id}/test", null);
         Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);

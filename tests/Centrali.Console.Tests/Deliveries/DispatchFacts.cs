@@ -167,9 +167,9 @@ public sealed class DispatchFacts
             ["Webhooks:MaxConcurrencyPerHost"] = "3",
             ["Webhooks:CircuitBreaker:FailureThreshold"] = "1000",
         });
-        await app.SubscribeAsync(slow.Url, recordSlugs: "slow");
-        await app.SubscribeAsync(failing.Url, recordSlugs: "failing");
-        await app.SubscribeAsync(fast.Url, recordSlugs: "fast");
+        await app.SubscribeAsync(slow.Url, collectionSlugs: "slow");
+        await app.SubscribeAsync(failing.Url, collectionSlugs: "failing");
+        await app.SubscribeAsync(fast.Url, collectionSlugs: "fast");
         // All written in one transaction, so every receiver's deliveries are due at once.
         await using (var scope = app.Scope())
         {

@@ -21,7 +21,7 @@ public sealed class FeatureConsoleFacts(FeaturesApp fixture)
         var service = App.Service<SubscriptionService>();
         var existing = await service.CreateAsync(workspace.Id, new SubscriptionInput
         {
-            Name = "console-features", Url = "https://customer.example.com/hook", Events = ["record_created"], RecordSlugs = ["console-features"],
+            Name = "console-features", Url = "https://customer.example.com/hook", Events = ["record_created"], CollectionSlugs = ["console-features"],
             SecretHeaders = new Dictionary<string, string?> { ["Authorization"] = "Bearer kept-secret-value-z7" },
         });
         SubscriptionView? saved = null;
@@ -57,7 +57,7 @@ public sealed class FeatureConsoleFacts(FeaturesApp fixture)
         await using var _ = ui;
         var created = await App.Service<SubscriptionService>().CreateAsync(workspace.Id, new SubscriptionInput
         {
-            Name = "console-ed25519", Url = "https://customer.example.com/hook", Events = ["record_created"], RecordSlugs = ["console-ed25519"], SignatureScheme = "ed25519",
+            Name = "console-ed25519", Url = "https://customer.example.com/hook", Events = ["record_created"], CollectionSlugs = ["console-ed25519"], SignatureScheme = "ed25519",
             RateLimit = 20, Ordering = "record",
             Headers = new Dictionary<string, string?> { ["X-Tenant"] = "acme" },
             SecretHeaders = new Dictionary<string, string?> { ["Authorization"] = "Bearer page-secret-value-q4" },

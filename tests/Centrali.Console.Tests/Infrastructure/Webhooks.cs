@@ -9,7 +9,7 @@ public sealed record TestSubscription(Guid Id, string Secret);
 public static class WebhookSetup
 {
     public static async Task<TestSubscription> SubscribeAsync(this ConsoleApp app, string url, string events = "record_created,record_updated,record_deleted",
-        string recordSlugs = "", string header = "X-Signature", string algorithm = "sha256", string encoding = "base64", string prefix = "", string status = "active")
+        string collectionSlugs = "", string header = "X-Signature", string algorithm = "sha256", string encoding = "base64", string prefix = "", string status = "active")
     {
         await using var scope = app.Scope();
         var db = scope.ServiceProvider.GetRequiredService<AppDbContext>();
@@ -18,7 +18,7 @@ public static class WebhookSetup
         var protector = scope.ServiceProvider.GetRequiredService<IDataProtectionProvider>().CreateProtector("Centrali.SubscriptionSecret");
         var s = new Subscription
         {
-            WorkspaceId = workspace.Id, Name = "test", Url = url, Events = events, RecordSlugs = recordSlugs, Status = status,
+            WorkspaceId = workspace.Id, Name = "test", Url = url, Events = events, CollectionSlugs = collectionSlugs, Status = status,
             SignatureHeader = header, Algorithm = algorithm, Encoding = encoding, SignaturePrefix = prefix,
             SecretCipher = protector.Protect(secret), SecretHint = "whsec_…" + secret[^4..], CreatedAt = DateTime.UtcNow, UpdatedAt = DateTime.UtcNow,
         };

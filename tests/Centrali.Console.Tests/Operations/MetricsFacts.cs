@@ -46,8 +46,8 @@ public sealed class MetricsFacts
         using var api = app.Api();
         var workspace = (await app.Service<WorkspaceService>().EnsureAsync("default")).Id.ToString();
         await api.CreateCollectionAsync("orders");
-        await app.SubscribeAsync(ok.Url + "/hook", recordSlugs: "orders");
-        await app.SubscribeAsync(failing.Url + "/hook", recordSlugs: "orders", events: "record_deleted");
+        await app.SubscribeAsync(ok.Url + "/hook", collectionSlugs: "orders");
+        await app.SubscribeAsync(failing.Url + "/hook", collectionSlugs: "orders", events: "record_deleted");
         var before = await ScrapeAsync(app);
         var w = ("workspace", workspace);
 

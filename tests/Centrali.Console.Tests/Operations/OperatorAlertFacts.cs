@@ -1,4 +1,5 @@
 using Centrali.Console.Operations.Alerts;
+using Centrali.Console.Webhooks.Dispatch;
 using Microsoft.Extensions.Time.Testing;
 
 namespace Centrali.Console.Tests.Operations;

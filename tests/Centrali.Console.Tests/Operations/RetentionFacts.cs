@@ -13,7 +13,7 @@ public sealed class RetentionFacts(ITestOutputHelper output)
     {
         public WebhookEvent Event(DateTime at)
         {
-            var e = new WebhookEvent { WorkspaceId = workspaceId, Type = EventTypes.RecordCreated, RecordSlug = "orders", Body = "{}"u8.ToArray(), CreatedAt = at };
+            var e = new WebhookEvent { WorkspaceId = workspaceId, Type = EventTypes.RecordCreated, CollectionSlug = "orders", Body = "{}"u8.ToArray(), CreatedAt = at };
             db.Events.Add(e);
             return e;
         }
@@ -22,7 +22,7 @@ public sealed class RetentionFacts(ITestOutputHelper output)
         {
             var d = new Delivery
             {
-                WorkspaceId = workspaceId, SubscriptionId = subscriptionId, EventId = e.Id, EventType = e.Type, RecordSlug = e.RecordSlug,
+                WorkspaceId = workspaceId, SubscriptionId = subscriptionId, EventId = e.Id, EventType = e.Type, CollectionSlug = e.CollectionSlug,
                 Status = status, AttemptCount = attempts, MaxAttempts = 5, CreatedAt = at,
                 // A pending one waits a day for its next attempt, so the running engine leaves it alone.
                 NextAttemptAt = status == DeliveryStatus.Pending ? DateTime.UtcNow.AddDays(1) : null,

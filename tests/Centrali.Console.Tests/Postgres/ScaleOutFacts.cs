@@ -155,12 +155,12 @@ public sealed class ScaleOutFacts(PostgresCluster cluster) : IAsyncLifetime
             var recordId = Guid.CreateVersion7();
             var e = new WebhookEvent
             {
-                WorkspaceId = workspace.Id, Type = EventTypes.RecordCreated, RecordSlug = "orders", RecordId = recordId, CreatedAt = now,
+                WorkspaceId = workspace.Id, Type = EventTypes.RecordCreated, CollectionSlug = "orders", RecordId = recordId, CreatedAt = now,
                 Body = EventOutbox.Body(EventTypes.RecordCreated, workspace.Slug, "orders", recordId, $$"""{"n":{{i}}}""", now),
             };
             var d = new Delivery
             {
-                WorkspaceId = workspace.Id, SubscriptionId = subscription.Id, EventId = e.Id, EventType = e.Type, RecordSlug = "orders",
+                WorkspaceId = workspace.Id, SubscriptionId = subscription.Id, EventId = e.Id, EventType = e.Type, CollectionSlug = "orders",
                 RecordId = recordId, MaxAttempts = 5, NextAttemptAt = now, CreatedAt = now,
             };
             db.Events.Add(e);

@@ -38,7 +38,7 @@ public sealed class DeliveryLogFacts
         Assert.Equal(DeliveryStatus.Succeeded, Cell(Row(cut, delivered.Id), "delivery-status"));
         Assert.Equal(before + 1, notifier.ListenerCount);
 
-        await notifier.PublishAsync(new DeliveryChanged(delivered.Id, workspace.Id, subscription.Id, delivered.EventId, delivered.EventType,
+        await notifier.PublishAsync(new DeliveryState(delivered.Id, workspace.Id, subscription.Id, delivered.EventId, delivered.EventType,
             DeliveryStatus.Failed, 3, 5, null, 503, null));
         cut.WaitForAssertion(() =>
         {
@@ -49,7 +49,7 @@ public sealed class DeliveryLogFacts
         });
 
         // Another workspace's change of the same id is not this log's business.
-        await notifier.PublishAsync(new DeliveryChanged(delivered.Id, Guid.NewGuid(), subscription.Id, delivered.EventId, delivered.EventType,
+        await notifier.PublishAsync(new DeliveryState(delivered.Id, Guid.NewGuid(), subscription.Id, delivered.EventId, delivered.EventType,
             DeliveryStatus.Succeeded, 4, 5, null, 200, null));
 
         // A real new delivery (pending, then attempted) slides in at the top without a reload.
@@ -90,8 +90,8 @@ public sealed class DeliveryLogFacts
 
         // Publishing waits for the log to apply the change; the later change of its own row forces the render that would show a stray row.
         var notifier = app.Service<DeliveryNotifier>();
-        await notifier.PublishAsync(new DeliveryChanged(ofOther.Id, workspace.Id, other.Id, ofOther.EventId, ofOther.EventType, DeliveryStatus.Failed, 2, 5, null, 500, null));
-        await notifier.PublishAsync(new DeliveryChanged(ofMine.Id, workspace.Id, mine.Id, ofMine.EventId, ofMine.EventType, DeliveryStatus.Failed, 2, 5, null, 500, null));
+        await notifier.PublishAsync(new DeliveryState(ofOther.Id, workspace.Id, other.Id, ofOther.EventId, ofOther.EventType, DeliveryStatus.Failed, 2, 5, null, 500, null));
+        await notifier.PublishAsync(new DeliveryState(ofMine.Id, workspace.Id, mine.Id, ofMine.EventId, ofMine.EventType, DeliveryStatus.Failed, 2, 5, null, 500, null));
         cut.WaitForAssertion(() => Assert.Equal("2", Cell(Row(cut, ofMine.Id), "attempts")));
         Assert.Single(cut.FindAll("tr.delivery-row"));
         Assert.Empty(cut.FindAll($"[data-testid='row-{ofOther.Id}']"));

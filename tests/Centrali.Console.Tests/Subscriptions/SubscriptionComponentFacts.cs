@@ -73,7 +73,7 @@ public sealed class SubscriptionComponentFacts
         Assert.StartsWith("whsec_", shown);
         Assert.Contains("it will not be shown again", cut.Markup);
         var created = (await app.Service<SubscriptionService>().ListAsync(workspace.Id)).Data.Single();
-        Assert.Equal(["orders", "invoices"], created.RecordSlugs);
+        Assert.Equal(["orders", "invoices"], created.CollectionSlugs);
         Assert.Equal(shown, await SubscriptionsApiFacts.SigningSecretAsync(app, created.Id));
 
         // The host re-rendering the dialog must not hide the secret before it was copied.

@@ -45,7 +45,7 @@ public sealed class SubscriptionFilterComponentFacts
         await scope.ServiceProvider.GetRequiredService<RecordService>().CreateAsync(workspace.Id, workspace.Slug, "orders", """{"status":"pending","total":150}""");
         var subscription = await app.Service<SubscriptionService>().CreateAsync(workspace.Id, new SubscriptionInput
         {
-            Name = "acme", Url = "https://customer.example.com/hook", Events = ["record_updated"], RecordSlugs = ["orders"], Filter = "data.total >= 100",
+            Name = "acme", Url = "https://customer.example.com/hook", Events = ["record_updated"], CollectionSlugs = ["orders"], Filter = "data.total >= 100",
         });
 
         var cut = ui.Render<FilterTryPanel>(p => p.Add(x => x.Subscription, subscription with { Secret = null }).Add(x => x.Workspace, workspace));

@@ -341,10 +341,10 @@ public sealed class SubscriptionsApiFacts
     {
         await using var db = await app.Service<IDbContextFactory<AppDbContext>>().CreateDbContextAsync();
         var workspace = await db.Workspaces.SingleAsync(w => w.Slug == "default");
-        var e = new WebhookEvent { WorkspaceId = workspace.Id, Type = EventTypes.RecordCreated, RecordSlug = "orders", Body = "{}"u8.ToArray(), CreatedAt = DateTime.UtcNow };
+        var e = new WebhookEvent { WorkspaceId = workspace.Id, Type = EventTypes.RecordCreated, CollectionSlug = "orders", Body = "{}"u8.ToArray(), CreatedAt = DateTime.UtcNow };
         var delivery = new Delivery
         {
-            WorkspaceId = workspace.Id, SubscriptionId = subscriptionId, EventId = e.Id, EventType = e.Type, RecordSlug = "orders",
+            WorkspaceId = workspace.Id, SubscriptionId = subscriptionId, EventId = e.Id, EventType = e.Type, CollectionSlug = "orders",
             Status = DeliveryStatus.Succeeded, AttemptCount = 1, MaxAttempts = 5, LastStatusCode = 200, CreatedAt = DateTime.UtcNow,
         };
         db.Events.Add(e);

@@ -473,6 +473,11 @@ namespace Centrali.Console.Data.Migrations
                     b.Property<int>("AttemptCount")
                         .HasColumnType("INTEGER");
 
+                    b.Property<string>("CollectionSlug")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("RecordSlug");
+
                     b.Property<DateTime?>("CompletedAt")
                         .HasColumnType("TEXT");
 
@@ -515,10 +520,6 @@ namespace Centrali.Console.Data.Migrations
                         .HasDefaultValue("v2");
 
                     b.Property<Guid?>("RecordId")
-                        .HasColumnType("TEXT");
-
-                    b.Property<string>("RecordSlug")
-                        .IsRequired()
                         .HasColumnType("TEXT");
 
                     b.Property<Guid?>("ReplayedFrom")
@@ -582,6 +583,11 @@ namespace Centrali.Console.Data.Migrations
                         .IsRequired()
                         .HasColumnType("BLOB");
 
+                    b.Property<string>("CollectionSlug")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("RecordSlug");
+
                     b.Property<DateTime>("CreatedAt")
                         .HasColumnType("TEXT");
 
@@ -599,10 +605,6 @@ namespace Centrali.Console.Data.Migrations
                         .HasMaxLength(8)
                         .HasColumnType("TEXT")
                         .HasComputedColumnSql("lower(substr(CAST(\"RecordId\" AS TEXT), 29))", false);
-
-                    b.Property<string>("RecordSlug")
-                        .IsRequired()
-                        .HasColumnType("TEXT");
 
                     b.Property<string>("ShortId")
                         .ValueGeneratedOnAddOrUpdate()
@@ -647,6 +649,11 @@ namespace Centrali.Console.Data.Migrations
                     b.Property<string>("Algorithm")
                         .IsRequired()
                         .HasColumnType("TEXT");
+
+                    b.Property<string>("CollectionSlugs")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("RecordSlugs");
 
                     b.Property<DateTime>("CreatedAt")
                         .HasColumnType("TEXT");
@@ -702,10 +709,6 @@ namespace Centrali.Console.Data.Migrations
                         .HasColumnType("INTEGER");
 
                     b.Property<DateTime?>("RateSlotsUntil")
-                        .HasColumnType("TEXT");
-
-                    b.Property<string>("RecordSlugs")
-                        .IsRequired()
                         .HasColumnType("TEXT");
 
                     b.Property<string>("RetryDelays")

@@ -1,15 +1,9 @@
 using Centrali.Console.Webhooks.Deliveries;
+using Centrali.Console.Webhooks.Dispatch;
 using Centrali.Console.Webhooks.Subscriptions;
 using Hangfire;
 
 namespace Centrali.Console.Operations.Alerts;
-
-/// <summary>What the engine tells endpoint health about one committed attempt.</summary>
-/// <param name="DeliveryStatus">The delivery's status after the attempt: pending (a retry follows), succeeded or failed.</param>
-public sealed record AttemptOutcome(Guid WorkspaceId, Guid SubscriptionId, Guid DeliveryId, string EventType, bool Succeeded, string DeliveryStatus, DateTime At, string? Error);
-
-/// <summary>A subscription's health: its last 24 hours, and its current run of failures.</summary>
-public sealed record EndpointHealthView(int Attempts24h, double? SuccessRate24h, int? P50Ms, int? P95Ms, int ConsecutiveFailures, DateTime? FailingSince, string? LastError);
 
 /// <summary>
 /// Endpoint health: counts each subscription's consecutive failures after its attempts commit, tells the operator when it
@@ -19,7 +13,7 @@ public sealed record EndpointHealthView(int Attempts24h, double? SuccessRate24h,
 /// </summary>
 public sealed class EndpointHealthService(
     IDbContextFactory<AppDbContext> dbs, IOptions<EndpointHealthOptions> options, OperatorFeed feed, IBackgroundJobClient jobs, TimeProvider time,
-    ILogger<EndpointHealthService> log)
+    ILogger<EndpointHealthService> log) : IAttemptListener, IEndpointHealth
 {
     static readonly TimeSpan TrustHealthy = TimeSpan.FromSeconds(10);
     // Subscriptions read as healthy lately: their successes need no database work. A failure anywhere on this instance drops the entry.

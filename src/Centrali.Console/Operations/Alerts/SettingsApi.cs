@@ -15,7 +15,7 @@ public static class SettingsApi
 
         settings.MapPatch("", async (HttpContext http, OperatorService service, Audit.AuditLog audit, SettingsInput body, CancellationToken ct) =>
             TypedResults.Ok(new One<SettingsView>(await service.UpdateSettingsAsync(http.WorkspaceId(), body, audit, ct))))
-            .RequireWorkspaceRole(Workspaces.WorkspaceRole.Owner)
+            .RequireWorkspaceRole(WorkspaceRole.Owner)
             .Doc("Change the workspace's settings", """
                 Owners only. Sets the operator webhook (`operatorWebhookUrl`; "" or null removes it). The first URL, or `"rotateSecret": true`, generates
                 its secret, answered once in `data.operatorWebhookSecret`. Operational events are POSTed to it as

@@ -1,8 +1,8 @@
 using Centrali.Console.Api;
-using Centrali.Console.Auth;
 using Centrali.Console.Workspaces;
 using Microsoft.AspNetCore.Components.Authorization;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
 
 namespace Centrali.Console.Webhooks.Deliveries;
 
@@ -13,11 +13,15 @@ public sealed record CancelRequest(string? Reason);
 /// <summary>A bulk action on the listed ids, or on every delivery the filter selects (the list's query parameters as an object).</summary>
 public sealed record BulkRequest(string? Action, List<Guid>? Ids, DeliveryQuery? Filter);
 
-/// <summary>The log's filters as query parameters, shared by the list, the export and bulk actions.</summary>
-public sealed record DeliveryQuery(Guid? SubscriptionId, string? Status, string? Event, string? RecordSlug, DateTime? Since, DateTime? Until,
+/// <summary>
+/// The log's filters as query parameters, shared by the list, the export and bulk actions (there as a JSON object);
+/// the collection's slug keeps its names on the wire: query <c>RecordSlug</c> (any case), JSON <c>recordSlug</c>.
+/// </summary>
+public sealed record DeliveryQuery(Guid? SubscriptionId, string? Status, string? Event,
+    [FromQuery(Name = "RecordSlug")][property: JsonPropertyName("recordSlug")] string? CollectionSlug, DateTime? Since, DateTime? Until,
     string? Q, int? StatusCode, int? MinDurationMs, int? MaxDurationMs)
 {
-    public DeliveryFilter ToFilter() => new(SubscriptionId, Status, Event, RecordSlug, Since, Until, Q, StatusCode, MinDurationMs, MaxDurationMs);
+    public DeliveryFilter ToFilter() => new(SubscriptionId, Status, Event, CollectionSlug, Since, Until, Q, StatusCode, MinDurationMs, MaxDurationMs);
 }
 
 public static class DeliveriesApi
@@ -141,5 +145,5 @@ public static class DeliveriesApi
     }
 
     /// <summary>Who acted, as a cancelled delivery records it: the API token by its hint.</summary>
-    static string TokenName(HttpContext http) => $"API token {http.User.FindFirst(ApiTokenAuthentication.TokenHintClaim)?.Value}";
+    static string TokenName(HttpContext http) => $"API token {http.User.FindFirst(TokenClaims.TokenHint)?.Value}";
 }

@@ -11,7 +11,7 @@ public sealed class Delivery
     public Guid EventId { get; set; }
     public WebhookEvent? Event { get; set; }
     public required string EventType { get; set; }
-    public required string RecordSlug { get; set; }
+    public required string CollectionSlug { get; set; }
     public Guid? RecordId { get; set; }
     public string Status { get; set; } = DeliveryStatus.Pending;
     public int AttemptCount { get; set; }
@@ -50,6 +50,7 @@ internal sealed class DeliveryConfiguration : IEntityTypeConfiguration<Delivery>
 {
     public void Configure(EntityTypeBuilder<Delivery> b)
     {
+        b.Property(x => x.CollectionSlug).HasColumnName("RecordSlug"); // the column keeps the name it was first given
         b.HasOne(x => x.Event).WithMany().HasForeignKey(x => x.EventId).OnDelete(DeleteBehavior.Restrict);
         b.HasMany(x => x.Attempts).WithOne().HasForeignKey(x => x.DeliveryId).OnDelete(DeleteBehavior.Cascade);
         // The log's first page and its filters stay index-only at a million rows.
@@ -71,8 +72,9 @@ internal sealed class DeliveryConfiguration : IEntityTypeConfiguration<Delivery>
     }
 }
 
-public static class DeliveryChanges
+public static class DeliveryStates
 {
-    public static DeliveryChanged ToChange(this Delivery d) => new(d.Id, d.WorkspaceId, d.SubscriptionId, d.EventId, d.EventType,
+    /// <summary>What the live log and hub clients are told of this delivery now.</summary>
+    public static DeliveryState ToState(this Delivery d) => new(d.Id, d.WorkspaceId, d.SubscriptionId, d.EventId, d.EventType,
         d.Status, d.AttemptCount, d.MaxAttempts, d.NextAttemptAt, d.LastStatusCode, d.ReplayedFrom);
 }

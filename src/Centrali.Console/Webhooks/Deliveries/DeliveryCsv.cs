@@ -6,7 +6,7 @@ public static class DeliveryCsv
     public const string Header = "id,subscriptionId,eventId,event,recordSlug,recordId,status,attemptCount,maxAttempts,lastStatusCode,durationMs,lastError,replayedFrom,createdAt,completedAt";
 
     public static string Row(DeliveryView d) => string.Join(',',
-        d.Id, d.SubscriptionId, d.EventId, d.Event, Quote(d.RecordSlug), d.RecordId, d.Status, d.AttemptCount, d.MaxAttempts,
+        d.Id, d.SubscriptionId, d.EventId, d.Event, Quote(d.CollectionSlug), d.RecordId, d.Status, d.AttemptCount, d.MaxAttempts,
         d.LastStatusCode, d.DurationMs, Quote(d.LastError), d.ReplayedFrom, Time(d.CreatedAt), Time(d.CompletedAt));
 
     static string Time(DateTime? t) => t?.ToString("yyyy-MM-ddTHH:mm:ss.fffZ", CultureInfo.InvariantCulture) ?? "";

@@ -8,14 +8,20 @@ namespace Centrali.Console.Webhooks.Deliveries;
 public sealed record AttemptView(int Number, DateTime StartedAt, int DurationMs, int? StatusCode, string? Error, string? ResponseBody,
     JsonElement? ResponseHeaders, JsonElement? RequestHeaders);
 
-public sealed record DeliveryView(Guid Id, Guid SubscriptionId, Guid EventId, string Event, string RecordSlug, Guid? RecordId, string Status,
-    int AttemptCount, int MaxAttempts, DateTime? NextAttemptAt, int? LastStatusCode, string? LastError, Guid? ReplayedFrom,
+/// <summary>
+/// A row of the log: the delivery's state (what the live log is told) with its record, last error, payload and times;
+/// the orders put the record after the event and the error before the replay, as the state's own orders expect.
+/// </summary>
+public sealed record DeliveryView(Guid Id, Guid WorkspaceId, Guid SubscriptionId, Guid EventId, string Event,
+    [property: JsonPropertyOrder(-4), JsonPropertyName("recordSlug")] string CollectionSlug, [property: JsonPropertyOrder(-4)] Guid? RecordId, string Status,
+    int AttemptCount, int MaxAttempts, DateTime? NextAttemptAt, int? LastStatusCode, [property: JsonPropertyOrder(-2)] string? LastError, Guid? ReplayedFrom,
     JsonElement Payload, DateTime CreatedAt, DateTime? CompletedAt,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<AttemptView>? Attempts = null,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] int? DurationMs = null,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<Guid>? Replays = null,
     bool WaitingOnCircuit = false,
     string PayloadFormat = PayloadFormats.V2)
+    : DeliveryState(Id, WorkspaceId, SubscriptionId, EventId, Event, Status, AttemptCount, MaxAttempts, NextAttemptAt, LastStatusCode, ReplayedFrom)
 {
     /// <summary>In the single read, when the payload holds numbers sent as written (see <see cref="WireJson"/>): what that means for a receiver.</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
@@ -23,7 +29,8 @@ public sealed record DeliveryView(Guid Id, Guid SubscriptionId, Guid EventId, st
 }
 
 /// <summary>The log's filters; <see cref="Query"/> is free text over ids, status codes and payload text.</summary>
-public sealed record DeliveryFilter(Guid? SubscriptionId = null, string? Status = null, string? Event = null, string? RecordSlug = null,
+public sealed record DeliveryFilter(Guid? SubscriptionId = null, string? Status = null, string? Event = null,
+    [property: JsonPropertyName("recordSlug")] string? CollectionSlug = null,
     DateTime? Since = null, DateTime? Until = null, string? Query = null, int? StatusCode = null, int? MinDurationMs = null, int? MaxDurationMs = null)
 {
     public bool IsEmpty => this == new DeliveryFilter();
@@ -45,7 +52,7 @@ public sealed record DeliveryList(IReadOnlyList<DeliveryView> Data, string? Next
 public sealed record RecoverResult(int Count);
 
 /// <summary>One event: the exact body every delivery of it sends, and every delivery it became (one per subscription, plus replays).</summary>
-public sealed record EventView(Guid Id, string Event, string RecordSlug, Guid? RecordId, DateTime CreatedAt, JsonElement Payload,
+public sealed record EventView(Guid Id, string Event, [property: JsonPropertyName("recordSlug")] string CollectionSlug, Guid? RecordId, DateTime CreatedAt, JsonElement Payload,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<DeliveryView>? Deliveries = null,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyDictionary<string, int>? Statuses = null);
 
@@ -64,10 +71,10 @@ public sealed record SubscriptionOutcomes(Guid SubscriptionId, int Succeeded, in
 
 public sealed record DeliveryStats(List<HourOutcomes> Last24Hours, List<SubscriptionOutcomes> BySubscription, DateTime? OldestPending);
 
-/// <summary>The delivery log and what a person does with it: read, search, replay, retry now, cancel, recover, send a test event.</summary>
 /// <summary>The newest delivery of a subscription, for the list's "last delivery" column.</summary>
 public sealed record LastDelivery(string Status, int? LastStatusCode, string? LastError, DateTime CreatedAt);
 
+/// <summary>The delivery log and what a person does with it: read, search, replay, retry now, cancel, recover, send a test event.</summary>
 public sealed class DeliveryService(IDbContextFactory<AppDbContext> dbs, EventOutbox outbox, DeliveryStarter starter, CircuitBreaker circuits, DeliveryNotifier notifier, TimeProvider time, AuditLog audit)
 {
     static readonly string[] Statuses = [DeliveryStatus.Pending, DeliveryStatus.Succeeded, DeliveryStatus.Failed, DeliveryStatus.Cancelled];
@@ -106,7 +113,7 @@ public sealed class DeliveryService(IDbContextFactory<AppDbContext> dbs, EventOu
         if (filter.SubscriptionId is { } sid) query = query.Where(d => d.SubscriptionId == sid);
         if (filter.Status is { } st) query = query.Where(d => d.Status == st);
         if (filter.Event is { Length: > 0 } ev) { var e = ev.Replace('.', '_'); query = query.Where(d => d.EventType == e); }
-        if (filter.RecordSlug is { Length: > 0 } slug) query = query.Where(d => d.RecordSlug == slug);
+        if (filter.CollectionSlug is { Length: > 0 } slug) query = query.Where(d => d.CollectionSlug == slug);
         if (filter.Since is { } since) { var s = since.ToUniversalTime(); query = query.Where(d => d.CreatedAt >= s); }
         if (filter.Until is { } until) { var u = until.ToUniversalTime(); query = query.Where(d => d.CreatedAt < u); }
         if (filter.StatusCode is { } code) query = query.Where(d => d.LastStatusCode == code);
@@ -156,7 +163,7 @@ public sealed class DeliveryService(IDbContextFactory<AppDbContext> dbs, EventOu
         var delivery = await PendingAsync(db, workspaceId, id, "cancelled", ct);
         Cancel(delivery, by, reason, time.GetUtcNow().UtcDateTime);
         await db.SaveChangesAsync(ct);
-        await notifier.PublishAsync(delivery.ToChange());
+        await notifier.PublishAsync(delivery.ToState());
         await audit.RecordAsync(workspaceId, AuditActions.DeliveryCancelled, id.ToString(), new { deliveryId = id, delivery.SubscriptionId, reason }, ct);
         return await GetAsync(workspaceId, id, ct);
     }
@@ -210,7 +217,7 @@ public sealed class DeliveryService(IDbContextFactory<AppDbContext> dbs, EventOu
         var deliveries = await db.Deliveries.AsNoTracking().Where(d => d.EventId == eventId && d.WorkspaceId == workspaceId).OrderBy(d => d.Id)
             .Select(d => new { Delivery = d, Duration = d.Attempts.OrderByDescending(x => x.Number).Select(x => (int?)x.DurationMs).FirstOrDefault() })
             .ToListAsync(ct);
-        return new EventView(e.Id, e.Type, e.RecordSlug, e.RecordId, e.CreatedAt, JsonSerializer.Deserialize<JsonElement>(e.Body),
+        return new EventView(e.Id, e.Type, e.CollectionSlug, e.RecordId, e.CreatedAt, JsonSerializer.Deserialize<JsonElement>(e.Body),
             deliveries.Select(d => View(d.Delivery, e) with { DurationMs = d.Duration }).ToList());
     }
 
@@ -221,13 +228,13 @@ public sealed class DeliveryService(IDbContextFactory<AppDbContext> dbs, EventOu
         var take = Paging.Limit(limit);
         var after = Paging.Cursor(cursor);
         await using var db = await dbs.CreateDbContextAsync(ct);
-        var query = db.Events.AsNoTracking().Where(e => e.WorkspaceId == workspaceId && e.RecordId == recordId && e.RecordSlug == collectionSlug);
+        var query = db.Events.AsNoTracking().Where(e => e.WorkspaceId == workspaceId && e.RecordId == recordId && e.CollectionSlug == collectionSlug);
         if (after is { } a) query = query.Where(e => e.Id.CompareTo(a) < 0);
         var events = await query.OrderByDescending(e => e.Id).Take(take + 1).ToListAsync(ct);
         var ids = events.Select(e => e.Id).ToList();
         var counts = await db.Deliveries.AsNoTracking().Where(d => ids.Contains(d.EventId)).GroupBy(d => new { d.EventId, d.Status })
             .Select(g => new { g.Key.EventId, g.Key.Status, Count = g.Count() }).ToListAsync(ct);
-        return Paging.ToPage(events, take, e => e.Id, e => new EventView(e.Id, e.Type, e.RecordSlug, e.RecordId, e.CreatedAt,
+        return Paging.ToPage(events, take, e => e.Id, e => new EventView(e.Id, e.Type, e.CollectionSlug, e.RecordId, e.CreatedAt,
             JsonSerializer.Deserialize<JsonElement>(e.Body), Statuses: counts.Where(c => c.EventId == e.Id).ToDictionary(c => c.Status, c => c.Count)));
     }
 
@@ -289,7 +296,7 @@ public sealed class DeliveryService(IDbContextFactory<AppDbContext> dbs, EventOu
             .ToListAsync(ct);
         foreach (var d in pending) Cancel(d, by, "bulk cancel", now);
         await db.SaveChangesAsync(ct);
-        foreach (var d in pending) await notifier.PublishAsync(d.ToChange());
+        foreach (var d in pending) await notifier.PublishAsync(d.ToState());
         return pending.Count;
     }
 
@@ -461,7 +468,7 @@ public sealed class DeliveryService(IDbContextFactory<AppDbContext> dbs, EventOu
 
     /// <param name="body">The bytes this delivery sends (its format's body of the event).</param>
     static DeliveryView View(Delivery d, byte[] body, IReadOnlyList<AttemptView>? attempts = null) =>
-        new(d.Id, d.SubscriptionId, d.EventId, d.EventType, d.RecordSlug, d.RecordId, d.Status, d.AttemptCount, d.MaxAttempts,
+        new(d.Id, d.WorkspaceId, d.SubscriptionId, d.EventId, d.EventType, d.CollectionSlug, d.RecordId, d.Status, d.AttemptCount, d.MaxAttempts,
             d.NextAttemptAt, d.LastStatusCode, d.LastError, d.ReplayedFrom, JsonSerializer.Deserialize<JsonElement>(body), d.CreatedAt, d.CompletedAt, attempts,
             WaitingOnCircuit: d.WaitingOnCircuit && d.Status == DeliveryStatus.Pending, PayloadFormat: d.PayloadFormat);
 

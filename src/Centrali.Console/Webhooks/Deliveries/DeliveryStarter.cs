@@ -19,7 +19,7 @@ public sealed class DeliveryStarter(TimeProvider time, IOptions<WebhookOptions> 
             SubscriptionId = subscriptionId,
             EventId = e.Id,
             EventType = e.Type,
-            RecordSlug = e.RecordSlug,
+            CollectionSlug = e.CollectionSlug,
             RecordId = e.RecordId,
             Status = DeliveryStatus.Pending,
             MaxAttempts = options.Value.MaxAttempts,
@@ -33,7 +33,7 @@ public sealed class DeliveryStarter(TimeProvider time, IOptions<WebhookOptions> 
     /// <summary>A delivery already committed: tell the live log and wake the dispatcher.</summary>
     public void Started(Delivery d)
     {
-        _ = notifier.PublishAsync(d.ToChange());
+        _ = notifier.PublishAsync(d.ToState());
         wake.Wake();
     }
 }

@@ -43,7 +43,7 @@ public sealed class Claimed
     /// <summary>A replay, a recover or a test event not yet attempted: a person asked for it now, so it passes an open circuit.</summary>
     public bool OperatorIntent => AttemptCount == 0 && (ReplayedFrom is not null || EventType == EventTypes.WebhookTest);
 
-    public DeliveryChanged Change(string status, int attemptCount, DateTime? nextAttemptAt, int? lastStatusCode) =>
+    public DeliveryState Change(string status, int attemptCount, DateTime? nextAttemptAt, int? lastStatusCode) =>
         new(Id, WorkspaceId, SubscriptionId, EventId, EventType, status, attemptCount, MaxAttempts, nextAttemptAt, lastStatusCode, ReplayedFrom);
 }
 
@@ -55,7 +55,7 @@ public sealed record Outcome(Claimed Delivery, string Status, int AttemptCount, 
     /// <summary>Put back: no attempt, the lease given up, due again at <see cref="NextAttemptAt"/>.</summary>
     public bool PutBack => Attempt is null && Status == DeliveryStatus.Pending;
 
-    public DeliveryChanged Change => Delivery.Change(Status, AttemptCount, NextAttemptAt, LastStatusCode);
+    public DeliveryState Change => Delivery.Change(Status, AttemptCount, NextAttemptAt, LastStatusCode);
 }
 
 /// <summary>
@@ -107,7 +107,7 @@ public sealed class DeliveryStore(IDbContextFactory<AppDbContext> dbs, CircuitBr
             while (await r.ReadAsync(ct))
                 events.Add(new WebhookEvent
                 {
-                    Id = sql.Guid(r, 0), WorkspaceId = sql.Guid(r, 1), Type = r.GetString(2), RecordSlug = r.GetString(3),
+                    Id = sql.Guid(r, 0), WorkspaceId = sql.Guid(r, 1), Type = r.GetString(2), CollectionSlug = r.GetString(3),
                     RecordId = sql.NullableGuid(r, 4), Body = (byte[])r.GetValue(5), CreatedAt = sql.Time(r, 6),
                     TraceParent = r.IsDBNull(7) ? null : r.GetString(7), LegacyBody = r.IsDBNull(8) ? null : (byte[])r.GetValue(8),
                 });
@@ -145,7 +145,7 @@ public sealed class DeliveryStore(IDbContextFactory<AppDbContext> dbs, CircuitBr
             rows.Add((new Delivery
                 {
                     Id = id,
-                    WorkspaceId = e.WorkspaceId, SubscriptionId = s.Id, EventId = e.Id, EventType = e.Type, RecordSlug = e.RecordSlug,
+                    WorkspaceId = e.WorkspaceId, SubscriptionId = s.Id, EventId = e.Id, EventType = e.Type, CollectionSlug = e.CollectionSlug,
                     RecordId = e.RecordId, MaxAttempts = DeliveryPolicy.MaxAttempts(s, options.Value), NextAttemptAt = e.CreatedAt, CreatedAt = now, PayloadFormat = s.PayloadFormat,
                     LeaseUntil = lease ? leaseUntil : null, LeaseId = lease ? leaseId : null, Ordered = ordered, LastError = waiting,
                 }, s, e));
@@ -232,7 +232,7 @@ public sealed class DeliveryStore(IDbContextFactory<AppDbContext> dbs, CircuitBr
     public IEnumerable<Subscription> Matching(IEnumerable<Subscription> subscriptions, WebhookEvent e)
     {
         var candidates = subscriptions.Where(s => s.Events.Split(',').Contains(e.Type)
-            && (s.RecordSlugs.Length == 0 || s.RecordSlugs.Split(',').Contains(e.RecordSlug))).ToList();
+            && (s.CollectionSlugs.Length == 0 || s.CollectionSlugs.Split(',').Contains(e.CollectionSlug))).ToList();
         if (!candidates.Any(s => !string.IsNullOrEmpty(s.Filter))) return candidates;
         // A filter reads the body its subscription receives.
         using var document = JsonDocument.Parse(e.Body);
@@ -289,7 +289,7 @@ public sealed class DeliveryStore(IDbContextFactory<AppDbContext> dbs, CircuitBr
         SqlDialect.Add(cmd, $"@s{n}", sql.Value(d.SubscriptionId));
         SqlDialect.Add(cmd, $"@e{n}", sql.Value(d.EventId));
         SqlDialect.Add(cmd, $"@t{n}", d.EventType);
-        SqlDialect.Add(cmd, $"@c{n}", d.RecordSlug);
+        SqlDialect.Add(cmd, $"@c{n}", d.CollectionSlug);
         SqlDialect.Add(cmd, $"@r{n}", sql.Value(d.RecordId));
         SqlDialect.Add(cmd, $"@m{n}", d.MaxAttempts);
         SqlDialect.Add(cmd, $"@n{n}", sql.Value(d.NextAttemptAt));

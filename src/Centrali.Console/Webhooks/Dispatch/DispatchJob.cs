@@ -2,8 +2,6 @@ using System.ComponentModel;
 using System.Diagnostics;
 using System.Security.Cryptography;
 using System.Threading.Channels;
-using Centrali.Console.Operations;
-using Centrali.Console.Operations.Alerts;
 using Centrali.Console.Realtime;
 using Centrali.Console.Webhooks.Circuits;
 using Centrali.Console.Webhooks.Deliveries;
@@ -31,7 +29,7 @@ public sealed class DispatchJob(
     RateSlots rates,
     DeliveryNotifier notifier,
     Telemetry telemetry,
-    EndpointHealthService health,
+    IAttemptListener health,
     TimeProvider time,
     IOptions<WebhookOptions> options,
     ILogger<DispatchJob> log)
@@ -47,7 +45,7 @@ public sealed class DispatchJob(
     readonly RateSlots rates = rates;
     readonly DeliveryNotifier notifier = notifier;
     readonly Telemetry telemetry = telemetry;
-    readonly EndpointHealthService health = health;
+    readonly IAttemptListener health = health;
     readonly TimeProvider time = time;
     readonly IOptions<WebhookOptions> options = options;
     readonly ILogger<DispatchJob> log = log;
@@ -184,7 +182,7 @@ public sealed class DispatchJob(
                 batch = await job.store.FanOutAsync(created, events, room, TryReserve, leaseId, leaseUntil, stoppingToken);
                 lastFanOut = Stopwatch.GetTimestamp();
                 lastFanOutFull = created.Select(d => d.EventId).Distinct().Count() == events;
-                foreach (var d in created) await job.notifier.PublishAsync(d.ToChange());
+                foreach (var d in created) await job.notifier.PublishAsync(d.ToState());
             }
             if (room > 0 && batch.Count < room && (wanted.Claim || lastClaimFull || Stopwatch.GetElapsedTime(lastClaim) >= ClaimInterval))
             {
@@ -467,7 +465,7 @@ public sealed class DispatchJob(
             {
                 if (outcome.Attempt is { } attempt)
                 {
-                    job.telemetry.AttemptFinished(outcome.Delivery.WorkspaceId, outcome.Status, TimeSpan.FromMilliseconds(attempt.DurationMs));
+                    job.telemetry.AttemptFinished(outcome.Delivery.WorkspaceId, outcome.Status, outcome.Status == DeliveryStatus.Pending, TimeSpan.FromMilliseconds(attempt.DurationMs));
                     Interlocked.Increment(ref sent);
                     if (outcome.Status == DeliveryStatus.Succeeded) Interlocked.Increment(ref succeeded);
                     else

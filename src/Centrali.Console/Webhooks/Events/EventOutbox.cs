@@ -1,5 +1,3 @@
-using Centrali.Console.Operations;
-
 namespace Centrali.Console.Webhooks.Events;
 
 /// <summary>
@@ -12,17 +10,17 @@ public sealed class EventOutbox(TimeProvider time, IDeliveryWake wake, Telemetry
     /// <summary>
     /// Adds the event to <paramref name="db"/> without saving: <see cref="SaveAsync"/> commits it together with the record.
     /// </summary>
-    public WebhookEvent Add(AppDbContext db, Guid workspaceId, string workspaceSlug, string type, string recordSlug, Guid? recordId, string dataJson)
+    public WebhookEvent Add(AppDbContext db, Guid workspaceId, string workspaceSlug, string type, string collectionSlug, Guid? recordId, string dataJson)
     {
-        var e = Pending(workspaceId, workspaceSlug, type, recordSlug, recordId, dataJson);
+        var e = Pending(workspaceId, workspaceSlug, type, collectionSlug, recordId, dataJson);
         db.Events.Add(e);
         return e;
     }
 
     /// <summary>A new event marked for fan-out, for the caller to insert with its change and then pass to <see cref="SaveAsync"/>.</summary>
-    public WebhookEvent Pending(Guid workspaceId, string workspaceSlug, string type, string recordSlug, Guid? recordId, string dataJson)
+    public WebhookEvent Pending(Guid workspaceId, string workspaceSlug, string type, string collectionSlug, Guid? recordId, string dataJson)
     {
-        var e = NewEvent(workspaceId, workspaceSlug, type, recordSlug, recordId, dataJson);
+        var e = NewEvent(workspaceId, workspaceSlug, type, collectionSlug, recordId, dataJson);
         e.FanOutPending = true;
         return e;
     }
@@ -40,7 +38,7 @@ public sealed class EventOutbox(TimeProvider time, IDeliveryWake wake, Telemetry
         if (events > 0) wake.Wake(fanOutOnly: true);
     }
 
-    public WebhookEvent NewEvent(Guid workspaceId, string workspaceSlug, string type, string recordSlug, Guid? recordId, string dataJson)
+    public WebhookEvent NewEvent(Guid workspaceId, string workspaceSlug, string type, string collectionSlug, Guid? recordId, string dataJson)
     {
         var now = time.GetUtcNow().UtcDateTime;
         // Parsed once for both bodies.
@@ -49,10 +47,10 @@ public sealed class EventOutbox(TimeProvider time, IDeliveryWake wake, Telemetry
         {
             WorkspaceId = workspaceId,
             Type = type,
-            RecordSlug = recordSlug,
+            CollectionSlug = collectionSlug,
             RecordId = recordId,
-            Body = Body(type, workspaceSlug, recordSlug, recordId, data, now),
-            LegacyBody = LegacyBody(type, workspaceSlug, recordSlug, recordId, data, now),
+            Body = Body(type, workspaceSlug, collectionSlug, recordId, data, now),
+            LegacyBody = LegacyBody(type, workspaceSlug, collectionSlug, recordId, data, now),
             CreatedAt = now,
             TraceParent = Telemetry.CurrentTrace,
         };
@@ -62,15 +60,15 @@ public sealed class EventOutbox(TimeProvider time, IDeliveryWake wake, Telemetry
     /// The exact wire body (see the README, "What a receiver gets"), serialised once; every attempt and replay sends these bytes.
     /// Written as JavaScript's <c>JSON.stringify</c> would write it back (<see cref="WireJson"/>).
     /// </summary>
-    public static byte[] Body(string type, string workspaceSlug, string recordSlug, Guid? recordId, string dataJson, DateTime timestamp) =>
-        Body(type, workspaceSlug, recordSlug, recordId, WireJson.Parse(dataJson), timestamp);
+    public static byte[] Body(string type, string workspaceSlug, string collectionSlug, Guid? recordId, string dataJson, DateTime timestamp) =>
+        Body(type, workspaceSlug, collectionSlug, recordId, WireJson.Parse(dataJson), timestamp);
 
-    static byte[] Body(string type, string workspaceSlug, string recordSlug, Guid? recordId, WireJson.Value data, DateTime timestamp) =>
+    static byte[] Body(string type, string workspaceSlug, string collectionSlug, Guid? recordId, WireJson.Value data, DateTime timestamp) =>
         WireJson.Write(WireJson.Object(
         [
             new("event", WireJson.String(type)),
             new("workspaceSlug", WireJson.String(workspaceSlug)),
-            new("recordSlug", WireJson.String(recordSlug)),
+            new("recordSlug", WireJson.String(collectionSlug)),
             new("recordId", WireJson.String(recordId?.ToString())),
             new("data", data),
             new("timestamp", WireJson.String(Timestamp(timestamp))),
@@ -81,10 +79,10 @@ public sealed class EventOutbox(TimeProvider time, IDeliveryWake wake, Telemetry
     /// <c>{"event":"record.created","workspace":…,"timestamp":…,"data":{"structure":…,"recordId":…,"record":{"id":…,…fields}}}</c>.
     /// A field of the record's own named <c>id</c> takes the place of <c>record.id</c>, as a JavaScript spread would.
     /// </summary>
-    public static byte[] LegacyBody(string type, string workspaceSlug, string recordSlug, Guid? recordId, string dataJson, DateTime timestamp) =>
-        LegacyBody(type, workspaceSlug, recordSlug, recordId, WireJson.Parse(dataJson), timestamp);
+    public static byte[] LegacyBody(string type, string workspaceSlug, string collectionSlug, Guid? recordId, string dataJson, DateTime timestamp) =>
+        LegacyBody(type, workspaceSlug, collectionSlug, recordId, WireJson.Parse(dataJson), timestamp);
 
-    static byte[] LegacyBody(string type, string workspaceSlug, string recordSlug, Guid? recordId, WireJson.Value data, DateTime timestamp)
+    static byte[] LegacyBody(string type, string workspaceSlug, string collectionSlug, Guid? recordId, WireJson.Value data, DateTime timestamp)
     {
         var id = WireJson.String(recordId?.ToString());
         return WireJson.Write(WireJson.Object(
@@ -94,7 +92,7 @@ public sealed class EventOutbox(TimeProvider time, IDeliveryWake wake, Telemetry
             new("timestamp", WireJson.String(Timestamp(timestamp))),
             new("data", WireJson.Object(
             [
-                new("structure", WireJson.String(recordSlug)),
+                new("structure", WireJson.String(collectionSlug)),
                 new("recordId", id),
                 new("record", WireJson.Object([new("id", id), .. WireJson.PropertiesOf(data)])),
             ])),

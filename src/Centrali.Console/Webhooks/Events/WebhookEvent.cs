@@ -6,7 +6,7 @@ public sealed class WebhookEvent
     public Guid Id { get; set; } = SequentialId.New();
     public Guid WorkspaceId { get; set; }
     public required string Type { get; set; }
-    public required string RecordSlug { get; set; }
+    public required string CollectionSlug { get; set; }
     public Guid? RecordId { get; set; }
     public required byte[] Body { get; set; }
     /// <summary>The same event in the older guide's body (payload format v1), for the subscriptions that ask for it; null on events written before it existed.</summary>
@@ -65,6 +65,7 @@ internal sealed class WebhookEventConfiguration : IEntityTypeConfiguration<Webho
     public void Configure(EntityTypeBuilder<WebhookEvent> b)
     {
         b.ToTable("Events");
+        b.Property(x => x.CollectionSlug).HasColumnName("RecordSlug"); // the column keeps the name it was first given
         b.HasIndex(x => new { x.WorkspaceId, x.Id });
         // A record's events, newest first.
         b.HasIndex(x => new { x.WorkspaceId, x.RecordId, x.Id });

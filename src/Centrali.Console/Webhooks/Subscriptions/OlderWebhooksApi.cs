@@ -141,7 +141,7 @@ public sealed record OlderWebhookInput
         Name = Name,
         Url = Url,
         Events = Events,
-        RecordSlugs = Structures(),
+        CollectionSlugs = Structures(),
         Status = Enabled switch { true => SubscriptionStatus.Active, false => SubscriptionStatus.Inactive, null => null },
     };
 

@@ -12,7 +12,7 @@ public sealed class Subscription
     /// <summary>Event types, underscored, comma-separated.</summary>
     public required string Events { get; set; }
     /// <summary>Collection slugs, comma-separated; empty means every collection.</summary>
-    public string RecordSlugs { get; set; } = "";
+    public string CollectionSlugs { get; set; } = "";
     public string Status { get; set; } = SubscriptionStatus.Active;
     public string SignatureHeader { get; set; } = "X-Signature";
     public string Algorithm { get; set; } = "sha256";
@@ -81,6 +81,7 @@ internal sealed class SubscriptionConfiguration : IEntityTypeConfiguration<Subsc
     public void Configure(EntityTypeBuilder<Subscription> b)
     {
         b.HasIndex(x => new { x.WorkspaceId, x.Status });
+        b.Property(x => x.CollectionSlugs).HasColumnName("RecordSlugs"); // the column keeps the name it was first given
         b.Property(x => x.Url).HasMaxLength(2048);
         b.Property(x => x.PayloadFormat).HasMaxLength(8).HasDefaultValue(PayloadFormats.V2);
     }

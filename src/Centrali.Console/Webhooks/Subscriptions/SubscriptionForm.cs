@@ -9,7 +9,7 @@ public sealed class SubscriptionForm
     public string Url { get; set; } = "";
     public HashSet<string> Events { get; set; } = [.. EventTypes.Subscribable];
     /// <summary>Comma-separated slugs, as typed.</summary>
-    public string RecordSlugs { get; set; } = "";
+    public string CollectionSlugs { get; set; } = "";
     public string SignatureHeader { get; set; } = SubscriptionRules.DefaultSignatureHeader;
     public string Algorithm { get; set; } = SubscriptionRules.Algorithms[0];
     public string Encoding { get; set; } = SubscriptionRules.Encodings[0];
@@ -53,7 +53,7 @@ public sealed class SubscriptionForm
         Name = s.Name,
         Url = s.Url,
         Events = [.. s.Events],
-        RecordSlugs = string.Join(", ", s.RecordSlugs),
+        CollectionSlugs = string.Join(", ", s.CollectionSlugs),
         SignatureHeader = s.SignatureHeader,
         Algorithm = s.Algorithm,
         Encoding = s.Encoding,
@@ -74,7 +74,7 @@ public sealed class SubscriptionForm
         Name = Name ?? "",
         Url = Url ?? "",
         Events = [.. EventTypes.Subscribable.Where(Events.Contains)],
-        RecordSlugs = (RecordSlugs ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
+        CollectionSlugs = (CollectionSlugs ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
         SignatureHeader = SignatureHeader ?? "",
         Algorithm = Algorithm,
         Encoding = Encoding,

@@ -72,14 +72,14 @@ public sealed partial class SubscriptionRules(UrlGuard guard, SubscriptionSecret
         }
 
         List<string>? slugs = null;
-        if (input.RecordSlugs is { Count: > MaxListItems })
-            Error("recordSlugs", $"recordSlugs has {input.RecordSlugs.Count} items; at most {MaxListItems}.");
-        else if (input.RecordSlugs is not null)
+        if (input.CollectionSlugs is { Count: > MaxListItems })
+            Error("recordSlugs", $"recordSlugs has {input.CollectionSlugs.Count} items; at most {MaxListItems}.");
+        else if (input.CollectionSlugs is not null)
         {
             // A set for the duplicates (linear, not quadratic), a list for the order the user gave.
             slugs = [];
             var seen = new HashSet<string>(StringComparer.Ordinal);
-            foreach (var raw in input.RecordSlugs)
+            foreach (var raw in input.CollectionSlugs)
             {
                 var slug = raw?.Trim();
                 if (!Slugs.IsValid(slug)) Error("recordSlugs", $"'{raw}' is not a valid collection slug: {Slugs.Rule}.");
@@ -131,7 +131,7 @@ public sealed partial class SubscriptionRules(UrlGuard guard, SubscriptionSecret
         if (name is not null) s.Name = name;
         if (url is not null) s.Url = url;
         if (events is not null) s.Events = string.Join(',', events);
-        if (slugs is not null) s.RecordSlugs = string.Join(',', slugs);
+        if (slugs is not null) s.CollectionSlugs = string.Join(',', slugs);
         if (input.Status is not null)
         {
             s.Status = input.Status;

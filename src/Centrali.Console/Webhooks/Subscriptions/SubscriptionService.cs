@@ -58,7 +58,7 @@ public sealed class SubscriptionService(
             Name = input.Name ?? "",
             Url = input.Url ?? "",
             Events = input.Events ?? [],
-            RecordSlugs = input.RecordSlugs ?? [],
+            CollectionSlugs = input.CollectionSlugs ?? [],
             Status = input.Status ?? SubscriptionStatus.Active,
             SignatureHeader = input.SignatureHeader ?? SubscriptionRules.DefaultSignatureHeader,
             Algorithm = input.Algorithm ?? SubscriptionRules.Algorithms[0],
@@ -224,7 +224,7 @@ public sealed class SubscriptionService(
 
     static SubscriptionView ToView(Subscription s, CircuitView circuit) => new(
         s.Id, s.Name, s.Url,
-        Split(s.Events), Split(s.RecordSlugs),
+        Split(s.Events), Split(s.CollectionSlugs),
         s.Status, s.SignatureHeader, s.Algorithm, s.Encoding, s.SignaturePrefix, s.SecretHint,
         s.PreviousSecretExpiresAt,
         s.Filter,

@@ -9,7 +9,7 @@ public sealed record SubscriptionView(
     string Name,
     string Url,
     IReadOnlyList<string> Events,
-    IReadOnlyList<string> RecordSlugs,
+    [property: JsonPropertyName("recordSlugs")] IReadOnlyList<string> CollectionSlugs,
     string Status,
     string SignatureHeader,
     string Algorithm,
@@ -50,7 +50,8 @@ public sealed record SubscriptionInput
     public string? Name { get; init; }
     public string? Url { get; init; }
     public IReadOnlyList<string>? Events { get; init; }
-    public IReadOnlyList<string>? RecordSlugs { get; init; }
+    [JsonPropertyName("recordSlugs")]
+    public IReadOnlyList<string>? CollectionSlugs { get; init; }
     public string? Status { get; init; }
     public string? SignatureHeader { get; init; }
     public string? Algorithm { get; init; }

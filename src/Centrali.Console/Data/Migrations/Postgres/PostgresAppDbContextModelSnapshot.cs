@@ -478,6 +478,11 @@ namespace Centrali.Console.Data.Migrations.Postgres
                     b.Property<int>("AttemptCount")
                         .HasColumnType("integer");
 
+                    b.Property<string>("CollectionSlug")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("RecordSlug");
+
                     b.Property<DateTime?>("CompletedAt")
                         .HasColumnType("timestamp with time zone");
 
@@ -521,10 +526,6 @@ namespace Centrali.Console.Data.Migrations.Postgres
 
                     b.Property<Guid?>("RecordId")
                         .HasColumnType("uuid");
-
-                    b.Property<string>("RecordSlug")
-                        .IsRequired()
-                        .HasColumnType("text");
 
                     b.Property<Guid?>("ReplayedFrom")
                         .HasColumnType("uuid");
@@ -587,6 +588,11 @@ namespace Centrali.Console.Data.Migrations.Postgres
                         .IsRequired()
                         .HasColumnType("bytea");
 
+                    b.Property<string>("CollectionSlug")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("RecordSlug");
+
                     b.Property<DateTime>("CreatedAt")
                         .HasColumnType("timestamp with time zone");
 
@@ -604,10 +610,6 @@ namespace Centrali.Console.Data.Migrations.Postgres
                         .HasMaxLength(8)
                         .HasColumnType("character varying(8)")
                         .HasComputedColumnSql("lower(substr(CAST(\"RecordId\" AS TEXT), 29))", true);
-
-                    b.Property<string>("RecordSlug")
-                        .IsRequired()
-                        .HasColumnType("text");
 
                     b.Property<string>("ShortId")
                         .ValueGeneratedOnAddOrUpdate()
@@ -652,6 +654,11 @@ namespace Centrali.Console.Data.Migrations.Postgres
                     b.Property<string>("Algorithm")
                         .IsRequired()
                         .HasColumnType("text");
+
+                    b.Property<string>("CollectionSlugs")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("RecordSlugs");
 
                     b.Property<DateTime>("CreatedAt")
                         .HasColumnType("timestamp with time zone");
@@ -708,10 +715,6 @@ namespace Centrali.Console.Data.Migrations.Postgres
 
                     b.Property<DateTime?>("RateSlotsUntil")
                         .HasColumnType("timestamp with time zone");
-
-                    b.Property<string>("RecordSlugs")
-                        .IsRequired()
-                        .HasColumnType("text");
 
                     b.Property<string>("RetryDelays")
                         .HasColumnType("text");

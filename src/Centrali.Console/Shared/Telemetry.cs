@@ -1,12 +1,11 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
-using Centrali.Console.Webhooks.Deliveries;
 
-namespace Centrali.Console.Operations;
+namespace Centrali.Console.Shared;
 
 /// <summary>
 /// The product's own instruments, under <c>centrali.</c>: what the engine and the record service report as it happens.
-/// Figures that the database already holds (backlog, open circuits) are read from it instead: see <see cref="OperationsFigures"/>.
+/// Figures that the database already holds (backlog, open circuits) are read from it instead, by the operations figures.
 /// </summary>
 /// <remarks>
 /// The meter and the activity source are static, as .NET instruments are meant to be (one app per process in production);
@@ -31,14 +30,14 @@ public sealed class Telemetry
     static readonly Counter<long> RecordWrites = Meter.CreateCounter<long>("centrali.record.writes", "{write}",
         "Committed record writes by operation: create, update or delete.");
 
-    /// <summary>An attempt's answer is recorded; <paramref name="status"/> is the delivery's status after it.</summary>
-    public void AttemptFinished(Guid workspaceId, string status, TimeSpan duration)
+    /// <summary>An attempt's answer is recorded; <paramref name="status"/> is the delivery's status after it, <paramref name="retrying"/> while it stays pending for another attempt.</summary>
+    public void AttemptFinished(Guid workspaceId, string status, bool retrying, TimeSpan duration)
     {
         var workspace = new KeyValuePair<string, object?>("workspace", workspaceId.ToString());
-        var outcome = status == DeliveryStatus.Pending ? "retrying" : status;
+        var outcome = retrying ? "retrying" : status;
         Attempts.Add(1, workspace, new("outcome", outcome));
         AttemptDuration.Record(duration.TotalSeconds, workspace, new("outcome", outcome));
-        if (status != DeliveryStatus.Pending) Deliveries.Add(1, workspace, new("outcome", status));
+        if (!retrying) Deliveries.Add(1, workspace, new("outcome", status));
         if (Activity.Current is { } span && span.Source == Source) span.SetTag("centrali.delivery.outcome", outcome);
     }
 
