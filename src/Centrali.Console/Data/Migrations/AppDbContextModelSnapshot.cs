@@ -322,41 +322,6 @@ namespace Centrali.Console.Data.Migrations
                     b.ToTable("OperatorSettings");
                 });
 
-            modelBuilder.Entity("Centrali.Console.Records.Record", b =>
-                {
-                    b.Property<Guid>("Id")
-                        .ValueGeneratedOnAdd()
-                        .HasColumnType("TEXT");
-
-                    b.Property<Guid>("CollectionId")
-                        .HasColumnType("TEXT");
-
-                    b.Property<DateTime>("CreatedAt")
-                        .HasColumnType("TEXT");
-
-                    b.Property<string>("Data")
-                        .IsRequired()
-                        .HasColumnType("TEXT");
-
-                    b.Property<DateTime>("UpdatedAt")
-                        .HasColumnType("TEXT");
-
-                    b.Property<int>("Version")
-                        .IsConcurrencyToken()
-                        .HasColumnType("INTEGER");
-
-                    b.Property<Guid>("WorkspaceId")
-                        .HasColumnType("TEXT");
-
-                    b.HasKey("Id");
-
-                    b.HasIndex("CollectionId", "Id");
-
-                    b.HasIndex("CollectionId", "UpdatedAt");
-
-                    b.ToTable("Records");
-                });
-
             modelBuilder.Entity("Centrali.Console.Shared.IdempotentResponse", b =>
                 {
                     b.Property<Guid>("Id")
@@ -398,30 +363,39 @@ namespace Centrali.Console.Data.Migrations
                     b.ToTable("IdempotentResponses");
                 });
 
-            modelBuilder.Entity("Centrali.Console.Webhooks.Circuits.Circuit", b =>
+            modelBuilder.Entity("Centrali.Console.Records.Record", b =>
                 {
-                    b.Property<Guid>("WorkspaceId")
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
                         .HasColumnType("TEXT");
 
-                    b.Property<string>("Url")
-                        .HasMaxLength(2048)
+                    b.Property<Guid>("CollectionId")
                         .HasColumnType("TEXT");
 
-                    b.Property<int>("ConsecutiveFailures")
-                        .HasColumnType("INTEGER");
-
-                    b.Property<DateTime?>("OpenUntil")
+                    b.Property<DateTime>("CreatedAt")
                         .HasColumnType("TEXT");
 
-                    b.Property<DateTime?>("TrialUntil")
+                    b.Property<string>("Data")
+                        .IsRequired()
                         .HasColumnType("TEXT");
 
                     b.Property<DateTime>("UpdatedAt")
                         .HasColumnType("TEXT");
 
-                    b.HasKey("WorkspaceId", "Url");
+                    b.Property<int>("Version")
+                        .IsConcurrencyToken()
+                        .HasColumnType("INTEGER");
 
-                    b.ToTable("Circuits");
+                    b.Property<Guid>("WorkspaceId")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("CollectionId", "Id");
+
+                    b.HasIndex("CollectionId", "UpdatedAt");
+
+                    b.ToTable("Records");
                 });
 
             modelBuilder.Entity("Centrali.Console.Webhooks.Deliveries.Attempt", b =>
@@ -462,6 +436,32 @@ namespace Centrali.Console.Data.Migrations
                     b.HasIndex("DeliveryId", "Number");
 
                     b.ToTable("Attempts");
+                });
+
+            modelBuilder.Entity("Centrali.Console.Webhooks.Circuits.Circuit", b =>
+                {
+                    b.Property<Guid>("WorkspaceId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Url")
+                        .HasMaxLength(2048)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("ConsecutiveFailures")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<DateTime?>("OpenUntil")
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime?>("TrialUntil")
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("UpdatedAt")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("WorkspaceId", "Url");
+
+                    b.ToTable("Circuits");
                 });
 
             modelBuilder.Entity("Centrali.Console.Webhooks.Deliveries.Delivery", b =>
@@ -548,14 +548,11 @@ namespace Centrali.Console.Data.Migrations
 
                     b.HasIndex("EventId");
 
-                    b.HasIndex("NextAttemptAt")
-                        .HasDatabaseName("IX_Deliveries_Pending_NextAttemptAt")
-                        .HasFilter("\"Status\" = 'pending'");
-
-                    b.HasIndex("ReplayedFrom")
-                        .HasFilter("\"ReplayedFrom\" IS NOT NULL");
+                    b.HasIndex("ReplayedFrom");
 
                     b.HasIndex("ShortId");
+
+                    b.HasIndex("Status", "NextAttemptAt");
 
                     b.HasIndex("WorkspaceId", "Id");
 
@@ -563,8 +560,7 @@ namespace Centrali.Console.Data.Migrations
                         .HasDatabaseName("IX_Deliveries_Ordered_Pending")
                         .HasFilter("\"Status\" = 'pending' AND \"Ordered\" = TRUE");
 
-                    b.HasIndex("WorkspaceId", "LastStatusCode", "Id")
-                        .HasFilter("\"LastStatusCode\" IS NOT NULL");
+                    b.HasIndex("WorkspaceId", "LastStatusCode", "Id");
 
                     b.HasIndex("WorkspaceId", "Status", "Id");
 

@@ -57,13 +57,11 @@ internal sealed class DeliveryConfiguration : IEntityTypeConfiguration<Delivery>
         b.HasIndex(x => new { x.WorkspaceId, x.Id });
         b.HasIndex(x => new { x.WorkspaceId, x.SubscriptionId, x.Id });
         b.HasIndex(x => new { x.WorkspaceId, x.Status, x.Id });
-        // Partial where a column is mostly empty, so most writes skip the index: due deliveries for the claim (a delivery
-        // leaves it when it ends), replays, and answered attempts.
-        b.HasIndex(x => x.NextAttemptAt).HasFilter("\"Status\" = 'pending'").HasDatabaseName("IX_Deliveries_Pending_NextAttemptAt");
-        b.HasIndex(x => x.ReplayedFrom).HasFilter("\"ReplayedFrom\" IS NOT NULL");
+        b.HasIndex(x => new { x.Status, x.NextAttemptAt });
+        b.HasIndex(x => x.ReplayedFrom);
         // An event's deliveries (event view, search by event id) and the status-code filter without a scan.
         b.HasIndex(x => x.EventId);
-        b.HasIndex(x => new { x.WorkspaceId, x.LastStatusCode, x.Id }).HasFilter("\"LastStatusCode\" IS NOT NULL");
+        b.HasIndex(x => new { x.WorkspaceId, x.LastStatusCode, x.Id });
         ShortIds.Add(b, ShortIds.Column, nameof(Delivery.Id));
         // The claim's ordering rule: an earlier pending delivery of the same (subscription, record), looked up in a small index.
         b.HasIndex(x => new { x.SubscriptionId, x.RecordId, x.EventId }).HasFilter("\"Status\" = 'pending' AND \"Ordered\" = TRUE")

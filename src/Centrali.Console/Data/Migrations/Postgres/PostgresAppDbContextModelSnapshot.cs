@@ -327,41 +327,6 @@ namespace Centrali.Console.Data.Migrations.Postgres
                     b.ToTable("OperatorSettings");
                 });
 
-            modelBuilder.Entity("Centrali.Console.Records.Record", b =>
-                {
-                    b.Property<Guid>("Id")
-                        .ValueGeneratedOnAdd()
-                        .HasColumnType("uuid");
-
-                    b.Property<Guid>("CollectionId")
-                        .HasColumnType("uuid");
-
-                    b.Property<DateTime>("CreatedAt")
-                        .HasColumnType("timestamp with time zone");
-
-                    b.Property<string>("Data")
-                        .IsRequired()
-                        .HasColumnType("text");
-
-                    b.Property<DateTime>("UpdatedAt")
-                        .HasColumnType("timestamp with time zone");
-
-                    b.Property<int>("Version")
-                        .IsConcurrencyToken()
-                        .HasColumnType("integer");
-
-                    b.Property<Guid>("WorkspaceId")
-                        .HasColumnType("uuid");
-
-                    b.HasKey("Id");
-
-                    b.HasIndex("CollectionId", "Id");
-
-                    b.HasIndex("CollectionId", "UpdatedAt");
-
-                    b.ToTable("Records");
-                });
-
             modelBuilder.Entity("Centrali.Console.Shared.IdempotentResponse", b =>
                 {
                     b.Property<Guid>("Id")
@@ -403,30 +368,39 @@ namespace Centrali.Console.Data.Migrations.Postgres
                     b.ToTable("IdempotentResponses");
                 });
 
-            modelBuilder.Entity("Centrali.Console.Webhooks.Circuits.Circuit", b =>
+            modelBuilder.Entity("Centrali.Console.Records.Record", b =>
                 {
-                    b.Property<Guid>("WorkspaceId")
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
                         .HasColumnType("uuid");
 
-                    b.Property<string>("Url")
-                        .HasMaxLength(2048)
-                        .HasColumnType("character varying(2048)");
+                    b.Property<Guid>("CollectionId")
+                        .HasColumnType("uuid");
 
-                    b.Property<int>("ConsecutiveFailures")
-                        .HasColumnType("integer");
-
-                    b.Property<DateTime?>("OpenUntil")
+                    b.Property<DateTime>("CreatedAt")
                         .HasColumnType("timestamp with time zone");
 
-                    b.Property<DateTime?>("TrialUntil")
-                        .HasColumnType("timestamp with time zone");
+                    b.Property<string>("Data")
+                        .IsRequired()
+                        .HasColumnType("text");
 
                     b.Property<DateTime>("UpdatedAt")
                         .HasColumnType("timestamp with time zone");
 
-                    b.HasKey("WorkspaceId", "Url");
+                    b.Property<int>("Version")
+                        .IsConcurrencyToken()
+                        .HasColumnType("integer");
 
-                    b.ToTable("Circuits");
+                    b.Property<Guid>("WorkspaceId")
+                        .HasColumnType("uuid");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("CollectionId", "Id");
+
+                    b.HasIndex("CollectionId", "UpdatedAt");
+
+                    b.ToTable("Records");
                 });
 
             modelBuilder.Entity("Centrali.Console.Webhooks.Deliveries.Attempt", b =>
@@ -467,6 +441,32 @@ namespace Centrali.Console.Data.Migrations.Postgres
                     b.HasIndex("DeliveryId", "Number");
 
                     b.ToTable("Attempts");
+                });
+
+            modelBuilder.Entity("Centrali.Console.Webhooks.Circuits.Circuit", b =>
+                {
+                    b.Property<Guid>("WorkspaceId")
+                        .HasColumnType("uuid");
+
+                    b.Property<string>("Url")
+                        .HasMaxLength(2048)
+                        .HasColumnType("character varying(2048)");
+
+                    b.Property<int>("ConsecutiveFailures")
+                        .HasColumnType("integer");
+
+                    b.Property<DateTime?>("OpenUntil")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<DateTime?>("TrialUntil")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<DateTime>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.HasKey("WorkspaceId", "Url");
+
+                    b.ToTable("Circuits");
                 });
 
             modelBuilder.Entity("Centrali.Console.Webhooks.Deliveries.Delivery", b =>
@@ -553,14 +553,11 @@ namespace Centrali.Console.Data.Migrations.Postgres
 
                     b.HasIndex("EventId");
 
-                    b.HasIndex("NextAttemptAt")
-                        .HasDatabaseName("IX_Deliveries_Pending_NextAttemptAt")
-                        .HasFilter("\"Status\" = 'pending'");
-
-                    b.HasIndex("ReplayedFrom")
-                        .HasFilter("\"ReplayedFrom\" IS NOT NULL");
+                    b.HasIndex("ReplayedFrom");
 
                     b.HasIndex("ShortId");
+
+                    b.HasIndex("Status", "NextAttemptAt");
 
                     b.HasIndex("WorkspaceId", "Id");
 
@@ -568,8 +565,7 @@ namespace Centrali.Console.Data.Migrations.Postgres
                         .HasDatabaseName("IX_Deliveries_Ordered_Pending")
                         .HasFilter("\"Status\" = 'pending' AND \"Ordered\" = TRUE");
 
-                    b.HasIndex("WorkspaceId", "LastStatusCode", "Id")
-                        .HasFilter("\"LastStatusCode\" IS NOT NULL");
+                    b.HasIndex("WorkspaceId", "LastStatusCode", "Id");
 
                     b.HasIndex("WorkspaceId", "Status", "Id");
 
