@@ -6,31 +6,22 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
-if ! command -v chromium >/dev/null 2>&1; then
-    echo "chromium is not on PATH: installing Debian's package"
-    sudo=""
+# Installs Debian's package $1 (as root, or through sudo), saying why ($2).
+install_package() {
+    echo "$2: installing Debian's package $1"
+    local sudo=""
     if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
     $sudo apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium >/dev/null
-fi
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "$1" >/dev/null
+}
 
+command -v chromium >/dev/null 2>&1 || install_package chromium "chromium is not on PATH"
 # The Postgres test category starts its own throwaway cluster with initdb/pg_ctl (on PATH or Debian's /usr/lib/postgresql/<version>/bin).
 if ! command -v initdb >/dev/null 2>&1 && ! compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null; then
-    echo "PostgreSQL's initdb is missing: installing Debian's package"
-    sudo=""
-    if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
-    $sudo apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq postgresql >/dev/null
+    install_package postgresql "PostgreSQL's initdb is missing"
 fi
-
 # The web project's folders depend on each other one way (README, "Where things live"): a loop fails the run at once.
-if ! command -v python3 >/dev/null 2>&1; then
-    echo "python3 is missing (tests/deps.sh needs it): installing Debian's package"
-    sudo=""
-    if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
-    $sudo apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq python3 >/dev/null
-fi
+command -v python3 >/dev/null 2>&1 || install_package python3 "python3 is missing (tests/deps.sh needs it)"
 if ! deps=$(bash tests/deps.sh); then
     echo "$deps" | sed -n '/^Folders/,$p'
     echo "Dependency loop between folders of src/Centrali.Console (bash tests/deps.sh shows the whole picture)"
