@@ -213,18 +213,21 @@ public sealed class DeliveryStore(IDbContextFactory<AppDbContext> dbs, CircuitBr
     /// </summary>
     async Task IndexForSearchAsync(AppDbContext db, IDbContextTransaction tx, List<WebhookEvent> events, CancellationToken ct)
     {
-        await using var cmd = Command(db, tx);
-        cmd.CommandText = """
-            INSERT OR IGNORE INTO EventSearchKeys (EventId) VALUES (@id);
-            INSERT INTO EventText (rowid, Body) SELECT last_insert_rowid(), CAST(@body AS TEXT) WHERE changes() = 1;
-            """;
-        var id = SqlDialect.Add(cmd, "@id", "");
-        var body = SqlDialect.Add(cmd, "@body", Array.Empty<byte>());
+        await using var keys = Command(db, tx);
+        keys.CommandText = "INSERT INTO EventSearchKeys (EventId) VALUES (@id) ON CONFLICT (EventId) DO NOTHING RETURNING Key";
+        var id = SqlDialect.Add(keys, "@id", "");
+        await using var text = Command(db, tx);
+        text.CommandText = "INSERT INTO EventText (rowid, Body) VALUES (@key, CAST(@body AS TEXT))";
+        var key = SqlDialect.Add(text, "@key", 0L);
+        var body = SqlDialect.Add(text, "@body", Array.Empty<byte>());
         foreach (var e in events)
         {
             id.Value = sql.Value(e.Id);
+            // The key as returned, not last_insert_rowid() and changes(): the full-text table's own inner writes move those.
+            if (await keys.ExecuteScalarAsync(ct) is not long k) continue;
+            key.Value = k;
             body.Value = e.Body;
-            await cmd.ExecuteNonQueryAsync(ct);
+            await text.ExecuteNonQueryAsync(ct);
         }
     }
 
