@@ -48,16 +48,18 @@ dotnet build Centrali.Console.sln -c Release --no-restore
 log=$(mktemp)
 status=0
 # Test processes are short-lived and many: profile-guided tiering and thread-pool spinning cost them CPU they never repay.
-export DOTNET_TieredPGO=0 DOTNET_ThreadPool_UnfairSemaphoreSpinLimit=0
+run_tests() {
+    DOTNET_TieredPGO=0 DOTNET_ThreadPool_UnfairSemaphoreSpinLimit=0 \
+        dotnet test "tests/$1" -c Release --no-build --results-directory artifacts/test-results 2>&1 | tee "$2"
+}
 # The integration tests take the longest and mostly wait on real time, so the browser tests and then the benchmark
 # smoke run beside them; their outputs interleave.
-(dotnet test tests/Centrali.Console.Tests -c Release --no-build --results-directory artifacts/test-results 2>&1 | tee "$log.tests") &
+run_tests Centrali.Console.Tests "$log.tests" &
 tests=$!
-dotnet test tests/Centrali.Console.E2E -c Release --no-build --results-directory artifacts/test-results 2>&1 | tee "$log" || status=$?
+run_tests Centrali.Console.E2E "$log" || status=$?
 # Benchmark smoke: the small version of every measurement runs and writes its JSON; its figures are not judged here.
 bench=0
-env -u DOTNET_TieredPGO -u DOTNET_ThreadPool_UnfairSemaphoreSpinLimit \
-    dotnet run -c Release --no-build --project tests/Centrali.Console.Bench -- --quick --out artifacts/bench-results.json || bench=$?
+dotnet run -c Release --no-build --project tests/Centrali.Console.Bench -- --quick --out artifacts/bench-results.json || bench=$?
 if [ "$bench" -ne 0 ]; then echo "Benchmark --quick failed (exit $bench)"; status=1; fi
 wait "$tests" || status=$?
 cat "$log.tests" >> "$log"

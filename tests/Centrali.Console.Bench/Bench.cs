@@ -144,7 +144,7 @@ public sealed class Bench(Results results, Receiver receiver, Sizes size, string
         }));
         var sink = receiver[collection];
         // Warm-up, as long as the measured run, through every subscription: the figure is the steady state, not the JIT's
-        // first minute (a fresh app spends twice the CPU per delivery until tiered compilation has finished).
+        // first minute (a fresh app spends two to three times the CPU per delivery until tiered compilation has finished).
         var warmup = Math.Max(5, size.ThroughputRecords);
         await CreateAsync(apis, collection, warmup);
         await sink.WaitForAsync(warmup * size.ThroughputSubscriptions, Stall);
