@@ -31,6 +31,7 @@ public static class DatabaseSetup
         var connectionString = SqliteConnectionString(config.GetConnectionString("Centrali") ?? "Data Source=data/centrali.db");
         services.AddSingleton<SqlitePragmas>();
         services.AddSingleton<SqliteWriteGate>();
+        services.AddHostedService(sp => ActivatorUtilities.CreateInstance<SqliteCheckpointer>(sp, connectionString));
         // Pooled: each attempt and request creates several short-lived contexts, and building one costs more than its query.
         services.AddPooledDbContextFactory<AppDbContext>((sp, options) => options
             .UseSqlite(connectionString)
@@ -83,7 +84,9 @@ public static class DatabaseSetup
 public sealed class SqlitePragmas : DbConnectionInterceptor
 {
     // journal_size_limit: after a checkpoint the WAL file shrinks back to 16 MB instead of keeping its busiest size.
-    const string Pragmas = "PRAGMA busy_timeout = 10000; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA journal_size_limit = 16777216;";
+    // wal_autocheckpoint: only a fallback; the checkpoints are SqliteCheckpointer's, outside the write lock.
+    static readonly string Pragmas = "PRAGMA busy_timeout = 10000; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA journal_size_limit = 16777216; " +
+        $"PRAGMA wal_autocheckpoint = {SqliteCheckpointer.FallbackPages};";
 
     readonly ConditionalWeakTable<SQLitePCL.sqlite3, object> configured = new();
 

@@ -325,4 +325,49 @@ public sealed class DeliveryLogApiFacts
         await app.WaitForDeliveriesAsync(d => d is [{ Status: DeliveryStatus.Succeeded }]);
         Assert.Single(Ids(await LogAsync(api, "?q=zebra")));
     }
+
+    [Fact]
+    public async Task PayloadSearch_FindsAnEventQueuedForTheIndex_AndTheBackgroundIndexesItAfterACrash()
+    {
+        await using var app = new ConsoleApp();
+        await using var receiver = await Receiver.StartAsync();
+        await app.SubscribeAsync(receiver.Url + "/hook");
+        await app.RecordEventAsync(data: """{"note":"an Ocelot sighting"}""");
+        var delivery = (await app.WaitForDeliveriesAsync(d => d is [{ Status: DeliveryStatus.Succeeded }])).Single();
+        var api = app.Api();
+        // Queued or already indexed, the search finds it.
+        Assert.Equal([delivery.Id], Ids(await LogAsync(api, "?q=ocelot")));
+        var key = await IndexedKeyAsync(app, "ocelot");
+
+        // What a crash right after the fan-out's commit leaves: the event queued (a negative key), its text not indexed.
+        await using (var scope = app.Scope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<AppDbContext>();
+            await db.Database.ExecuteSqlAsync($"DELETE FROM EventText WHERE rowid = {key}");
+            await db.Database.ExecuteSqlAsync($"UPDATE EventSearchKeys SET Key = -7 WHERE Key = {key}");
+        }
+        Assert.Equal([delivery.Id], Ids(await LogAsync(api, "?q=OCELOT")));
+        // Nothing wakes the index now: its backstop finds the queued event.
+        await IndexedKeyAsync(app, "ocelot");
+        Assert.Equal([delivery.Id], Ids(await LogAsync(api, "?q=ocelot")));
+    }
+
+    /// <summary>Waits until no event is queued for the payload index and <paramref name="text"/> is in it once; answers its key.</summary>
+    static async Task<long> IndexedKeyAsync(ConsoleApp app, string text)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (true)
+        {
+            await using (var scope = app.Scope())
+            {
+                var db = scope.ServiceProvider.GetRequiredService<AppDbContext>();
+                var queued = await db.Database.SqlQuery<int>($"SELECT count(*) AS Value FROM EventSearchKeys WHERE Key < 0").SingleAsync();
+                var phrase = $"\"{text}\"";
+                var keys = await db.Database.SqlQuery<long>($"SELECT rowid AS Value FROM EventText WHERE EventText MATCH {phrase}").ToListAsync();
+                if (queued == 0 && keys is [var key]) return key;
+                if (DateTime.UtcNow > deadline) throw new TimeoutException($"The payload index did not take '{text}' in: {queued} queued, keys [{string.Join(", ", keys)}].");
+            }
+            await Task.Delay(100);
+        }
+    }
 }

@@ -30,6 +30,8 @@ public static class DeliveriesApi
     {
         services.AddSingleton<DeliveryStarter>();
         services.AddScoped<DeliveryService>();
+        services.AddSingleton<PayloadIndex>();
+        services.AddHostedService(sp => sp.GetRequiredService<PayloadIndex>());
         return services;
     }
 

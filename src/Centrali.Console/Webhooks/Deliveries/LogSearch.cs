@@ -5,7 +5,7 @@ namespace Centrali.Console.Webhooks.Deliveries;
 /// looked up as that first: the 8-digit short id the console shows (by the indexed tails, see <see cref="ShortIds"/>) and a
 /// three-digit number that is some delivery's last status code; only when nothing has that short id or status code is it
 /// looked for in the payloads, like any other text of three characters or more. On SQLite payloads are indexed by a trigram
-/// full-text table (EventText: filled when an event is fanned out, emptied by a trigger when it is deleted); on PostgreSQL
+/// full-text table (EventText: filled in the background after an event is fanned out, see PayloadIndex; emptied by a trigger when it is deleted); on PostgreSQL
 /// it is a case-insensitive scan of the workspace's events. A search that names few deliveries (an id, text in a few
 /// payloads) is resolved to their ids first, each step an index lookup (text → events → deliveries by EventId), so the
 /// list, its total and its order then touch only those rows however long the log.
@@ -60,13 +60,17 @@ public static class LogSearch
 
     static IQueryable<Guid> EventsWithText(AppDbContext db, string text, bool postgres)
     {
+        var pattern = "%" + text.Replace("\\", "\\\\").Replace("%", "\\%").Replace("_", "\\_") + "%";
         if (postgres)
-        {
-            var pattern = "%" + text.Replace("\\", "\\\\").Replace("%", "\\%").Replace("_", "\\_") + "%";
             return db.Database.SqlQuery<Guid>($"""SELECT "Id" AS "Value" FROM "Events" WHERE convert_from("Body", 'UTF8') ILIKE {pattern}""");
-        }
-        // One FTS5 phrase: the trigram tokenizer makes it a case-insensitive substring match.
+        // One FTS5 phrase: the trigram tokenizer makes it a case-insensitive substring match. Events still queued for the
+        // index (negative keys, see PayloadIndex) are few and scanned.
         var phrase = "\"" + text.Replace("\"", "\"\"") + "\"";
-        return db.Database.SqlQuery<Guid>($"SELECT k.EventId AS Value FROM EventSearchKeys AS k WHERE k.Key IN (SELECT rowid FROM EventText WHERE EventText MATCH {phrase})");
+        return db.Database.SqlQuery<Guid>($"""
+            SELECT k.EventId AS Value FROM EventSearchKeys AS k WHERE k.Key IN (SELECT rowid FROM EventText WHERE EventText MATCH {phrase})
+            UNION ALL
+            SELECT k.EventId FROM EventSearchKeys AS k JOIN Events AS e ON e.Id = k.EventId
+            WHERE k.Key < 0 AND CAST(e.Body AS TEXT) LIKE {pattern} ESCAPE '\'
+            """);
     }
 }

@@ -63,7 +63,7 @@ public sealed record Outcome(Claimed Delivery, string Status, int AttemptCount, 
 /// deliveries, and the group commit of outcomes. Plain SQL (the model and migrations stay EF Core's): per delivery,
 /// EF's change tracking and command building cost more than the database does.
 /// </summary>
-public sealed class DeliveryStore(IDbContextFactory<AppDbContext> dbs, CircuitBreaker circuits, SubscriptionFilters filters,
+public sealed class DeliveryStore(IDbContextFactory<AppDbContext> dbs, CircuitBreaker circuits, SubscriptionFilters filters, PayloadIndex payloads,
     IOptions<WebhookOptions> options, TimeProvider time, IConfiguration config)
 {
     const int RowsPerInsert = 200;
@@ -117,7 +117,8 @@ public sealed class DeliveryStore(IDbContextFactory<AppDbContext> dbs, CircuitBr
             await tx.CommitAsync(ct);
             return [];
         }
-        if (!sql.Postgres) await IndexForSearchAsync(db, tx, events, ct);
+        // SQLite: queued for the log's payload search, indexed in the background (PostgreSQL scans the bodies).
+        if (!sql.Postgres) await PayloadIndex.QueueAsync(db.Database.GetDbConnection(), tx.GetDbTransaction(), events.Select(e => sql.Value(e.Id)), ct);
 
         var workspaces = events.Select(e => e.WorkspaceId).Distinct().ToList();
         var active = (await db.Subscriptions.AsNoTracking()
@@ -153,6 +154,7 @@ public sealed class DeliveryStore(IDbContextFactory<AppDbContext> dbs, CircuitBr
 
         await InsertAsync(db, tx, rows.Select(r => r.Delivery).ToList(), ct);
         await tx.CommitAsync(ct);
+        if (!sql.Postgres) payloads.Wake();
 
         created.AddRange(rows.Select(r => r.Delivery));
         return rows.Where(r => r.Delivery.LeaseId is not null).Select(r => new Claimed
@@ -204,31 +206,6 @@ public sealed class DeliveryStore(IDbContextFactory<AppDbContext> dbs, CircuitBr
                 if (busy.TryGetValue(e.RecordId!.Value, out var earliest) && earliest.CompareTo(e.Id) < 0) ahead.TryAdd((s.Id, e.RecordId.Value), Guid.Empty);
         }
         return ahead;
-    }
-
-    /// <summary>
-    /// SQLite: the events' bodies into the log's payload search (the trigram index EventText, keyed through EventSearchKeys),
-    /// in the fan-out's transaction: one batch costs the full-text index a fifth of what a row per record write did.
-    /// An event indexed already (by an older version) is left as it is.
-    /// </summary>
-    async Task IndexForSearchAsync(AppDbContext db, IDbContextTransaction tx, List<WebhookEvent> events, CancellationToken ct)
-    {
-        await using var keys = Command(db, tx);
-        keys.CommandText = "INSERT INTO EventSearchKeys (EventId) VALUES (@id) ON CONFLICT (EventId) DO NOTHING RETURNING Key";
-        var id = SqlDialect.Add(keys, "@id", "");
-        await using var text = Command(db, tx);
-        text.CommandText = "INSERT INTO EventText (rowid, Body) VALUES (@key, CAST(@body AS TEXT))";
-        var key = SqlDialect.Add(text, "@key", 0L);
-        var body = SqlDialect.Add(text, "@body", Array.Empty<byte>());
-        foreach (var e in events)
-        {
-            id.Value = sql.Value(e.Id);
-            // The key as returned, not last_insert_rowid() and changes(): the full-text table's own inner writes move those.
-            if (await keys.ExecuteScalarAsync(ct) is not long k) continue;
-            key.Value = k;
-            body.Value = e.Body;
-            await text.ExecuteNonQueryAsync(ct);
-        }
     }
 
     /// <summary>The subscriptions an event goes to: its type, its collection, then the filter over the wire body (parsed once per event).</summary>

@@ -1,0 +1,123 @@
+using System.Data.Common;
+using Microsoft.EntityFrameworkCore.Storage;
+
+namespace Centrali.Console.Webhooks.Deliveries;
+
+/// <summary>
+/// SQLite: fills the log's payload search (the trigram full-text table EventText, keyed through EventSearchKeys) in
+/// the background, many events per transaction. The fan-out only queues each event, as a key row with a negative
+/// key, in its own transaction (so a crash loses no queued event); this service gives each queued event a positive
+/// key and its text. Indexing in the fan-out cost almost half of that transaction, which every create and attempt
+/// waits behind (SQLite has one writer); a batch of many events also costs the full-text index less per event.
+/// </summary>
+/// <remarks>
+/// Until indexed (a fraction of a second), a queued event is found by <see cref="LogSearch"/> through a plain scan of
+/// the queued events' bodies, so a search never misses a payload. Deleting an event (retention) deletes its key row,
+/// queued or not, and its text (a trigger).
+/// </remarks>
+public sealed class PayloadIndex(IDbContextFactory<AppDbContext> dbs, IConfiguration config, ILogger<PayloadIndex> log) : BackgroundService
+{
+    const int Batch = 200;
+    /// <summary>How long queued events gather before a batch is indexed; the backstop when no wake comes.</summary>
+    static readonly TimeSpan Gather = TimeSpan.FromMilliseconds(100);
+    static readonly TimeSpan Backstop = TimeSpan.FromSeconds(5);
+
+    readonly SemaphoreSlim wake = new(0, 1);
+
+    /// <summary>Queues the events for indexing, in the caller's transaction; an event queued or indexed already is left as it is.</summary>
+    public static async Task QueueAsync(DbConnection connection, DbTransaction transaction, IEnumerable<object> eventIds, CancellationToken ct)
+    {
+        await using var cmd = connection.CreateCommand();
+        cmd.Transaction = transaction;
+        // Queued keys count down from -1: the rowid order keeps them apart from indexed ones and in queue order.
+        cmd.CommandText = """
+            INSERT INTO EventSearchKeys (Key, EventId) VALUES ((SELECT MIN(COALESCE(MIN(Key), 0), 0) - 1 FROM EventSearchKeys), @id)
+            ON CONFLICT (EventId) DO NOTHING
+            """;
+        var id = cmd.CreateParameter();
+        id.ParameterName = "@id";
+        cmd.Parameters.Add(id);
+        foreach (var eventId in eventIds)
+        {
+            id.Value = eventId;
+            await cmd.ExecuteNonQueryAsync(ct);
+        }
+    }
+
+    /// <summary>Asks for the queued events to be indexed soon (coalesced).</summary>
+    public void Wake()
+    {
+        if (wake.CurrentCount == 0) try { wake.Release(); } catch (SemaphoreFullException) { }
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        if (DatabaseSetup.IsPostgres(config)) return;
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                await wake.WaitAsync(Backstop, stoppingToken);
+                await Task.Delay(Gather, stoppingToken);
+                while (await IndexAsync(stoppingToken) == Batch) { }
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested) { }
+            catch (Exception e)
+            {
+                log.LogWarning(e, "Indexing event payloads for the log's search failed; the next round tries again.");
+            }
+        }
+    }
+
+    /// <summary>Indexes up to one batch of queued events, oldest first, in one transaction; answers how many.</summary>
+    public async Task<int> IndexAsync(CancellationToken ct)
+    {
+        await using var db = await dbs.CreateDbContextAsync(ct);
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        var connection = db.Database.GetDbConnection();
+        var transaction = tx.GetDbTransaction();
+        var queued = new List<(long Key, byte[] Body)>();
+        await using (var select = connection.CreateCommand())
+        {
+            select.Transaction = transaction;
+            select.CommandText = """
+                SELECT k.Key, e.Body FROM EventSearchKeys AS k JOIN Events AS e ON e.Id = k.EventId
+                WHERE k.Key < 0 ORDER BY k.Key DESC LIMIT @n
+                """;
+            var n = select.CreateParameter();
+            (n.ParameterName, n.Value) = ("@n", Batch);
+            select.Parameters.Add(n);
+            await using var r = await select.ExecuteReaderAsync(ct);
+            while (await r.ReadAsync(ct)) queued.Add((r.GetInt64(0), (byte[])r.GetValue(1)));
+        }
+        if (queued.Count == 0)
+        {
+            await tx.CommitAsync(ct);
+            return 0;
+        }
+        await using var key = connection.CreateCommand();
+        key.Transaction = transaction;
+        key.CommandText = "UPDATE EventSearchKeys SET Key = (SELECT MAX(MAX(Key), 0) + 1 FROM EventSearchKeys) WHERE Key = @queued RETURNING Key";
+        var old = key.CreateParameter();
+        old.ParameterName = "@queued";
+        key.Parameters.Add(old);
+        await using var text = connection.CreateCommand();
+        text.Transaction = transaction;
+        text.CommandText = "INSERT INTO EventText (rowid, Body) VALUES (@key, CAST(@body AS TEXT))";
+        var k = text.CreateParameter();
+        k.ParameterName = "@key";
+        text.Parameters.Add(k);
+        var body = text.CreateParameter();
+        body.ParameterName = "@body";
+        text.Parameters.Add(body);
+        foreach (var (queuedKey, payload) in queued)
+        {
+            old.Value = queuedKey;
+            if (await key.ExecuteScalarAsync(ct) is not long indexed) continue;
+            (k.Value, body.Value) = (indexed, payload);
+            await text.ExecuteNonQueryAsync(ct);
+        }
+        await tx.CommitAsync(ct);
+        return queued.Count;
+    }
+}
