@@ -2,6 +2,7 @@ using System.Data.Common;
 using System.Runtime.CompilerServices;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore.Diagnostics;
+using Centrali.Console.Webhooks.Subscriptions;
 using Npgsql;
 
 namespace Centrali.Console.Data;
@@ -35,7 +36,7 @@ public static class DatabaseSetup
         // Pooled: each attempt and request creates several short-lived contexts, and building one costs more than its query.
         services.AddPooledDbContextFactory<AppDbContext>((sp, options) => options
             .UseSqlite(connectionString)
-            .AddInterceptors(sp.GetRequiredService<SqlitePragmas>(), sp.GetRequiredService<SqliteWriteGate>()));
+            .AddInterceptors(sp.GetRequiredService<SqlitePragmas>(), sp.GetRequiredService<SqliteWriteGate>(), sp.GetRequiredService<SubscriptionWrites>()));
         services.AddScoped(sp => sp.GetRequiredService<IDbContextFactory<AppDbContext>>().CreateDbContext());
         return services;
     }

@@ -352,4 +352,28 @@ public sealed class SubscriptionsApiFacts
         await db.SaveChangesAsync();
         return delivery.Id;
     }
+
+    [Fact]
+    public async Task AChangeToASubscription_AppliesToTheVeryNextEvent()
+    {
+        await using var app = new ConsoleApp();
+        await using var first = await Receiver.StartAsync();
+        await using var second = await Receiver.StartAsync();
+        var moved = await app.SubscribeAsync(first.Url + "/hook");
+        var deleted = await app.SubscribeAsync(first.Url + "/other");
+        var kept = await app.SubscribeAsync(second.Url + "/kept");
+        await app.RecordEventAsync();
+        // The fan-out has read all three now (on SQLite it keeps them for the next events).
+        await app.WaitForDeliveriesAsync(d => d.Count(x => x.Status == DeliveryStatus.Succeeded) == 3);
+        var api = app.Api();
+        Assert.Equal(HttpStatusCode.OK, (await api.PatchAsJsonAsync($"{Base}/{moved.Id}", new { url = second.Url + "/moved" })).StatusCode);
+        Assert.Equal(HttpStatusCode.NoContent, (await api.DeleteAsync($"{Base}/{deleted.Id}")).StatusCode);
+
+        var next = await app.RecordEventAsync();
+        // One event's deliveries are written together: once two have arrived, there is no third.
+        var all = await app.WaitForDeliveriesAsync(d => d.Count(x => x.EventId == next.Id && x.Status == DeliveryStatus.Succeeded) == 2);
+        Assert.Equal(new[] { moved.Id, kept.Id }.Order(), all.Where(x => x.EventId == next.Id).Select(x => x.SubscriptionId).Order());
+        Assert.Contains(second.Requests, r => r.Path == "/moved");
+        Assert.Equal(2, first.Requests.Count);
+    }
 }

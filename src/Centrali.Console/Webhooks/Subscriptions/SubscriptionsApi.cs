@@ -17,6 +17,8 @@ public static class SubscriptionsApi
         services.AddSingleton<SubscriptionSecrets>();
         services.AddSingleton<SubscriptionFilters>();
         services.AddSingleton<SubscriptionRules>();
+        services.AddSingleton<ActiveSubscriptions>();
+        services.AddSingleton<SubscriptionWrites>();
         services.AddScoped<SubscriptionService>();
         services.AddScoped<FilterTrials>();
         services.AddScoped<SecretErasure>();

@@ -1,0 +1,107 @@
+using System.Data.Common;
+using System.Diagnostics;
+using Microsoft.EntityFrameworkCore.Diagnostics;
+
+namespace Centrali.Console.Webhooks.Subscriptions;
+
+/// <summary>
+/// SQLite: each workspace's active subscriptions as the fan-out last read them, so a burst of creates does not read the
+/// same rows for every batch. Every write statement naming the Subscriptions table (a page, the API, a 410 answer, a rate
+/// step) forgets them all (<see cref="SubscriptionWrites"/>): on SQLite every write is this process's, through EF Core, and
+/// holds the write lock the fan-out also holds while it reads, so no read can see a change half made.
+/// </summary>
+/// <remarks>
+/// The subscriptions handed out are shared: nothing may change them. PostgreSQL reads them fresh each time, since another
+/// instance may have changed them.
+/// </remarks>
+public sealed class ActiveSubscriptions
+{
+    // A backstop only: should a write ever pass the write lock, what it changed is read again after this.
+    static readonly TimeSpan Lifetime = TimeSpan.FromSeconds(10);
+    readonly ConcurrentDictionary<Guid, (long Version, long Until, List<Subscription> Active)> byWorkspace = new();
+    long version;
+
+    public void Forget()
+    {
+        Interlocked.Increment(ref version);
+        byWorkspace.Clear();
+    }
+
+    /// <summary>The active subscriptions of <paramref name="workspaces"/>, read in <paramref name="db"/>'s transaction where not known.</summary>
+    public async Task<ILookup<Guid, Subscription>> ReadAsync(AppDbContext db, IReadOnlyCollection<Guid> workspaces, bool cached, CancellationToken ct)
+    {
+        var current = Interlocked.Read(ref version);
+        var now = Stopwatch.GetTimestamp();
+        var found = new List<Subscription>();
+        var missing = new List<Guid>();
+        foreach (var w in workspaces)
+            if (cached && byWorkspace.TryGetValue(w, out var entry) && entry.Version == current && now < entry.Until) found.AddRange(entry.Active);
+            else missing.Add(w);
+        if (missing.Count > 0)
+        {
+            var read = await db.Subscriptions.AsNoTracking()
+                .Where(s => missing.Contains(s.WorkspaceId) && s.Status == SubscriptionStatus.Active).ToListAsync(ct);
+            found.AddRange(read);
+            if (cached)
+            {
+                var until = now + (long)(Lifetime.TotalSeconds * Stopwatch.Frequency);
+                var byId = read.ToLookup(s => s.WorkspaceId);
+                foreach (var w in missing) byWorkspace[w] = (current, until, byId[w].ToList());
+            }
+        }
+        return found.ToLookup(s => s.WorkspaceId);
+    }
+}
+
+/// <summary>Tells <see cref="ActiveSubscriptions"/> of every executed statement that writes the Subscriptions table.</summary>
+public sealed class SubscriptionWrites(ActiveSubscriptions active) : DbCommandInterceptor
+{
+    static bool Writes(DbCommand command) =>
+        command.CommandText.Contains("\"Subscriptions\"", StringComparison.Ordinal)
+        && (command.CommandText.Contains("UPDATE \"Subscriptions\"", StringComparison.OrdinalIgnoreCase)
+            || command.CommandText.Contains("INSERT INTO \"Subscriptions\"", StringComparison.OrdinalIgnoreCase)
+            || command.CommandText.Contains("DELETE FROM \"Subscriptions\"", StringComparison.OrdinalIgnoreCase));
+
+    void Executed(DbCommand command)
+    {
+        if (Writes(command)) active.Forget();
+    }
+
+    public override int NonQueryExecuted(DbCommand command, CommandExecutedEventData eventData, int result)
+    {
+        Executed(command);
+        return result;
+    }
+
+    public override ValueTask<int> NonQueryExecutedAsync(DbCommand command, CommandExecutedEventData eventData, int result, CancellationToken cancellationToken = default)
+    {
+        Executed(command);
+        return ValueTask.FromResult(result);
+    }
+
+    public override DbDataReader ReaderExecuted(DbCommand command, CommandExecutedEventData eventData, DbDataReader result)
+    {
+        Executed(command);
+        return result;
+    }
+
+    public override ValueTask<DbDataReader> ReaderExecutedAsync(DbCommand command, CommandExecutedEventData eventData, DbDataReader result,
+        CancellationToken cancellationToken = default)
+    {
+        Executed(command);
+        return ValueTask.FromResult(result);
+    }
+
+    public override object? ScalarExecuted(DbCommand command, CommandExecutedEventData eventData, object? result)
+    {
+        Executed(command);
+        return result;
+    }
+
+    public override ValueTask<object?> ScalarExecutedAsync(DbCommand command, CommandExecutedEventData eventData, object? result,
+        CancellationToken cancellationToken = default)
+    {
+        Executed(command);
+        return ValueTask.FromResult(result);
+    }
+}
