@@ -1,8 +1,8 @@
 using System.Data.Common;
 using System.Runtime.CompilerServices;
+using Centrali.Console.Webhooks.Subscriptions;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore.Diagnostics;
-using Centrali.Console.Webhooks.Subscriptions;
 using Npgsql;
 
 namespace Centrali.Console.Data;

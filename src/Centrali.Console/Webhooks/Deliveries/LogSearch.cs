@@ -5,8 +5,8 @@ namespace Centrali.Console.Webhooks.Deliveries;
 /// looked up as that first: the 8-digit short id the console shows (by the indexed tails, see <see cref="ShortIds"/>) and a
 /// three-digit number that is some delivery's last status code; only when nothing has that short id or status code is it
 /// looked for in the payloads, like any other text of three characters or more. On SQLite payloads are indexed by a trigram
-/// full-text table (EventText: filled in the background after an event is fanned out, see PayloadIndex; emptied by a trigger when it is deleted); on PostgreSQL
-/// it is a case-insensitive scan of the workspace's events. A search that names few deliveries (an id, text in a few
+/// full-text table (EventText: filled in the background after an event is fanned out, see <see cref="PayloadIndex"/>;
+/// emptied by a trigger when it is deleted); on PostgreSQL it is a case-insensitive scan of the workspace's events. A search that names few deliveries (an id, text in a few
 /// payloads) is resolved to their ids first, each step an index lookup (text → events → deliveries by EventId), so the
 /// list, its total and its order then touch only those rows however long the log.
 /// </summary>

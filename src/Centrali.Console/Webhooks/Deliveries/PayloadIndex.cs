@@ -6,8 +6,8 @@ namespace Centrali.Console.Webhooks.Deliveries;
 /// <summary>
 /// SQLite: fills the log's payload search (the trigram full-text table EventText, keyed through EventSearchKeys) in
 /// the background, many events per transaction. The fan-out only queues each event, as a key row with a negative
-/// key, in its own transaction (so a crash loses no queued event); this service gives each queued event a positive
-/// key and its text. Indexing in the fan-out cost almost half of that transaction, which every create and attempt
+/// key, in the fan-out's transaction (so a crash loses no queued event); this service gives each queued event a
+/// positive key and its text. Indexing in the fan-out cost almost half of that transaction, which every create and attempt
 /// waits behind (SQLite has one writer); a batch of many events also costs the full-text index less per event.
 /// </summary>
 /// <remarks>
