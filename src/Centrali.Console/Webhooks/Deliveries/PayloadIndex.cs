@@ -34,9 +34,7 @@ public sealed class PayloadIndex(IDbContextFactory<AppDbContext> dbs, IConfigura
             INSERT INTO EventSearchKeys (Key, EventId) VALUES ((SELECT MIN(COALESCE(MIN(Key), 0), 0) - 1 FROM EventSearchKeys), @id)
             ON CONFLICT (EventId) DO NOTHING
             """;
-        var id = cmd.CreateParameter();
-        id.ParameterName = "@id";
-        cmd.Parameters.Add(id);
+        var id = Parameter(cmd, "@id");
         foreach (var eventId in eventIds)
         {
             id.Value = eventId;
@@ -84,9 +82,7 @@ public sealed class PayloadIndex(IDbContextFactory<AppDbContext> dbs, IConfigura
                 SELECT k.Key, e.Body FROM EventSearchKeys AS k JOIN Events AS e ON e.Id = k.EventId
                 WHERE k.Key < 0 ORDER BY k.Key DESC LIMIT @n
                 """;
-            var n = select.CreateParameter();
-            (n.ParameterName, n.Value) = ("@n", Batch);
-            select.Parameters.Add(n);
+            Parameter(select, "@n").Value = Batch;
             await using var r = await select.ExecuteReaderAsync(ct);
             while (await r.ReadAsync(ct)) queued.Add((r.GetInt64(0), (byte[])r.GetValue(1)));
         }
@@ -98,18 +94,12 @@ public sealed class PayloadIndex(IDbContextFactory<AppDbContext> dbs, IConfigura
         await using var key = connection.CreateCommand();
         key.Transaction = transaction;
         key.CommandText = "UPDATE EventSearchKeys SET Key = (SELECT MAX(MAX(Key), 0) + 1 FROM EventSearchKeys) WHERE Key = @queued RETURNING Key";
-        var old = key.CreateParameter();
-        old.ParameterName = "@queued";
-        key.Parameters.Add(old);
+        var old = Parameter(key, "@queued");
         await using var text = connection.CreateCommand();
         text.Transaction = transaction;
         text.CommandText = "INSERT INTO EventText (rowid, Body) VALUES (@key, CAST(@body AS TEXT))";
-        var k = text.CreateParameter();
-        k.ParameterName = "@key";
-        text.Parameters.Add(k);
-        var body = text.CreateParameter();
-        body.ParameterName = "@body";
-        text.Parameters.Add(body);
+        var k = Parameter(text, "@key");
+        var body = Parameter(text, "@body");
         foreach (var (queuedKey, payload) in queued)
         {
             old.Value = queuedKey;
@@ -119,5 +109,13 @@ public sealed class PayloadIndex(IDbContextFactory<AppDbContext> dbs, IConfigura
         }
         await tx.CommitAsync(ct);
         return queued.Count;
+    }
+
+    static DbParameter Parameter(DbCommand command, string name)
+    {
+        var p = command.CreateParameter();
+        p.ParameterName = name;
+        command.Parameters.Add(p);
+        return p;
     }
 }
