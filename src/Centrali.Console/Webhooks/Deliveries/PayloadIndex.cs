@@ -68,7 +68,7 @@ public sealed class PayloadIndex(IDbContextFactory<AppDbContext> dbs, IConfigura
     }
 
     /// <summary>Indexes up to one batch of queued events, oldest first, in one transaction; answers how many.</summary>
-    public async Task<int> IndexAsync(CancellationToken ct)
+    async Task<int> IndexAsync(CancellationToken ct)
     {
         await using var db = await dbs.CreateDbContextAsync(ct);
         await using var tx = await db.Database.BeginTransactionAsync(ct);

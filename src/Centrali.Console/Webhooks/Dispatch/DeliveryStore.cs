@@ -63,8 +63,8 @@ public sealed record Outcome(Claimed Delivery, string Status, int AttemptCount, 
 /// deliveries, and the group commit of outcomes. Plain SQL (the model and migrations stay EF Core's): per delivery,
 /// EF's change tracking and command building cost more than the database does.
 /// </summary>
-public sealed class DeliveryStore(IDbContextFactory<AppDbContext> dbs, CircuitBreaker circuits, SubscriptionFilters filters, PayloadIndex payloads, ActiveSubscriptions activeSubscriptions,
-    IOptions<WebhookOptions> options, TimeProvider time, IConfiguration config)
+public sealed class DeliveryStore(IDbContextFactory<AppDbContext> dbs, CircuitBreaker circuits, SubscriptionFilters filters,
+    PayloadIndex payloads, ActiveSubscriptions activeSubscriptions, IOptions<WebhookOptions> options, TimeProvider time, IConfiguration config)
 {
     const int RowsPerInsert = 200;
     readonly SqlDialect sql = new(DatabaseSetup.IsPostgres(config));
@@ -121,7 +121,7 @@ public sealed class DeliveryStore(IDbContextFactory<AppDbContext> dbs, CircuitBr
         if (!sql.Postgres) await PayloadIndex.QueueAsync(db.Database.GetDbConnection(), tx.GetDbTransaction(), events.Select(e => sql.Value(e.Id)), ct);
 
         var workspaces = events.Select(e => e.WorkspaceId).Distinct().ToList();
-        var active = await activeSubscriptions.ReadAsync(db, workspaces, cached: !sql.Postgres, ct);
+        var active = await activeSubscriptions.ReadAsync(db, workspaces, ct);
         foreach (var s in active.SelectMany(g => g)) Saw(s);
         var now = time.GetUtcNow().UtcDateTime;
         var rows = new List<(Delivery Delivery, Subscription Subscription, WebhookEvent Event)>();

@@ -1,5 +1,4 @@
 using System.Data.Common;
-using System.Diagnostics;
 using Microsoft.EntityFrameworkCore.Diagnostics;
 
 namespace Centrali.Console.Webhooks.Subscriptions;
@@ -8,45 +7,37 @@ namespace Centrali.Console.Webhooks.Subscriptions;
 /// SQLite: each workspace's active subscriptions as the fan-out last read them, so a burst of creates does not read the
 /// same rows for every batch. Every write statement naming the Subscriptions table (a page, the API, a 410 answer, a rate
 /// step) forgets them all (<see cref="SubscriptionWrites"/>): on SQLite every write is this process's, through EF Core, and
-/// holds the write lock the fan-out also holds while it reads, so no read can see a change half made.
+/// holds the write lock the fan-out also holds while it reads and keeps them, so no write falls between the two.
 /// </summary>
 /// <remarks>
 /// The subscriptions handed out are shared: nothing may change them. PostgreSQL reads them fresh each time, since another
 /// instance may have changed them.
 /// </remarks>
-public sealed class ActiveSubscriptions
+public sealed class ActiveSubscriptions(IConfiguration config)
 {
-    // A backstop only: should a write ever pass the write lock, what it changed is read again after this.
-    static readonly TimeSpan Lifetime = TimeSpan.FromSeconds(10);
-    readonly ConcurrentDictionary<Guid, (long Version, long Until, List<Subscription> Active)> byWorkspace = new();
-    long version;
+    // The lifetime is a backstop only: should a write ever pass the write lock, what it changed is read again after it.
+    readonly ShortLivedCache<Guid, List<Subscription>> byWorkspace = new(TimeSpan.FromSeconds(10));
+    readonly bool kept = !DatabaseSetup.IsPostgres(config);
 
-    public void Forget()
-    {
-        Interlocked.Increment(ref version);
-        byWorkspace.Clear();
-    }
+    public void Forget() => byWorkspace.Clear();
 
-    /// <summary>The active subscriptions of <paramref name="workspaces"/>, read in <paramref name="db"/>'s transaction where not known.</summary>
-    public async Task<ILookup<Guid, Subscription>> ReadAsync(AppDbContext db, IReadOnlyCollection<Guid> workspaces, bool cached, CancellationToken ct)
+    /// <summary>The active subscriptions of <paramref name="workspaces"/>, read in <paramref name="db"/>'s transaction where not kept.</summary>
+    public async Task<ILookup<Guid, Subscription>> ReadAsync(AppDbContext db, IReadOnlyCollection<Guid> workspaces, CancellationToken ct)
     {
-        var current = Interlocked.Read(ref version);
-        var now = Stopwatch.GetTimestamp();
         var found = new List<Subscription>();
         var missing = new List<Guid>();
         foreach (var w in workspaces)
-            if (cached && byWorkspace.TryGetValue(w, out var entry) && entry.Version == current && now < entry.Until) found.AddRange(entry.Active);
+            if (kept && byWorkspace.TryGet(w, out var active)) found.AddRange(active);
             else missing.Add(w);
         if (missing.Count > 0)
         {
             var read = await db.Subscriptions.AsNoTracking()
                 .Where(s => missing.Contains(s.WorkspaceId) && s.Status == SubscriptionStatus.Active).ToListAsync(ct);
             found.AddRange(read);
-            if (cached)
+            if (kept)
             {
-                var until = now + (long)(Lifetime.TotalSeconds * Stopwatch.Frequency);
                 var byId = read.ToLookup(s => s.WorkspaceId);
-                foreach (var w in missing) byWorkspace[w] = (current, until, byId[w].ToList());
+                foreach (var w in missing) byWorkspace.Set(w, byId[w].ToList());
             }
         }
         return found.ToLookup(s => s.WorkspaceId);
