@@ -1,7 +1,9 @@
+using Centrali.Console.Webhooks;
 using Centrali.Console.Webhooks.Circuits;
 using Centrali.Console.Webhooks.Dispatch;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Options;
 
 namespace Centrali.Console.Tests.Deliveries;
 
@@ -193,6 +195,36 @@ public sealed class DispatchFacts
     }
 
     [Fact]
+    public async Task AHostThatAnswersFast_MayHaveMoreClaimedWaiting_AndFallsBackWhenItSlows()
+    {
+        var hosts = new HostSlots(Options.Create(new WebhookOptions { MaxConcurrencyPerHost = 2 }));
+        var subscription = Guid.NewGuid();
+        int Reserve()
+        {
+            var n = 0;
+            while (n < 100 && hosts.TryReserve("fast.example:443", subscription)) n++;
+            return n;
+        }
+
+        // Unknown yet: one round of its sends waiting, twice its cap in all.
+        Assert.Equal(4, Reserve());
+        Assert.Contains(subscription, hosts.SaturatedSubscriptions());
+
+        await hosts.EnterAsync("fast.example:443");
+        hosts.Exit("fast.example:443", TimeSpan.FromMilliseconds(5));
+        hosts.Release("fast.example:443");
+        Assert.Empty(hosts.SaturatedSubscriptions());
+        Assert.Equal(2 * HostSlots.FastDepth - 3, Reserve());
+
+        // One slow answer brings its average over the line: it takes no more until it is down to twice its cap.
+        await hosts.EnterAsync("fast.example:443");
+        hosts.Exit("fast.example:443", TimeSpan.FromSeconds(2));
+        hosts.Release("fast.example:443");
+        Assert.Equal(0, Reserve());
+        Assert.Contains(subscription, hosts.SaturatedSubscriptions());
+    }
+
+    [Fact]
     public async Task AnotherWorkspacesFailures_AtTheSameUrl_NeverOpenThisWorkspacesCircuit()
     {
         await using var receiver = await Receiver.StartAsync();
@@ -285,7 +317,7 @@ public sealed class DispatchFacts
             new Claimed
             {
                 Id = delivery.Id, WorkspaceId = delivery.WorkspaceId, SubscriptionId = sub.Id, EventId = delivery.EventId,
-                EventType = delivery.EventType, AttemptCount = 0, MaxAttempts = delivery.MaxAttempts, LeaseId = lease,
+                EventType = delivery.EventType, AttemptCount = 0, MaxAttempts = delivery.MaxAttempts, LeaseId = lease, LeaseUntil = delivery.LeaseUntil!.Value,
             },
             DeliveryStatus.Succeeded, 1, null, 200, null, DateTime.UtcNow,
             Attempt: new Attempt { DeliveryId = delivery.Id, Number = 1, StartedAt = DateTime.UtcNow, StatusCode = 200, RequestHeaders = "{}" });

@@ -22,6 +22,8 @@ public sealed class Claimed
     public Guid? ReplayedFrom { get; init; }
     public int? LastStatusCode { get; init; }
     public required Guid LeaseId { get; init; }
+    /// <summary>When the lease ends: an attempt that could outlast it is not started.</summary>
+    public required DateTime LeaseUntil { get; init; }
     /// <summary>The payload format the delivery was made with: which of its event's bodies it sends.</summary>
     public string PayloadFormat { get; init; } = PayloadFormats.V2;
     public byte[] Body { get; set; } = [];
@@ -158,7 +160,7 @@ public sealed class DeliveryStore(IDbContextFactory<AppDbContext> dbs, CircuitBr
         return rows.Where(r => r.Delivery.LeaseId is not null).Select(r => new Claimed
         {
             Id = r.Delivery.Id, WorkspaceId = r.Delivery.WorkspaceId, SubscriptionId = r.Delivery.SubscriptionId, EventId = r.Delivery.EventId,
-            EventType = r.Delivery.EventType, AttemptCount = 0, MaxAttempts = r.Delivery.MaxAttempts, LeaseId = leaseId, PayloadFormat = r.Delivery.PayloadFormat,
+            EventType = r.Delivery.EventType, AttemptCount = 0, MaxAttempts = r.Delivery.MaxAttempts, LeaseId = leaseId, LeaseUntil = leaseUntil, PayloadFormat = r.Delivery.PayloadFormat,
             Body = PayloadFormats.BodyOf(r.Delivery.PayloadFormat, r.Event.Body, r.Event.LegacyBody), TraceParent = r.Event.TraceParent,
             Subscription = r.Subscription, Reserved = true, RateReserved = r.Subscription.RateLimit is not null,
         }).ToList();
@@ -319,7 +321,7 @@ public sealed class DeliveryStore(IDbContextFactory<AppDbContext> dbs, CircuitBr
                     {
                         Id = sql.Guid(r, 0), WorkspaceId = sql.Guid(r, 1), SubscriptionId = sql.Guid(r, 2), EventId = sql.Guid(r, 3),
                         EventType = r.GetString(4), AttemptCount = r.GetInt32(5), MaxAttempts = r.GetInt32(6), ReplayedFrom = sql.NullableGuid(r, 7),
-                        LastStatusCode = r.IsDBNull(8) ? null : r.GetInt32(8), LeaseId = leaseId, PayloadFormat = r.GetString(9),
+                        LastStatusCode = r.IsDBNull(8) ? null : r.GetInt32(8), LeaseId = leaseId, LeaseUntil = leaseUntil, PayloadFormat = r.GetString(9),
                     });
             await tx.CommitAsync(ct);
         }

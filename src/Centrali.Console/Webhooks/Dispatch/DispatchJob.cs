@@ -95,7 +95,11 @@ public sealed class DispatchJob(
         int sent, succeeded, failed, ended, putBack, waitingOnCircuit, leaseLost;
 
         int Concurrency => Math.Max(1, o.Concurrency);
-        // Claimed, a delivery waits at most one round of its host's sends and one of the send slots, then sends: three timeouts.
+        /// <summary>Claimed and not yet recorded, at most this many times <c>Webhooks:Concurrency</c>: enough at hand that a fast
+        /// receiver's slots stay busy between claims, and each claim a batch of at least <c>Concurrency</c>.</summary>
+        const int Window = 4;
+        // Claimed, a delivery waits for its host's slots and for one of the send slots, then sends: three timeouts. A fast host
+        // may have several rounds waiting (see HostSlots), and a delivery whose lease could end mid-attempt is given back unsent.
         TimeSpan Lease => job.store.LongestTimeout * 3 + LeaseMargin;
 
         public async Task<string> ExecuteAsync()
@@ -110,15 +114,15 @@ public sealed class DispatchJob(
                 {
                     if (Stopwatch.GetElapsedTime(started) > MaxRun) { handOver = true; break; }
                     var wanted = job.dispatcher.Consume();
-                    // Claim in batches: only when at most one batch's worth is still in flight. New events are fanned out
+                    // Claim in batches: only when there is room for at least one batch (Concurrency). New events are fanned out
                     // regardless, so their deliveries are in the log (and counted as due) while they wait.
-                    if (Volatile.Read(ref inFlight) > Concurrency)
+                    if (Volatile.Read(ref inFlight) > Concurrency * (Window - 1))
                     {
                         await ClaimAsync(0, wanted);
                         await job.dispatcher.WaitAsync(Poll, stoppingToken);
                         continue;
                     }
-                    var room = Concurrency * 2 - Volatile.Read(ref inFlight);
+                    var room = Concurrency * Window - Volatile.Read(ref inFlight);
                     var got = await ClaimAsync(room, wanted);
                     if (got > 0) idleSince = Stopwatch.GetTimestamp();
                     if (got == room) continue;
@@ -219,7 +223,7 @@ public sealed class DispatchJob(
                 CircuitGate? gate = null;
                 if (c.Subscription is { } s)
                 {
-                    // A host with twice its cap claimed takes no more, nor a rate-limited subscription with half a second's worth:
+                    // A host with all it may have claimed takes no more, nor a rate-limited subscription with half a second's worth:
                     // the delivery goes back, due now, skipped until they catch up.
                     if (!c.Reserved && !(c.Reserved = job.hosts.TryReserve(c.Host, s.Id)))
                     {
@@ -330,20 +334,25 @@ public sealed class DispatchJob(
             }
 
             var host = c.Host;
+            var timeout = DeliveryPolicy.Timeout(subscription, o);
             SendResult result;
             try
             {
                 await job.hosts.EnterAsync(host);
+                var entered = Stopwatch.GetTimestamp();
                 try
                 {
                     await sendSlots.WaitAsync(CancellationToken.None);
                     try
                     {
+                        // It waited so long that its lease could end mid-attempt: given back unsent, for a claim with a fresh lease.
+                        if (job.time.GetUtcNow().UtcDateTime + timeout + LeaseMargin > c.LeaseUntil)
+                            return new Outcome(c, DeliveryStatus.Pending, c.AttemptCount, job.time.GetUtcNow().UtcDateTime, c.LastStatusCode, null, null);
                         using var span = Telemetry.StartAttempt(c.Id, c.EventId, c.EventType, c.SubscriptionId, c.TraceParent, c.AttemptCount + 1);
                         result = await job.sender.SendAsync(new SendRequest(c.Id, c.EventId, c.EventType, subscription.Url, c.Body,
                             new SignatureScheme(subscription.SignatureHeader, subscription.Algorithm, subscription.Encoding, subscription.SignaturePrefix,
                                 subscription.SignatureScheme == SignatureSchemes.Ed25519),
-                            secret, previousSecret, DeliveryPolicy.Timeout(subscription, o), CustomHeaders.ToList(subscription.Headers), secretHeaders));
+                            secret, previousSecret, timeout, CustomHeaders.ToList(subscription.Headers), secretHeaders));
                     }
                     finally
                     {
@@ -352,7 +361,7 @@ public sealed class DispatchJob(
                 }
                 finally
                 {
-                    job.hosts.Exit(host);
+                    job.hosts.Exit(host, Stopwatch.GetElapsedTime(entered));
                 }
             }
             finally
