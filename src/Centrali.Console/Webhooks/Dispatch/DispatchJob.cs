@@ -336,10 +336,10 @@ public sealed class DispatchJob(
             var host = c.Host;
             var timeout = DeliveryPolicy.Timeout(subscription, o);
             SendResult result;
+            long? sending = null;
             try
             {
                 await job.hosts.EnterAsync(host);
-                var entered = Stopwatch.GetTimestamp();
                 try
                 {
                     await sendSlots.WaitAsync(CancellationToken.None);
@@ -348,6 +348,7 @@ public sealed class DispatchJob(
                         // It waited so long that its lease could end mid-attempt: given back unsent, for a claim with a fresh lease.
                         if (job.time.GetUtcNow().UtcDateTime + timeout + LeaseMargin > c.LeaseUntil)
                             return new Outcome(c, DeliveryStatus.Pending, c.AttemptCount, job.time.GetUtcNow().UtcDateTime, c.LastStatusCode, null, null);
+                        sending = Stopwatch.GetTimestamp();
                         using var span = Telemetry.StartAttempt(c.Id, c.EventId, c.EventType, c.SubscriptionId, c.TraceParent, c.AttemptCount + 1);
                         result = await job.sender.SendAsync(new SendRequest(c.Id, c.EventId, c.EventType, subscription.Url, c.Body,
                             new SignatureScheme(subscription.SignatureHeader, subscription.Algorithm, subscription.Encoding, subscription.SignaturePrefix,
@@ -361,7 +362,7 @@ public sealed class DispatchJob(
                 }
                 finally
                 {
-                    job.hosts.Exit(host, Stopwatch.GetElapsedTime(entered));
+                    job.hosts.Exit(host, sending is { } since ? Stopwatch.GetElapsedTime(since) : null);
                 }
             }
             finally

@@ -9,8 +9,8 @@ namespace Centrali.Console.Webhooks.Dispatch;
 /// How many may wait depends on how fast the host answers. A new or slow host has as many waiting as sending (one round of
 /// its sends). A host whose recent attempts took under <see cref="FastSend"/> may have <see cref="FastDepth"/> times its cap
 /// claimed: at cap 16 one fast receiver needs a couple of hundred claimed deliveries at hand to keep its 16 slots busy
-/// between claims (measured: 2,200 deliveries/s with twice its cap, 4,000–4,800 with this), and fifteen rounds of sends
-/// under 50 ms each are well inside a lease. A host that turns slow falls back at its next answers; a delivery that waited
+/// between claims (measured, one receiver: 3,000–3,200 deliveries/s with twice its cap, 4,000–4,800 with this and the
+/// dispatcher's wider claim window), and fifteen rounds of sends under 50 ms each are well inside a lease. A host that turns slow falls back at its next answers; a delivery that waited
 /// past the point where its lease could end mid-attempt is given back unsent.
 /// </remarks>
 public sealed class HostSlots(IOptions<WebhookOptions> options)
@@ -27,7 +27,7 @@ public sealed class HostSlots(IOptions<WebhookOptions> options)
         public readonly SemaphoreSlim Sending = new(cap);
         public int Claimed;
         public readonly HashSet<Guid> Subscriptions = [];
-        /// <summary>A moving average of how long its attempts held a send slot; unknown until the first ends.</summary>
+        /// <summary>A moving average of how long its attempts took; unknown until the first ends.</summary>
         public double SendMs = double.NaN;
     }
 
@@ -54,13 +54,13 @@ public sealed class HostSlots(IOptions<WebhookOptions> options)
         lock (hosts) return hosts[host].Sending.WaitAsync();
     }
 
-    /// <summary>Gives the send slot back, with how long the attempt held it.</summary>
-    public void Exit(string host, TimeSpan held)
+    /// <summary>Gives the send slot back, with how long its attempt took (none when it was given back unsent).</summary>
+    public void Exit(string host, TimeSpan? took)
     {
         lock (hosts)
         {
             var h = hosts[host];
-            h.SendMs = double.IsNaN(h.SendMs) ? held.TotalMilliseconds : h.SendMs * 0.9 + held.TotalMilliseconds * 0.1;
+            if (took is { TotalMilliseconds: var ms }) h.SendMs = double.IsNaN(h.SendMs) ? ms : h.SendMs * 0.9 + ms * 0.1;
             h.Sending.Release();
         }
     }
