@@ -257,8 +257,10 @@ public sealed class DispatchJob(
             }
         }
 
-        void PutBack(Claimed c) => outcomes.Writer.TryWrite(new Outcome(c, DeliveryStatus.Pending, c.AttemptCount, job.time.GetUtcNow().UtcDateTime,
-            c.LastStatusCode, null, null));
+        void PutBack(Claimed c) => outcomes.Writer.TryWrite(GivenBack(c));
+
+        /// <summary>Unsent, its lease given up, due again now.</summary>
+        Outcome GivenBack(Claimed c) => new(c, DeliveryStatus.Pending, c.AttemptCount, job.time.GetUtcNow().UtcDateTime, c.LastStatusCode, null, null);
 
         /// <summary>PostgreSQL: gives each rate-limited delivery its send slot from the shared row per subscription (SQLite paces in <see cref="RateSlots"/> alone).</summary>
         async Task TakeRateSlotsAsync(List<Claimed> limited)
@@ -346,8 +348,7 @@ public sealed class DispatchJob(
                     try
                     {
                         // It waited so long that its lease could end mid-attempt: given back unsent, for a claim with a fresh lease.
-                        if (job.time.GetUtcNow().UtcDateTime + timeout + LeaseMargin > c.LeaseUntil)
-                            return new Outcome(c, DeliveryStatus.Pending, c.AttemptCount, job.time.GetUtcNow().UtcDateTime, c.LastStatusCode, null, null);
+                        if (job.time.GetUtcNow().UtcDateTime + timeout + LeaseMargin > c.LeaseUntil) return GivenBack(c);
                         sending = Stopwatch.GetTimestamp();
                         using var span = Telemetry.StartAttempt(c.Id, c.EventId, c.EventType, c.SubscriptionId, c.TraceParent, c.AttemptCount + 1);
                         result = await job.sender.SendAsync(new SendRequest(c.Id, c.EventId, c.EventType, subscription.Url, c.Body,
