@@ -16,6 +16,7 @@ public sealed class SqliteWriteGate(ILogger<SqliteWriteGate> log) : IDbTransacti
     static readonly TimeSpan MaxWait = TimeSpan.FromSeconds(5);
 
     readonly SemaphoreSlim gate = new(1, 1);
+    int waiting;
     readonly ConditionalWeakTable<DbConnection, Holder> holders = new();
     // After COMMIT a transaction no longer knows its connection, so it remembers the holder itself.
     readonly ConditionalWeakTable<DbTransaction, Holder> byTransaction = new();
@@ -25,19 +26,29 @@ public sealed class SqliteWriteGate(ILogger<SqliteWriteGate> log) : IDbTransacti
         public bool Held;
     }
 
+    /// <summary>Whether a writer is waiting for the gate now: a long background write commits early when one is, so it waits less.</summary>
+    public bool Contended => Volatile.Read(ref waiting) > 0;
+
     async ValueTask EnterAsync(DbConnection connection, CancellationToken ct)
     {
         var holder = holders.GetOrCreateValue(connection);
         if (holder.Held) return;
-        if (await gate.WaitAsync(MaxWait, ct)) holder.Held = true;
-        else log.LogWarning("A database write waited {Seconds} s for the write gate; going on without it.", MaxWait.TotalSeconds);
+        Interlocked.Increment(ref waiting);
+        try
+        {
+            if (await gate.WaitAsync(MaxWait, ct)) holder.Held = true;
+            else log.LogWarning("A database write waited {Seconds} s for the write gate; going on without it.", MaxWait.TotalSeconds);
+        }
+        finally { Interlocked.Decrement(ref waiting); }
     }
 
     void Enter(DbConnection connection)
     {
         var holder = holders.GetOrCreateValue(connection);
         if (holder.Held) return;
-        if (gate.Wait(MaxWait)) holder.Held = true;
+        Interlocked.Increment(ref waiting);
+        try { if (gate.Wait(MaxWait)) holder.Held = true; }
+        finally { Interlocked.Decrement(ref waiting); }
     }
 
     void Leave(DbConnection? connection)

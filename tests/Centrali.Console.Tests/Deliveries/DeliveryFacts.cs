@@ -288,7 +288,7 @@ public sealed class DeliveryFacts
 
         var store = app.Service<DeliveryStore>();
         var claims = await Task.WhenAll(Enumerable.Range(0, 4).Select(_ =>
-            Task.Run(() => store.ClaimAsync(10, [], Guid.CreateVersion7(), DateTime.UtcNow.AddMinutes(5), CancellationToken.None))));
+            Task.Run(() => store.ClaimAsync(10, [], _ => true, Guid.CreateVersion7(), DateTime.UtcNow.AddMinutes(5), CancellationToken.None))));
 
         // Whoever won holds the lease: one of the racers, or the app's dispatch, which then sends it.
         var racersWon = claims.Sum(c => c.Count);

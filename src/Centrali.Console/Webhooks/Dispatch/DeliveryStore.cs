@@ -282,47 +282,76 @@ public sealed class DeliveryStore(IDbContextFactory<AppDbContext> dbs, CircuitBr
     }
 
     /// <summary>
-    /// Leases up to <paramref name="max"/> due pending deliveries (oldest due first) to this dispatch in one statement,
-    /// then reads their bodies and subscriptions: three statements for the whole batch.
+    /// Leases up to <paramref name="max"/> due pending deliveries (oldest due first) to this dispatch, those
+    /// <paramref name="take"/> accepts (their receiver host and rate limit have room), and reads their bodies: the candidates
+    /// are read and locked, and only the taken ones leased, so a host with little room has no deliveries claimed only to be given back.
     /// </summary>
     /// <param name="skip">Subscriptions whose receiver host is at its limit in this process: their rows stay for later.</param>
-    public async Task<List<Claimed>> ClaimAsync(int max, IReadOnlyCollection<Guid> skip, Guid leaseId, DateTime leaseUntil, CancellationToken ct)
+    public async Task<List<Claimed>> ClaimAsync(int max, IReadOnlyCollection<Guid> skip, Func<Subscription, bool> take, Guid leaseId, DateTime leaseUntil,
+        CancellationToken ct)
     {
         var now = time.GetUtcNow().UtcDateTime;
         await using var db = await dbs.CreateDbContextAsync(ct);
         // Open for the whole claim: the reads after the lease's commit use the same connection.
         await db.Database.OpenConnectionAsync(ct);
         var claimed = new List<Claimed>();
+        if (!await AnyClaimableAsync(db, now, ct)) return claimed;
+        var subscriptions = new Dictionary<Guid, Subscription>();
         await using (var tx = await db.Database.BeginTransactionAsync(ct))
         {
-            await using var cmd = Command(db, tx);
-            var skipping = skip.Count == 0 ? "" : $""" AND d."SubscriptionId" NOT IN ({sql.InList(cmd, skip, "skip")})""";
-            // On PostgreSQL an earlier event of the record may still be in another instance's fan-out (see PendingAheadAsync).
-            var fanningOut = sql.Postgres
-                ? """ AND NOT EXISTS (SELECT 1 FROM "Events" v WHERE v."FanOutPending" = TRUE AND v."RecordId" = d."RecordId" AND v."Id" < d."EventId")"""
-                : "";
-            cmd.CommandText = $"""
-                UPDATE "Deliveries" SET "LeaseUntil" = @lease, "LeaseId" = @leaseId WHERE "Id" IN (
-                    SELECT d."Id" FROM "Deliveries" d
+            var candidates = new List<(Guid Id, Guid SubscriptionId)>();
+            await using (var cmd = Command(db, tx))
+            {
+                var skipping = skip.Count == 0 ? "" : $""" AND d."SubscriptionId" NOT IN ({sql.InList(cmd, skip, "skip")})""";
+                // On PostgreSQL an earlier event of the record may still be in another instance's fan-out (see PendingAheadAsync).
+                var fanningOut = sql.Postgres
+                    ? """ AND NOT EXISTS (SELECT 1 FROM "Events" v WHERE v."FanOutPending" = TRUE AND v."RecordId" = d."RecordId" AND v."Id" < d."EventId")"""
+                    : "";
+                // Locked until the commit (PostgreSQL; SQLite's write transaction has the database to itself): every candidate taken can be leased.
+                cmd.CommandText = $"""
+                    SELECT d."Id", d."SubscriptionId" FROM "Deliveries" d
                     WHERE d."Status" = 'pending' AND d."NextAttemptAt" <= @now AND (d."LeaseUntil" IS NULL OR d."LeaseUntil" < @now){skipping}
                         AND (d."Ordered" = FALSE OR (NOT EXISTS (SELECT 1 FROM "Deliveries" e
                             WHERE e."Status" = 'pending' AND e."Ordered" = TRUE AND e."SubscriptionId" = d."SubscriptionId"
                                 AND e."RecordId" = d."RecordId" AND e."EventId" < d."EventId"){fanningOut}))
-                    ORDER BY d."NextAttemptAt" LIMIT @n{sql.SkipLocked})
-                RETURNING "Id", "WorkspaceId", "SubscriptionId", "EventId", "EventType", "AttemptCount", "MaxAttempts", "ReplayedFrom", "LastStatusCode", "PayloadFormat"
-                """;
-            SqlDialect.Add(cmd, "@lease", sql.Value(leaseUntil));
-            SqlDialect.Add(cmd, "@leaseId", sql.Value(leaseId));
-            SqlDialect.Add(cmd, "@now", sql.Value(now));
-            SqlDialect.Add(cmd, "@n", max);
-            await using (var r = await cmd.ExecuteReaderAsync(ct))
+                    ORDER BY d."NextAttemptAt" LIMIT @n{sql.SkipLocked}
+                    """;
+                SqlDialect.Add(cmd, "@now", sql.Value(now));
+                SqlDialect.Add(cmd, "@n", max);
+                await using var r = await cmd.ExecuteReaderAsync(ct);
+                while (await r.ReadAsync(ct)) candidates.Add((sql.Guid(r, 0), sql.Guid(r, 1)));
+            }
+            if (candidates.Count == 0)
+            {
+                await tx.CommitAsync(ct);
+                return claimed;
+            }
+            var subscriptionIds = candidates.Select(c => c.SubscriptionId).Distinct().ToList();
+            subscriptions = await db.Subscriptions.AsNoTracking().Where(s => subscriptionIds.Contains(s.Id)).ToDictionaryAsync(s => s.Id, ct);
+            // A delivery whose subscription is gone is leased too: its attempt ends it.
+            var taken = candidates.Where(c => subscriptions.GetValueOrDefault(c.SubscriptionId) is not { } s || take(s)).Select(c => c.Id).ToList();
+            if (taken.Count > 0)
+            {
+                await using var cmd = Command(db, tx);
+                cmd.CommandText = $"""
+                    UPDATE "Deliveries" SET "LeaseUntil" = @lease, "LeaseId" = @leaseId WHERE "Id" IN ({sql.InList(cmd, taken)})
+                    RETURNING "Id", "WorkspaceId", "SubscriptionId", "EventId", "EventType", "AttemptCount", "MaxAttempts", "ReplayedFrom", "LastStatusCode", "PayloadFormat"
+                    """;
+                SqlDialect.Add(cmd, "@lease", sql.Value(leaseUntil));
+                SqlDialect.Add(cmd, "@leaseId", sql.Value(leaseId));
+                await using var r = await cmd.ExecuteReaderAsync(ct);
                 while (await r.ReadAsync(ct))
+                {
+                    var subscription = subscriptions.GetValueOrDefault(sql.Guid(r, 2));
                     claimed.Add(new Claimed
                     {
                         Id = sql.Guid(r, 0), WorkspaceId = sql.Guid(r, 1), SubscriptionId = sql.Guid(r, 2), EventId = sql.Guid(r, 3),
                         EventType = r.GetString(4), AttemptCount = r.GetInt32(5), MaxAttempts = r.GetInt32(6), ReplayedFrom = sql.NullableGuid(r, 7),
                         LastStatusCode = r.IsDBNull(8) ? null : r.GetInt32(8), LeaseId = leaseId, LeaseUntil = leaseUntil, PayloadFormat = r.GetString(9),
+                        Subscription = subscription, Reserved = subscription is not null, RateReserved = subscription?.RateLimit is not null,
                     });
+                }
+            }
             await tx.CommitAsync(ct);
         }
         if (claimed.Count == 0) return claimed;
@@ -337,16 +366,28 @@ public sealed class DeliveryStore(IDbContextFactory<AppDbContext> dbs, CircuitBr
             while (await r.ReadAsync(ct))
                 events[sql.Guid(r, 0)] = ((byte[])r.GetValue(1), r.IsDBNull(2) ? null : r.GetString(2), r.IsDBNull(3) ? null : (byte[])r.GetValue(3));
         }
-        var subscriptionIds = claimed.Select(c => c.SubscriptionId).Distinct().ToList();
-        var subscriptions = await db.Subscriptions.AsNoTracking().Where(s => subscriptionIds.Contains(s.Id)).ToDictionaryAsync(s => s.Id, ct);
         foreach (var s in subscriptions.Values) Saw(s);
         foreach (var c in claimed)
         {
             var (body, traceParent, legacyBody) = events[c.EventId];
             (c.Body, c.TraceParent) = (PayloadFormats.BodyOf(c.PayloadFormat, body, legacyBody), traceParent);
-            c.Subscription = subscriptions.GetValueOrDefault(c.SubscriptionId);
         }
         return claimed;
+    }
+
+    /// <summary>
+    /// Whether any pending delivery is due and unleased: a read, which waits for no writer. Most claims of a busy dispatcher find
+    /// nothing (its fan-out hands it the new deliveries), and a claim is a write transaction that waits its turn for SQLite's one writer.
+    /// </summary>
+    async Task<bool> AnyClaimableAsync(AppDbContext db, DateTime now, CancellationToken ct)
+    {
+        await using var cmd = Command(db, null);
+        cmd.CommandText = """
+            SELECT 1 FROM "Deliveries" d
+            WHERE d."Status" = 'pending' AND d."NextAttemptAt" <= @now AND (d."LeaseUntil" IS NULL OR d."LeaseUntil" < @now) LIMIT 1
+            """;
+        SqlDialect.Add(cmd, "@now", sql.Value(now));
+        return await cmd.ExecuteScalarAsync(ct) is not null;
     }
 
     /// <summary>When the next pending delivery this dispatch cannot claim now becomes claimable: its due time, or the end of another's lease.</summary>

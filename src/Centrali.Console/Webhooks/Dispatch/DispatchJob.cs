@@ -191,7 +191,7 @@ public sealed class DispatchJob(
             if (room > 0 && batch.Count < room && (wanted.Claim || lastClaimFull || Stopwatch.GetElapsedTime(lastClaim) >= ClaimInterval))
             {
                 var want = room - batch.Count;
-                var due = await job.store.ClaimAsync(want, [.. job.hosts.SaturatedSubscriptions(), .. job.rates.Saturated()], leaseId, leaseUntil, stoppingToken);
+                var due = await job.store.ClaimAsync(want, [.. job.hosts.SaturatedSubscriptions(), .. job.rates.Saturated()], TryReserve, leaseId, leaseUntil, stoppingToken);
                 lastClaim = Stopwatch.GetTimestamp();
                 lastClaimFull = due.Count == want;
                 batch.AddRange(due);
