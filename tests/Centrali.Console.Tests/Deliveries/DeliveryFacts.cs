@@ -298,6 +298,46 @@ public sealed class DeliveryFacts
     }
 
     [Fact]
+    public async Task AClaim_LeasesOnlyTheCandidatesTheirHostHasRoomFor_AndLeavesTheRestUnleased()
+    {
+        await using var receiver = await Receiver.StartAsync();
+        await using var app = new ConsoleApp(new Dictionary<string, string?> { ["Webhooks:MaxConcurrencyPerHost"] = "1" });
+        var sub = await app.SubscribeAsync(receiver.Url);
+        // The app's own dispatch sees this host at its limit (twice its cap of one), so it leaves the rows below to this claim.
+        var hosts = app.Service<HostSlots>();
+        var host = HostSlots.HostOf(receiver.Url);
+        Assert.True(hosts.TryReserve(host, sub.Id) && hosts.TryReserve(host, sub.Id));
+        Assert.False(hosts.TryReserve(host, sub.Id));
+        await using (var scope = app.Scope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<AppDbContext>();
+            var outbox = scope.ServiceProvider.GetRequiredService<EventOutbox>();
+            var starter = scope.ServiceProvider.GetRequiredService<DeliveryStarter>();
+            var ws = await db.Workspaces.SingleAsync();
+            for (var i = 0; i < 6; i++)
+            {
+                var e = outbox.NewEvent(ws.Id, ws.Slug, EventTypes.RecordCreated, "orders", Guid.NewGuid(), "{}");
+                db.Events.Add(e);
+                db.Deliveries.Add(starter.NewDelivery(e, sub.Id));
+            }
+            await db.SaveChangesAsync();
+        }
+
+        var lease = Guid.CreateVersion7();
+        var offered = 0;
+        var claimed = await app.Service<DeliveryStore>().ClaimAsync(10, [], _ => ++offered <= 2, lease, DateTime.UtcNow.AddMinutes(5), CancellationToken.None);
+
+        Assert.Equal(6, offered);
+        Assert.Equal(2, claimed.Count);
+        Assert.All(claimed, c => Assert.True(c.Reserved && c.Subscription?.Id == sub.Id && c.Body.Length > 0));
+        await using var check = app.Scope();
+        var rows = await check.ServiceProvider.GetRequiredService<AppDbContext>().Deliveries.AsNoTracking().ToListAsync();
+        Assert.Equal(claimed.Select(c => c.Id).Order(), rows.Where(d => d.LeaseId == lease).Select(d => d.Id).Order());
+        Assert.Equal(4, rows.Count(d => d.LeaseId is null && d.Status == DeliveryStatus.Pending));
+        Assert.Empty(receiver.Requests);
+    }
+
+    [Fact]
     public async Task Replay_SendsTheSameEventAgain_AndIsRefusedWhilePending()
     {
         await using var receiver = await Receiver.StartAsync();

@@ -92,7 +92,7 @@ public sealed class DispatchJob(
         readonly ConcurrentDictionary<Task, byte> sending = new();
         readonly SemaphoreSlim sendSlots = new(Math.Max(1, job.options.Value.Concurrency));
         int inFlight;
-        int sent, succeeded, failed, ended, putBack, waitingOnCircuit, leaseLost;
+        int sent, succeeded, failed, ended, givenBack, waitingOnCircuit, leaseLost;
 
         int Concurrency => Math.Max(1, o.Concurrency);
         /// <summary>Claimed and not yet recorded, at most this many times <c>Webhooks:Concurrency</c>: enough at hand that a fast
@@ -160,7 +160,7 @@ public sealed class DispatchJob(
             var parts = new List<string> { $"{sent} sent: {succeeded} succeeded, {failed} failed" };
             if (ended > 0) parts.Add($"{ended} ended without sending");
             if (waitingOnCircuit > 0) parts.Add($"{waitingOnCircuit} waiting on an open circuit");
-            if (putBack > 0) parts.Add($"{putBack} put back (host at its limit)");
+            if (givenBack > 0) parts.Add($"{givenBack} given back unsent (their lease could have ended mid-attempt)");
             if (leaseLost > 0) parts.Add($"{leaseLost} not recorded (lease lost)");
             if (handOver) parts.Add("handed over to the next dispatch");
             else parts.Add(next is { } due ? $"next due {due:HH:mm:ss}" : "nothing else pending");
@@ -221,22 +221,9 @@ public sealed class DispatchJob(
             foreach (var c in batch)
             {
                 CircuitGate? gate = null;
+                // Its places among its host's and its rate limit's claimed deliveries were taken when it was claimed (TryReserve).
                 if (c.Subscription is { } s)
                 {
-                    // A host with all it may have claimed takes no more, nor a rate-limited subscription with half a second's worth:
-                    // the delivery goes back, due now, skipped until they catch up.
-                    if (!c.Reserved && !(c.Reserved = job.hosts.TryReserve(c.Host, s.Id)))
-                    {
-                        PutBack(c);
-                        continue;
-                    }
-                    if (s.RateLimit is not null && !c.RateReserved && !(c.RateReserved = job.rates.TryReserve(s)))
-                    {
-                        job.hosts.Release(c.Host);
-                        c.Reserved = false;
-                        PutBack(c);
-                        continue;
-                    }
                     var key = new CircuitKey(c.WorkspaceId, s.Url);
                     // One gate per circuit for the batch; a taken trial makes the rest of the batch wait; an operator's request asks itself.
                     if (c.OperatorIntent || !gates.TryGetValue(key, out gate))
@@ -256,8 +243,6 @@ public sealed class DispatchJob(
                 _ = task.ContinueWith(t => sending.TryRemove(t, out _), TaskScheduler.Default);
             }
         }
-
-        void PutBack(Claimed c) => outcomes.Writer.TryWrite(GivenBack(c));
 
         /// <summary>Unsent, its lease given up, due again now.</summary>
         Outcome GivenBack(Claimed c) => new(c, DeliveryStatus.Pending, c.AttemptCount, job.time.GetUtcNow().UtcDateTime, c.LastStatusCode, null, null);
@@ -487,7 +472,7 @@ public sealed class DispatchJob(
                     }
                 }
                 else if (outcome.WaitingOnCircuit) Interlocked.Increment(ref waitingOnCircuit);
-                else if (outcome.PutBack) Interlocked.Increment(ref putBack);
+                else if (outcome.PutBack) Interlocked.Increment(ref givenBack);
                 else
                 {
                     job.telemetry.DeliveryEnded(outcome.Delivery.WorkspaceId, outcome.Status);

@@ -3,7 +3,8 @@ namespace Centrali.Console.Webhooks.Dispatch;
 /// <summary>
 /// At most <c>Webhooks:MaxConcurrencyPerHost</c> attempts in flight to one receiver host (host and port) in this process,
 /// and a bounded number more claimed and waiting for it: a tarpit host gets its share of send slots and claims, no more,
-/// and the other receivers' deliveries go on. While a host is at that limit, the claim leaves its subscriptions' rows alone.
+/// and the other receivers' deliveries go on. While a host is at that limit, the claim leaves its subscriptions' rows alone,
+/// and a claim or fan-out leases no more of a host's deliveries than it has room for (<see cref="TryReserve"/>).
 /// </summary>
 /// <remarks>
 /// How many may wait depends on how fast the host answers. A new or slow host has as many waiting as sending (one round of
