@@ -45,7 +45,11 @@ public static class DatabaseSetup
     {
         // EF opens and closes a pooled connection around each query: resetting the session every time (DISCARD ALL)
         // is server work per query, and EF leaves no session state behind to reset.
-        var efConnection = new NpgsqlConnectionStringBuilder(connectionString) { NoResetOnClose = true }.ConnectionString;
+        var builder = new NpgsqlConnectionStringBuilder(connectionString) { NoResetOnClose = true };
+        // The engine runs the same few statements thousands of times a second: prepared once per connection, the server
+        // parses and plans each once instead of every time.
+        if (builder.MaxAutoPrepare == 0) builder.MaxAutoPrepare = 100;
+        var efConnection = builder.ConnectionString;
         services.AddPooledDbContextFactory<PostgresAppDbContext>(options => options.UseNpgsql(efConnection));
         // Every feature asks for AppDbContext; on PostgreSQL that is the Postgres-typed context with its own migrations.
         services.AddSingleton<IDbContextFactory<AppDbContext>, PostgresContexts>();
