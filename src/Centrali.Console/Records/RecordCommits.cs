@@ -1,5 +1,6 @@
 using System.Threading.Channels;
 using Centrali.Console.Webhooks.Events;
+using Microsoft.EntityFrameworkCore.Storage;
 
 namespace Centrali.Console.Records;
 
@@ -72,7 +73,57 @@ public sealed class RecordCommits
     async Task SaveAsync(List<Pending> group)
     {
         await using var db = await dbs.CreateDbContextAsync();
-        foreach (var p in group) db.AddRange(p.Rows);
-        await outbox.SaveAsync(db);
+        var rows = group.SelectMany(p => p.Rows).ToList();
+        var events = rows.OfType<WebhookEvent>().ToList();
+        await using var tx = await db.Database.BeginTransactionAsync();
+        var sql = new SqlDialect(db.Database.IsNpgsql());
+        await InsertAsync(db, tx, sql, "Records", RecordColumns, rows.OfType<Record>().ToList(), RecordValues);
+        await InsertAsync(db, tx, sql, "Events", EventColumns, events, EventValues);
+        // The rest (a create's stored idempotent answer) through EF Core, in the same transaction: a repeated key fails as it always did.
+        var rest = rows.Where(r => r is not Record and not WebhookEvent).ToList();
+        if (rest.Count > 0)
+        {
+            db.AddRange(rest);
+            await db.SaveChangesAsync();
+        }
+        await tx.CommitAsync();
+        outbox.Committed(events.Count(e => e.FanOutPending));
+    }
+
+    // Plain multi-row INSERTs: the group's records and events are most of a create's cost, and EF Core's change tracking and
+    // command building were most of theirs (measured: an eighth of the app's CPU under sustained creates).
+    const string RecordColumns = "\"Id\", \"WorkspaceId\", \"CollectionId\", \"Data\", \"CreatedAt\", \"UpdatedAt\", \"Version\"";
+
+    static object[] RecordValues(SqlDialect sql, Record r) =>
+        [sql.Value(r.Id), sql.Value(r.WorkspaceId), sql.Value(r.CollectionId), r.Data, sql.Value(r.CreatedAt), sql.Value(r.UpdatedAt), r.Version];
+
+    const string EventColumns =
+        "\"Id\", \"WorkspaceId\", \"Type\", \"RecordSlug\", \"RecordId\", \"Body\", \"LegacyBody\", \"CreatedAt\", \"FanOutPending\", \"TraceParent\"";
+
+    static object[] EventValues(SqlDialect sql, WebhookEvent e) =>
+        [sql.Value(e.Id), sql.Value(e.WorkspaceId), e.Type, e.CollectionSlug, sql.Value(e.RecordId), e.Body, (object?)e.LegacyBody ?? DBNull.Value,
+            sql.Value(e.CreatedAt), e.FanOutPending, SqlDialect.Value(e.TraceParent)];
+
+    static async Task InsertAsync<T>(AppDbContext db, IDbContextTransaction tx, SqlDialect sql, string table, string columns, List<T> rows,
+        Func<SqlDialect, T, object[]> values)
+    {
+        if (rows.Count == 0) return;
+        await using var cmd = db.Database.GetDbConnection().CreateCommand();
+        cmd.Transaction = tx.GetDbTransaction();
+        var text = new StringBuilder($"INSERT INTO \"{table}\" ({columns}) VALUES ");
+        for (var i = 0; i < rows.Count; i++)
+        {
+            var row = values(sql, rows[i]);
+            text.Append(i == 0 ? "(" : ", (");
+            for (var j = 0; j < row.Length; j++)
+            {
+                var name = $"@p{i}_{j}";
+                SqlDialect.Add(cmd, name, row[j]);
+                text.Append(j == 0 ? name : ", " + name);
+            }
+            text.Append(')');
+        }
+        cmd.CommandText = text.ToString();
+        await cmd.ExecuteNonQueryAsync();
     }
 }

@@ -34,6 +34,12 @@ public sealed class EventOutbox(TimeProvider time, IDeliveryWake wake, Telemetry
         var events = db.ChangeTracker.Entries<WebhookEvent>().Count(e => e.State == EntityState.Added && e.Entity.FanOutPending);
         await db.SaveChangesAsync(ct);
         if (db.Database.CurrentTransaction is { } transaction) await transaction.CommitAsync(ct);
+        Committed(events);
+    }
+
+    /// <summary>After a commit that wrote <paramref name="events"/> events marked for fan-out: counts them and wakes the dispatcher.</summary>
+    public void Committed(int events)
+    {
         telemetry.EventsWritten(events);
         if (events > 0) wake.Wake(fanOutOnly: true);
     }

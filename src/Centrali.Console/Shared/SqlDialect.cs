@@ -1,9 +1,9 @@
 using System.Data.Common;
 
-namespace Centrali.Console.Webhooks.Dispatch;
+namespace Centrali.Console.Shared;
 
 /// <summary>
-/// The few ways the dispatcher's plain SQL differs between SQLite and PostgreSQL. Values are written the way EF Core
+/// The few ways the plain SQL of the hot paths (the dispatcher, record creates) differs between SQLite and PostgreSQL. Values are written the way EF Core
 /// stores them on each (SQLite: GUIDs as upper-case TEXT, times as "yyyy-MM-dd HH:mm:ss.FFFFFFF"), so EF reads them back.
 /// </summary>
 public sealed class SqlDialect(bool postgres)
