@@ -288,7 +288,7 @@ public sealed class DeliveryFacts
 
         var store = app.Service<DeliveryStore>();
         var claims = await Task.WhenAll(Enumerable.Range(0, 4).Select(_ =>
-            Task.Run(() => store.ClaimAsync(10, [], _ => true, Guid.CreateVersion7(), DateTime.UtcNow.AddMinutes(5), CancellationToken.None))));
+            Task.Run(() => store.ClaimAsync(10, [], new SendPlaces(_ => true, _ => { }), Guid.CreateVersion7(), DateTime.UtcNow.AddMinutes(5), CancellationToken.None))));
 
         // Whoever won holds the lease: one of the racers, or the app's dispatch, which then sends it.
         var racersWon = claims.Sum(c => c.Count);
@@ -325,7 +325,7 @@ public sealed class DeliveryFacts
 
         var lease = Guid.CreateVersion7();
         var offered = 0;
-        var claimed = await app.Service<DeliveryStore>().ClaimAsync(10, [], _ => ++offered <= 2, lease, DateTime.UtcNow.AddMinutes(5), CancellationToken.None);
+        var claimed = await app.Service<DeliveryStore>().ClaimAsync(10, [], new SendPlaces(_ => ++offered <= 2, _ => { }), lease, DateTime.UtcNow.AddMinutes(5), CancellationToken.None);
 
         Assert.Equal(6, offered);
         Assert.Equal(2, claimed.Count);

@@ -9,6 +9,12 @@ using Microsoft.EntityFrameworkCore.Storage;
 
 namespace Centrali.Console.Webhooks.Dispatch;
 
+/// <summary>
+/// A dispatch's places among its receiver hosts' and rate limits' claimed deliveries (<see cref="HostSlots"/>,
+/// <see cref="RateSlots"/>): a delivery takes one as it is leased; a lease that is not written gives it back.
+/// </summary>
+public sealed record SendPlaces(Func<Subscription, bool> TryTake, Action<Subscription> GiveBack);
+
 /// <summary>A delivery whose lease this dispatch holds, with what sending it needs.</summary>
 public sealed class Claimed
 {
@@ -88,10 +94,10 @@ public sealed class DeliveryStore(IDbContextFactory<AppDbContext> dbs, CircuitBr
     /// <summary>
     /// Writes the deliveries of up to <paramref name="maxEvents"/> events still waiting for fan-out, one per matching active
     /// subscription, and marks the events, in one transaction. Up to <paramref name="room"/> of the new deliveries are
-    /// leased to this dispatch and answered, those <paramref name="take"/> accepts (their receiver host has room); the rest
-    /// are left due for a later claim. <paramref name="created"/> gets every new delivery, for the live log.
+    /// leased to this dispatch and answered, those <paramref name="places"/> has room for (their receiver host and rate
+    /// limit); the rest are left due for a later claim. <paramref name="created"/> gets every new delivery, for the live log.
     /// </summary>
-    public async Task<List<Claimed>> FanOutAsync(List<Delivery> created, int maxEvents, int room, Func<Subscription, bool> take,
+    public async Task<List<Claimed>> FanOutAsync(List<Delivery> created, int maxEvents, int room, SendPlaces places,
         Guid leaseId, DateTime leaseUntil, CancellationToken ct)
     {
         await using var db = await dbs.CreateDbContextAsync(ct);
@@ -133,27 +139,41 @@ public sealed class DeliveryStore(IDbContextFactory<AppDbContext> dbs, CircuitBr
         // Record ordering: the latest earlier delivery of each (subscription, record) still pending, which a new one waits on.
         var ahead = await PendingAheadAsync(db, tx, matches.Where(m => IsOrdered(m.Subscription, m.Event)).ToList(), ct);
         var leased = 0;
-        foreach (var ((e, s), id) in matches.Zip(ids))
+        var taken = new List<Subscription>();
+        try
         {
-            var ordered = IsOrdered(s, e);
-            string? waiting = null;
-            if (ordered && ahead.TryGetValue((s.Id, e.RecordId!.Value), out var earlier))
-                waiting = earlier == Guid.Empty ? "Waiting: an earlier event of this record is still being fanned out (ordering: record)."
-                    : $"Waiting on delivery {earlier}: an earlier event of this record goes first (ordering: record).";
-            if (ordered) ahead[(s.Id, e.RecordId!.Value)] = id;
-            var lease = waiting is null && leased < room && take(s);
-            if (lease) leased++;
-            rows.Add((new Delivery
+            foreach (var ((e, s), id) in matches.Zip(ids))
+            {
+                var ordered = IsOrdered(s, e);
+                string? waiting = null;
+                if (ordered && ahead.TryGetValue((s.Id, e.RecordId!.Value), out var earlier))
+                    waiting = earlier == Guid.Empty ? "Waiting: an earlier event of this record is still being fanned out (ordering: record)."
+                        : $"Waiting on delivery {earlier}: an earlier event of this record goes first (ordering: record).";
+                if (ordered) ahead[(s.Id, e.RecordId!.Value)] = id;
+                var lease = waiting is null && leased < room && places.TryTake(s);
+                if (lease)
                 {
-                    Id = id,
-                    WorkspaceId = e.WorkspaceId, SubscriptionId = s.Id, EventId = e.Id, EventType = e.Type, CollectionSlug = e.CollectionSlug,
-                    RecordId = e.RecordId, MaxAttempts = DeliveryPolicy.MaxAttempts(s, options.Value), NextAttemptAt = e.CreatedAt, CreatedAt = now, PayloadFormat = s.PayloadFormat,
-                    LeaseUntil = lease ? leaseUntil : null, LeaseId = lease ? leaseId : null, Ordered = ordered, LastError = waiting,
-                }, s, e));
-        }
+                    leased++;
+                    taken.Add(s);
+                }
+                rows.Add((new Delivery
+                    {
+                        Id = id,
+                        WorkspaceId = e.WorkspaceId, SubscriptionId = s.Id, EventId = e.Id, EventType = e.Type, CollectionSlug = e.CollectionSlug,
+                        RecordId = e.RecordId, MaxAttempts = DeliveryPolicy.MaxAttempts(s, options.Value), NextAttemptAt = e.CreatedAt, CreatedAt = now, PayloadFormat = s.PayloadFormat,
+                        LeaseUntil = lease ? leaseUntil : null, LeaseId = lease ? leaseId : null, Ordered = ordered, LastError = waiting,
+                    }, s, e));
+            }
 
-        await InsertAsync(db, tx, rows.Select(r => r.Delivery).ToList(), ct);
-        await tx.CommitAsync(ct);
+            await InsertAsync(db, tx, rows.Select(r => r.Delivery).ToList(), ct);
+            await tx.CommitAsync(ct);
+        }
+        catch
+        {
+            // Nothing was leased: the places taken for it go back.
+            foreach (var s in taken) places.GiveBack(s);
+            throw;
+        }
         if (!sql.Postgres) payloads.Wake();
 
         created.AddRange(rows.Select(r => r.Delivery));
@@ -283,11 +303,11 @@ public sealed class DeliveryStore(IDbContextFactory<AppDbContext> dbs, CircuitBr
 
     /// <summary>
     /// Leases up to <paramref name="max"/> due pending deliveries (oldest due first) to this dispatch, those
-    /// <paramref name="take"/> accepts (their receiver host and rate limit have room), and reads their bodies: the candidates
+    /// <paramref name="places"/> has room for (their receiver host and rate limit), and reads their bodies: the candidates
     /// are read and locked, and only the taken ones leased, so a host with little room has no deliveries claimed only to be given back.
     /// </summary>
     /// <param name="skip">Subscriptions whose receiver host is at its limit in this process: their rows stay for later.</param>
-    public async Task<List<Claimed>> ClaimAsync(int max, IReadOnlyCollection<Guid> skip, Func<Subscription, bool> take, Guid leaseId, DateTime leaseUntil,
+    public async Task<List<Claimed>> ClaimAsync(int max, IReadOnlyCollection<Guid> skip, SendPlaces places, Guid leaseId, DateTime leaseUntil,
         CancellationToken ct)
     {
         var now = time.GetUtcNow().UtcDateTime;
@@ -297,82 +317,99 @@ public sealed class DeliveryStore(IDbContextFactory<AppDbContext> dbs, CircuitBr
         var claimed = new List<Claimed>();
         if (!await AnyClaimableAsync(db, now, ct)) return claimed;
         var subscriptions = new Dictionary<Guid, Subscription>();
-        await using (var tx = await db.Database.BeginTransactionAsync(ct))
+        var taken = new List<Subscription>();
+        try
         {
-            var candidates = new List<(Guid Id, Guid SubscriptionId)>();
-            await using (var cmd = Command(db, tx))
+            await using (var tx = await db.Database.BeginTransactionAsync(ct))
             {
-                var skipping = skip.Count == 0 ? "" : $""" AND d."SubscriptionId" NOT IN ({sql.InList(cmd, skip, "skip")})""";
-                // On PostgreSQL an earlier event of the record may still be in another instance's fan-out (see PendingAheadAsync).
-                var fanningOut = sql.Postgres
-                    ? """ AND NOT EXISTS (SELECT 1 FROM "Events" v WHERE v."FanOutPending" = TRUE AND v."RecordId" = d."RecordId" AND v."Id" < d."EventId")"""
-                    : "";
-                // Locked until the commit (PostgreSQL; SQLite's write transaction has the database to itself): every candidate taken can be leased.
-                cmd.CommandText = $"""
-                    SELECT d."Id", d."SubscriptionId" FROM "Deliveries" d
-                    WHERE d."Status" = 'pending' AND d."NextAttemptAt" <= @now AND (d."LeaseUntil" IS NULL OR d."LeaseUntil" < @now){skipping}
-                        AND (d."Ordered" = FALSE OR (NOT EXISTS (SELECT 1 FROM "Deliveries" e
-                            WHERE e."Status" = 'pending' AND e."Ordered" = TRUE AND e."SubscriptionId" = d."SubscriptionId"
-                                AND e."RecordId" = d."RecordId" AND e."EventId" < d."EventId"){fanningOut}))
-                    ORDER BY d."NextAttemptAt" LIMIT @n{sql.SkipLocked}
-                    """;
-                SqlDialect.Add(cmd, "@now", sql.Value(now));
-                SqlDialect.Add(cmd, "@n", max);
-                await using var r = await cmd.ExecuteReaderAsync(ct);
-                while (await r.ReadAsync(ct)) candidates.Add((sql.Guid(r, 0), sql.Guid(r, 1)));
-            }
-            if (candidates.Count == 0)
-            {
+                var candidates = new List<(Guid Id, Guid SubscriptionId)>();
+                await using (var cmd = Command(db, tx))
+                {
+                    var skipping = skip.Count == 0 ? "" : $""" AND d."SubscriptionId" NOT IN ({sql.InList(cmd, skip, "skip")})""";
+                    // On PostgreSQL an earlier event of the record may still be in another instance's fan-out (see PendingAheadAsync).
+                    var fanningOut = sql.Postgres
+                        ? """ AND NOT EXISTS (SELECT 1 FROM "Events" v WHERE v."FanOutPending" = TRUE AND v."RecordId" = d."RecordId" AND v."Id" < d."EventId")"""
+                        : "";
+                    // Locked until the commit (PostgreSQL; SQLite's write transaction has the database to itself): every candidate taken can be leased.
+                    cmd.CommandText = $"""
+                        SELECT d."Id", d."SubscriptionId" FROM "Deliveries" d
+                        WHERE d."Status" = 'pending' AND d."NextAttemptAt" <= @now AND (d."LeaseUntil" IS NULL OR d."LeaseUntil" < @now){skipping}
+                            AND (d."Ordered" = FALSE OR (NOT EXISTS (SELECT 1 FROM "Deliveries" e
+                                WHERE e."Status" = 'pending' AND e."Ordered" = TRUE AND e."SubscriptionId" = d."SubscriptionId"
+                                    AND e."RecordId" = d."RecordId" AND e."EventId" < d."EventId"){fanningOut}))
+                        ORDER BY d."NextAttemptAt" LIMIT @n{sql.SkipLocked}
+                        """;
+                    SqlDialect.Add(cmd, "@now", sql.Value(now));
+                    SqlDialect.Add(cmd, "@n", max);
+                    await using var r = await cmd.ExecuteReaderAsync(ct);
+                    while (await r.ReadAsync(ct)) candidates.Add((sql.Guid(r, 0), sql.Guid(r, 1)));
+                }
+                if (candidates.Count == 0)
+                {
+                    await tx.CommitAsync(ct);
+                    return claimed;
+                }
+                var subscriptionIds = candidates.Select(c => c.SubscriptionId).Distinct().ToList();
+                subscriptions = await db.Subscriptions.AsNoTracking().Where(s => subscriptionIds.Contains(s.Id)).ToDictionaryAsync(s => s.Id, ct);
+                // A delivery whose subscription is gone is leased too: its attempt ends it.
+                var leasing = candidates.Where(c => subscriptions.GetValueOrDefault(c.SubscriptionId) is not { } s || Take(s)).Select(c => c.Id).ToList();
+                if (leasing.Count > 0)
+                {
+                    await using var cmd = Command(db, tx);
+                    cmd.CommandText = $"""
+                        UPDATE "Deliveries" SET "LeaseUntil" = @lease, "LeaseId" = @leaseId WHERE "Id" IN ({sql.InList(cmd, leasing)})
+                        RETURNING "Id", "WorkspaceId", "SubscriptionId", "EventId", "EventType", "AttemptCount", "MaxAttempts", "ReplayedFrom", "LastStatusCode", "PayloadFormat"
+                        """;
+                    SqlDialect.Add(cmd, "@lease", sql.Value(leaseUntil));
+                    SqlDialect.Add(cmd, "@leaseId", sql.Value(leaseId));
+                    await using var r = await cmd.ExecuteReaderAsync(ct);
+                    while (await r.ReadAsync(ct))
+                    {
+                        var subscription = subscriptions.GetValueOrDefault(sql.Guid(r, 2));
+                        claimed.Add(new Claimed
+                        {
+                            Id = sql.Guid(r, 0), WorkspaceId = sql.Guid(r, 1), SubscriptionId = sql.Guid(r, 2), EventId = sql.Guid(r, 3),
+                            EventType = r.GetString(4), AttemptCount = r.GetInt32(5), MaxAttempts = r.GetInt32(6), ReplayedFrom = sql.NullableGuid(r, 7),
+                            LastStatusCode = r.IsDBNull(8) ? null : r.GetInt32(8), LeaseId = leaseId, LeaseUntil = leaseUntil, PayloadFormat = r.GetString(9),
+                            Subscription = subscription, Reserved = subscription is not null, RateReserved = subscription?.RateLimit is not null,
+                        });
+                    }
+                }
                 await tx.CommitAsync(ct);
-                return claimed;
             }
-            var subscriptionIds = candidates.Select(c => c.SubscriptionId).Distinct().ToList();
-            subscriptions = await db.Subscriptions.AsNoTracking().Where(s => subscriptionIds.Contains(s.Id)).ToDictionaryAsync(s => s.Id, ct);
-            // A delivery whose subscription is gone is leased too: its attempt ends it.
-            var taken = candidates.Where(c => subscriptions.GetValueOrDefault(c.SubscriptionId) is not { } s || take(s)).Select(c => c.Id).ToList();
-            if (taken.Count > 0)
+            if (claimed.Count == 0) return claimed;
+
+            var events = new Dictionary<Guid, (byte[] Body, string? TraceParent, byte[]? LegacyBody)>();
+            await using (var cmd = Command(db, null))
             {
-                await using var cmd = Command(db, tx);
-                cmd.CommandText = $"""
-                    UPDATE "Deliveries" SET "LeaseUntil" = @lease, "LeaseId" = @leaseId WHERE "Id" IN ({sql.InList(cmd, taken)})
-                    RETURNING "Id", "WorkspaceId", "SubscriptionId", "EventId", "EventType", "AttemptCount", "MaxAttempts", "ReplayedFrom", "LastStatusCode", "PayloadFormat"
-                    """;
-                SqlDialect.Add(cmd, "@lease", sql.Value(leaseUntil));
-                SqlDialect.Add(cmd, "@leaseId", sql.Value(leaseId));
+                // The v1 body only when a claimed delivery sends it.
+                var legacy = claimed.Any(c => c.PayloadFormat == PayloadFormats.V1) ? "\"LegacyBody\"" : "NULL";
+                cmd.CommandText = $"""SELECT "Id", "Body", "TraceParent", {legacy} FROM "Events" WHERE "Id" IN ({sql.InList(cmd, claimed.Select(c => c.EventId).Distinct())})""";
                 await using var r = await cmd.ExecuteReaderAsync(ct);
                 while (await r.ReadAsync(ct))
-                {
-                    var subscription = subscriptions.GetValueOrDefault(sql.Guid(r, 2));
-                    claimed.Add(new Claimed
-                    {
-                        Id = sql.Guid(r, 0), WorkspaceId = sql.Guid(r, 1), SubscriptionId = sql.Guid(r, 2), EventId = sql.Guid(r, 3),
-                        EventType = r.GetString(4), AttemptCount = r.GetInt32(5), MaxAttempts = r.GetInt32(6), ReplayedFrom = sql.NullableGuid(r, 7),
-                        LastStatusCode = r.IsDBNull(8) ? null : r.GetInt32(8), LeaseId = leaseId, LeaseUntil = leaseUntil, PayloadFormat = r.GetString(9),
-                        Subscription = subscription, Reserved = subscription is not null, RateReserved = subscription?.RateLimit is not null,
-                    });
-                }
+                    events[sql.Guid(r, 0)] = ((byte[])r.GetValue(1), r.IsDBNull(2) ? null : r.GetString(2), r.IsDBNull(3) ? null : (byte[])r.GetValue(3));
             }
-            await tx.CommitAsync(ct);
+            foreach (var s in subscriptions.Values) Saw(s);
+            foreach (var c in claimed)
+            {
+                var (body, traceParent, legacyBody) = events[c.EventId];
+                (c.Body, c.TraceParent) = (PayloadFormats.BodyOf(c.PayloadFormat, body, legacyBody), traceParent);
+            }
+            return claimed;
         }
-        if (claimed.Count == 0) return claimed;
+        catch
+        {
+            // None of them will be sent by this dispatch (a lease written lapses and the row is claimed again): their places go back.
+            foreach (var s in taken) places.GiveBack(s);
+            throw;
+        }
 
-        var events = new Dictionary<Guid, (byte[] Body, string? TraceParent, byte[]? LegacyBody)>();
-        await using (var cmd = Command(db, null))
+        bool Take(Subscription s)
         {
-            // The v1 body only when a claimed delivery sends it.
-            var legacy = claimed.Any(c => c.PayloadFormat == PayloadFormats.V1) ? "\"LegacyBody\"" : "NULL";
-            cmd.CommandText = $"""SELECT "Id", "Body", "TraceParent", {legacy} FROM "Events" WHERE "Id" IN ({sql.InList(cmd, claimed.Select(c => c.EventId).Distinct())})""";
-            await using var r = await cmd.ExecuteReaderAsync(ct);
-            while (await r.ReadAsync(ct))
-                events[sql.Guid(r, 0)] = ((byte[])r.GetValue(1), r.IsDBNull(2) ? null : r.GetString(2), r.IsDBNull(3) ? null : (byte[])r.GetValue(3));
+            if (!places.TryTake(s)) return false;
+            taken.Add(s);
+            return true;
         }
-        foreach (var s in subscriptions.Values) Saw(s);
-        foreach (var c in claimed)
-        {
-            var (body, traceParent, legacyBody) = events[c.EventId];
-            (c.Body, c.TraceParent) = (PayloadFormats.BodyOf(c.PayloadFormat, body, legacyBody), traceParent);
-        }
-        return claimed;
     }
 
     /// <summary>

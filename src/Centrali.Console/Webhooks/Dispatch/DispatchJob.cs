@@ -183,7 +183,7 @@ public sealed class DispatchJob(
             {
                 var created = new List<Delivery>();
                 var events = Math.Max(room, FanOutEvents);
-                batch = await job.store.FanOutAsync(created, events, room, TryReserve, leaseId, leaseUntil, stoppingToken);
+                batch = await job.store.FanOutAsync(created, events, room, Places, leaseId, leaseUntil, stoppingToken);
                 lastFanOut = Stopwatch.GetTimestamp();
                 lastFanOutFull = created.Select(d => d.EventId).Distinct().Count() == events;
                 foreach (var d in created) await job.notifier.PublishAsync(d.ToState());
@@ -191,7 +191,7 @@ public sealed class DispatchJob(
             if (room > 0 && batch.Count < room && (wanted.Claim || lastClaimFull || Stopwatch.GetElapsedTime(lastClaim) >= ClaimInterval))
             {
                 var want = room - batch.Count;
-                var due = await job.store.ClaimAsync(want, [.. job.hosts.SaturatedSubscriptions(), .. job.rates.Saturated()], TryReserve, leaseId, leaseUntil, stoppingToken);
+                var due = await job.store.ClaimAsync(want, [.. job.hosts.SaturatedSubscriptions(), .. job.rates.Saturated()], Places, leaseId, leaseUntil, stoppingToken);
                 lastClaim = Stopwatch.GetTimestamp();
                 lastClaimFull = due.Count == want;
                 batch.AddRange(due);
@@ -202,13 +202,22 @@ public sealed class DispatchJob(
             return batch.Count;
         }
 
-        /// <summary>A new delivery's place among its rate-limited subscription's and its host's claimed ones (fan-out leases only those it gets).</summary>
+        SendPlaces? places;
+        SendPlaces Places => places ??= new(TryReserve, Unreserve);
+
+        /// <summary>A delivery's place among its rate-limited subscription's and its host's claimed ones (a claim or fan-out leases only those that get one).</summary>
         bool TryReserve(Subscription s)
         {
             if (!job.rates.TryReserve(s)) return false;
             if (job.hosts.TryReserve(HostSlots.HostOf(s.Url), s.Id)) return true;
             if (s.RateLimit is not null) job.rates.Release(s.Id);
             return false;
+        }
+
+        void Unreserve(Subscription s)
+        {
+            job.hosts.Release(HostSlots.HostOf(s.Url));
+            if (s.RateLimit is not null) job.rates.Release(s.Id);
         }
 
         /// <summary>Decides each delivery's circuit gate (one read for the batch) and its rate slot, then starts its send.</summary>
