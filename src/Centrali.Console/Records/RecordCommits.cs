@@ -113,24 +113,17 @@ public sealed class RecordCommits
         // SQLite: one prepared single-row statement run per row (it looks named parameters up one by one, so a long
         // multi-row statement costs more than it saves); PostgreSQL: one statement for the group, one round trip.
         var perStatement = sql.Postgres ? rows.Count : 1;
+        var width = values(sql, rows[0]).Length;
+        cmd.CommandText = $"INSERT INTO \"{table}\" ({columns}) VALUES "
+            + string.Join(", ", Enumerable.Range(0, perStatement).Select(i => $"({string.Join(", ", Enumerable.Range(0, width).Select(j => $"@p{i}_{j}"))})"));
         for (var start = 0; start < rows.Count; start += perStatement)
         {
             cmd.Parameters.Clear();
-            var text = new StringBuilder($"INSERT INTO \"{table}\" ({columns}) VALUES ");
             for (var i = 0; i < perStatement; i++)
             {
                 var row = values(sql, rows[start + i]);
-                text.Append(i == 0 ? "(" : ", (");
-                for (var j = 0; j < row.Length; j++)
-                {
-                    var name = $"@p{i}_{j}";
-                    SqlDialect.Add(cmd, name, row[j]);
-                    text.Append(j == 0 ? name : ", " + name);
-                }
-                text.Append(')');
+                for (var j = 0; j < row.Length; j++) SqlDialect.Add(cmd, $"@p{i}_{j}", row[j]);
             }
-            // The same text for every row on SQLite, so the statement is prepared once.
-            if (cmd.CommandText != text.ToString()) cmd.CommandText = text.ToString();
             await cmd.ExecuteNonQueryAsync();
         }
     }

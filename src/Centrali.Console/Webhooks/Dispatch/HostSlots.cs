@@ -11,8 +11,9 @@ namespace Centrali.Console.Webhooks.Dispatch;
 /// its sends). A host whose recent attempts took under <see cref="FastSend"/> may have <see cref="FastDepth"/> times its cap
 /// claimed: at cap 16 one fast receiver needs a couple of hundred claimed deliveries at hand to keep its 16 slots busy
 /// between claims (measured, one receiver: 3,000–3,200 deliveries/s with twice its cap, 4,000–4,800 with this and the
-/// dispatcher's wider claim window), and fifteen rounds of sends under 50 ms each are well inside a lease. A host that turns slow falls back at its next answers; a delivery that waited
-/// past the point where its lease could end mid-attempt is given back unsent.
+/// dispatcher's wider claim window), and fifteen rounds of sends under 50 ms each are well inside a lease. A host that
+/// turns slow falls back at its next answers; a delivery that waited past the point where its lease could end mid-attempt
+/// is given back unsent.
 /// </remarks>
 public sealed class HostSlots(IOptions<WebhookOptions> options)
 {
