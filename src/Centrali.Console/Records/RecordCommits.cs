@@ -1,4 +1,5 @@
 using System.Threading.Channels;
+using Centrali.Console.Webhooks.Dispatch;
 using Centrali.Console.Webhooks.Events;
 using Microsoft.EntityFrameworkCore.Storage;
 
@@ -19,14 +20,16 @@ public sealed class RecordCommits
 
     readonly IDbContextFactory<AppDbContext> dbs;
     readonly EventOutbox outbox;
+    readonly CreateFanOut fanOut;
     readonly Channel<Pending> queue = Channel.CreateUnbounded<Pending>(new UnboundedChannelOptions { SingleReader = true });
 
     sealed record Pending(IReadOnlyList<object> Rows, TaskCompletionSource Done);
 
-    public RecordCommits(IDbContextFactory<AppDbContext> dbs, EventOutbox outbox)
+    public RecordCommits(IDbContextFactory<AppDbContext> dbs, EventOutbox outbox, CreateFanOut fanOut)
     {
         this.dbs = dbs;
         this.outbox = outbox;
+        this.fanOut = fanOut;
         _ = Task.Run(WriteAsync);
     }
 
@@ -77,17 +80,29 @@ public sealed class RecordCommits
         var events = rows.OfType<WebhookEvent>().ToList();
         await using var tx = await db.Database.BeginTransactionAsync();
         var sql = new SqlDialect(db.Database.IsNpgsql());
-        await InsertAsync(db, tx, sql, "Records", RecordColumns, rows.OfType<Record>().ToList(), RecordValues);
-        await InsertAsync(db, tx, sql, "Events", EventColumns, events, EventValues);
-        // The rest (a create's stored idempotent answer) through EF Core, in the same transaction: a repeated key fails as it always did.
-        var rest = rows.Where(r => r is not Record and not WebhookEvent).ToList();
-        if (rest.Count > 0)
+        // In the transaction: on SQLite the subscriptions it reads cannot change before it commits (one writer).
+        var plan = await fanOut.PlanAsync(db, events, CancellationToken.None);
+        try
         {
-            db.AddRange(rest);
-            await db.SaveChangesAsync();
+            await InsertAsync(db, tx, sql, "Records", RecordColumns, rows.OfType<Record>().ToList(), RecordValues);
+            await InsertAsync(db, tx, sql, "Events", EventColumns, events, EventValues);
+            await fanOut.WriteAsync(db, tx, plan, CancellationToken.None);
+            // The rest (a create's stored idempotent answer) through EF Core, in the same transaction: a repeated key fails as it always did.
+            var rest = rows.Where(r => r is not Record and not WebhookEvent).ToList();
+            if (rest.Count > 0)
+            {
+                db.AddRange(rest);
+                await db.SaveChangesAsync();
+            }
+            await tx.CommitAsync();
         }
-        await tx.CommitAsync();
-        outbox.Committed(events.Count(e => e.FanOutPending));
+        catch
+        {
+            fanOut.Abandon(plan);
+            throw;
+        }
+        outbox.Committed(events.Count, events.Count(e => e.FanOutPending));
+        await fanOut.CommittedAsync(plan);
     }
 
     // Plain INSERTs: the group's records and events are most of a create's cost, and EF Core's change tracking and

@@ -83,7 +83,18 @@ public sealed class DeliveryStore(IDbContextFactory<AppDbContext> dbs, CircuitBr
     /// <summary>The longest attempt timeout of the subscriptions this process has dispatched for (at least Webhooks:Timeout): leases cover it.</summary>
     public TimeSpan LongestTimeout => TimeSpan.FromTicks(Math.Max(options.Value.Timeout.Ticks, Interlocked.Read(ref longestTimeoutTicks)));
 
-    void Saw(Subscription s)
+    /// <summary>Margin of a lease over what it must cover; an attempt that could end within it of its lease's end is not started.</summary>
+    public static readonly TimeSpan LeaseMargin = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// A claim's lease. Claimed, a delivery waits for its host's slots and for one of the send slots, then sends: three timeouts.
+    /// A fast host may have several rounds waiting (see <see cref="HostSlots"/>), and a delivery whose lease could end
+    /// mid-attempt is given back unsent.
+    /// </summary>
+    public TimeSpan Lease => LongestTimeout * 3 + LeaseMargin;
+
+    /// <summary>Notes a subscription about to be dispatched for, so leases cover its timeout.</summary>
+    public void Saw(Subscription s)
     {
         if (s.TimeoutSeconds is not { } seconds) return;
         var ticks = TimeSpan.FromSeconds(seconds).Ticks;
@@ -101,6 +112,14 @@ public sealed class DeliveryStore(IDbContextFactory<AppDbContext> dbs, CircuitBr
         Guid leaseId, DateTime leaseUntil, CancellationToken ct)
     {
         await using var db = await dbs.CreateDbContextAsync(ct);
+        // A read first: most creates fan out in their own transaction (CreateFanOut), so most looks find nothing, and
+        // finding nothing must not wait for SQLite's one writer.
+        await db.Database.OpenConnectionAsync(ct);
+        await using (var any = Command(db, null))
+        {
+            any.CommandText = """SELECT 1 FROM "Events" WHERE "FanOutPending" = TRUE LIMIT 1""";
+            if (await any.ExecuteScalarAsync(ct) is null) return [];
+        }
         await using var tx = await db.Database.BeginTransactionAsync(ct);
         var events = new List<WebhookEvent>();
         await using (var cmd = Command(db, tx))
@@ -156,13 +175,7 @@ public sealed class DeliveryStore(IDbContextFactory<AppDbContext> dbs, CircuitBr
                     leased++;
                     taken.Add(s);
                 }
-                rows.Add((new Delivery
-                    {
-                        Id = id,
-                        WorkspaceId = e.WorkspaceId, SubscriptionId = s.Id, EventId = e.Id, EventType = e.Type, CollectionSlug = e.CollectionSlug,
-                        RecordId = e.RecordId, MaxAttempts = DeliveryPolicy.MaxAttempts(s, options.Value), NextAttemptAt = e.CreatedAt, CreatedAt = now, PayloadFormat = s.PayloadFormat,
-                        LeaseUntil = lease ? leaseUntil : null, LeaseId = lease ? leaseId : null, Ordered = ordered, LastError = waiting,
-                    }, s, e));
+                rows.Add((NewDelivery(id, e, s, now, lease ? leaseId : null, leaseUntil, ordered, waiting), s, e));
             }
 
             await InsertAsync(db, tx, rows.Select(r => r.Delivery).ToList(), ct);
@@ -177,14 +190,26 @@ public sealed class DeliveryStore(IDbContextFactory<AppDbContext> dbs, CircuitBr
         if (!sql.Postgres) payloads.Wake();
 
         created.AddRange(rows.Select(r => r.Delivery));
-        return rows.Where(r => r.Delivery.LeaseId is not null).Select(r => new Claimed
-        {
-            Id = r.Delivery.Id, WorkspaceId = r.Delivery.WorkspaceId, SubscriptionId = r.Delivery.SubscriptionId, EventId = r.Delivery.EventId,
-            EventType = r.Delivery.EventType, AttemptCount = 0, MaxAttempts = r.Delivery.MaxAttempts, LeaseId = leaseId, LeaseUntil = leaseUntil, PayloadFormat = r.Delivery.PayloadFormat,
-            Body = PayloadFormats.BodyOf(r.Delivery.PayloadFormat, r.Event.Body, r.Event.LegacyBody), TraceParent = r.Event.TraceParent,
-            Subscription = r.Subscription, Reserved = true, RateReserved = r.Subscription.RateLimit is not null,
-        }).ToList();
+        return rows.Where(r => r.Delivery.LeaseId is not null).Select(r => ClaimedOf(r.Delivery, r.Subscription, r.Event)).ToList();
     }
+
+    /// <summary>A new delivery of <paramref name="e"/> to <paramref name="s"/>, due at once; leased when <paramref name="leaseId"/> is given.</summary>
+    public Delivery NewDelivery(Guid id, WebhookEvent e, Subscription s, DateTime now, Guid? leaseId, DateTime leaseUntil, bool ordered = false, string? waiting = null) => new()
+    {
+        Id = id,
+        WorkspaceId = e.WorkspaceId, SubscriptionId = s.Id, EventId = e.Id, EventType = e.Type, CollectionSlug = e.CollectionSlug,
+        RecordId = e.RecordId, MaxAttempts = DeliveryPolicy.MaxAttempts(s, options.Value), NextAttemptAt = e.CreatedAt, CreatedAt = now, PayloadFormat = s.PayloadFormat,
+        LeaseUntil = leaseId is null ? null : leaseUntil, LeaseId = leaseId, Ordered = ordered, LastError = waiting,
+    };
+
+    /// <summary>A new delivery leased to this process, with what sending it needs; its places (host, rate limit) are taken.</summary>
+    public static Claimed ClaimedOf(Delivery d, Subscription s, WebhookEvent e) => new()
+    {
+        Id = d.Id, WorkspaceId = d.WorkspaceId, SubscriptionId = d.SubscriptionId, EventId = d.EventId,
+        EventType = d.EventType, AttemptCount = 0, MaxAttempts = d.MaxAttempts, LeaseId = d.LeaseId!.Value, LeaseUntil = d.LeaseUntil!.Value, PayloadFormat = d.PayloadFormat,
+        Body = PayloadFormats.BodyOf(d.PayloadFormat, e.Body, e.LegacyBody), TraceParent = e.TraceParent,
+        Subscription = s, Reserved = true, RateReserved = s.RateLimit is not null,
+    };
 
     static bool IsOrdered(Subscription s, WebhookEvent e) => s.Ordering == SubscriptionOrdering.Record && e.RecordId is not null;
 
@@ -254,7 +279,7 @@ public sealed class DeliveryStore(IDbContextFactory<AppDbContext> dbs, CircuitBr
     /// named parameter by a linear search of the statement's names, so a multi-row statement's thousands of parameters
     /// cost quadratic time to prepare and bind. PostgreSQL: multi-row statements, a round trip per <see cref="RowsPerInsert"/>.
     /// </summary>
-    async Task InsertAsync(AppDbContext db, IDbContextTransaction tx, List<Delivery> rows, CancellationToken ct)
+    public async Task InsertAsync(AppDbContext db, IDbContextTransaction tx, List<Delivery> rows, CancellationToken ct)
     {
         if (!sql.Postgres)
         {

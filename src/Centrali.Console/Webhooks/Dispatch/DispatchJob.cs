@@ -57,7 +57,7 @@ public sealed class DispatchJob(
     static readonly TimeSpan ClaimInterval = TimeSpan.FromMilliseconds(50);
     /// <summary>A run hands over to a new job after this, so each job's result says what a stretch of work did.</summary>
     static readonly TimeSpan MaxRun = TimeSpan.FromSeconds(30);
-    static readonly TimeSpan LeaseMargin = TimeSpan.FromSeconds(5);
+    static readonly TimeSpan LeaseMargin = DeliveryStore.LeaseMargin;
     /// <summary>A delivery whose attempt failed to run is put back for this long.</summary>
     static readonly TimeSpan RetryRunDelay = TimeSpan.FromSeconds(1);
     const int MaxGroupCommit = 1000;
@@ -98,9 +98,6 @@ public sealed class DispatchJob(
         /// <summary>Claimed and not yet recorded, at most this many times <c>Webhooks:Concurrency</c>: enough at hand that a fast
         /// receiver's slots stay busy between claims, and each claim a batch of at least <c>Concurrency</c>.</summary>
         const int Window = 4;
-        // Claimed, a delivery waits for its host's slots and for one of the send slots, then sends: three timeouts. A fast host
-        // may have several rounds waiting (see HostSlots), and a delivery whose lease could end mid-attempt is given back unsent.
-        TimeSpan Lease => job.store.LongestTimeout * 3 + LeaseMargin;
 
         public async Task<string> ExecuteAsync()
         {
@@ -177,13 +174,15 @@ public sealed class DispatchJob(
         async Task<int> ClaimAsync(int room, (bool FanOut, bool Claim) wanted)
         {
             var leaseId = SequentialId.New();
-            var leaseUntil = job.time.GetUtcNow().UtcDateTime + Lease;
-            var batch = new List<Claimed>();
+            var leaseUntil = job.time.GetUtcNow().UtcDateTime + job.store.Lease;
+            // What creates leased to this process in their own transactions first: nothing to write to start them.
+            var batch = job.dispatcher.TakeHanded();
+            var handed = batch.Count;
             if (wanted.FanOut || lastFanOutFull || Stopwatch.GetElapsedTime(lastFanOut) >= ClaimInterval)
             {
                 var created = new List<Delivery>();
                 var events = Math.Max(room, FanOutEvents);
-                batch = await job.store.FanOutAsync(created, events, room, Places, leaseId, leaseUntil, stoppingToken);
+                batch.AddRange(await job.store.FanOutAsync(created, events, Math.Max(0, room - handed), Places, leaseId, leaseUntil, stoppingToken));
                 lastFanOut = Stopwatch.GetTimestamp();
                 lastFanOutFull = created.Select(d => d.EventId).Distinct().Count() == events;
                 foreach (var d in created) await job.notifier.PublishAsync(d.ToState());

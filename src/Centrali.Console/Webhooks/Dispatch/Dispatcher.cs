@@ -46,15 +46,37 @@ public sealed class Dispatcher(IBackgroundJobClient jobs, TimeProvider time, ICo
     /// New work may be due now. <paramref name="fanOutOnly"/>: only new events were committed (a record change), so the
     /// running dispatch need not look for due deliveries beyond its regular claims.
     /// </summary>
-    public void Wake(bool fanOutOnly = false)
+    public void Wake(bool fanOutOnly = false) => Signal(fanOut: true, claim: !fanOutOnly);
+
+    readonly ConcurrentQueue<Claimed> handed = new();
+
+    /// <summary>
+    /// Deliveries a create wrote and leased to this process in its own transaction (<see cref="CreateFanOut"/>): the running
+    /// dispatch sends them, or the one this enqueues. Neither a fan-out nor a claim is needed for them.
+    /// </summary>
+    public void Hand(IReadOnlyList<Claimed> deliveries)
+    {
+        foreach (var c in deliveries) handed.Enqueue(c);
+        Signal(fanOut: false, claim: false);
+    }
+
+    /// <summary>What creates handed over since the last call (<see cref="Hand"/>).</summary>
+    internal List<Claimed> TakeHanded()
+    {
+        var taken = new List<Claimed>();
+        while (handed.TryDequeue(out var c)) taken.Add(c);
+        return taken;
+    }
+
+    void Signal(bool fanOut, bool claim)
     {
         var enqueue = false;
         TaskCompletionSource? wake;
         lock (gate)
         {
             signaled = true;
-            fanOutWanted = true;
-            if (!fanOutOnly) claimWanted = true;
+            fanOutWanted |= fanOut;
+            claimWanted |= claim;
             wake = waiter;
             waiter = null;
             var now = time.GetTimestamp();
@@ -148,7 +170,7 @@ public sealed class Dispatcher(IBackgroundJobClient jobs, TimeProvider time, ICo
     {
         lock (gate)
         {
-            if (signaled) return false;
+            if (signaled || !handed.IsEmpty) return false;
             running = false;
             return true;
         }

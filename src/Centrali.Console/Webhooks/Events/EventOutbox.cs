@@ -34,14 +34,14 @@ public sealed class EventOutbox(TimeProvider time, IDeliveryWake wake, Telemetry
         var events = db.ChangeTracker.Entries<WebhookEvent>().Count(e => e.State == EntityState.Added && e.Entity.FanOutPending);
         await db.SaveChangesAsync(ct);
         if (db.Database.CurrentTransaction is { } transaction) await transaction.CommitAsync(ct);
-        Committed(events);
+        Committed(events, events);
     }
 
-    /// <summary>After a commit that wrote <paramref name="events"/> events marked for fan-out: counts them and wakes the dispatcher.</summary>
-    public void Committed(int events)
+    /// <summary>After a commit that wrote <paramref name="events"/> events, <paramref name="pending"/> of them marked for fan-out: counts them and wakes the dispatcher.</summary>
+    public void Committed(int events, int pending)
     {
         telemetry.EventsWritten(events);
-        if (events > 0) wake.Wake(fanOutOnly: true);
+        if (pending > 0) wake.Wake(fanOutOnly: true);
     }
 
     public WebhookEvent NewEvent(Guid workspaceId, string workspaceSlug, string type, string collectionSlug, Guid? recordId, string dataJson)
