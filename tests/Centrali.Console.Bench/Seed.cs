@@ -19,14 +19,22 @@ public static class Seed
         await using var db = new SqliteConnection($"Data Source={databasePath};Pooling=False");
         await db.OpenAsync();
         await Exec(db, "PRAGMA synchronous = OFF; PRAGMA foreign_keys = ON;");
+        // The log's payload search lives in a file of its own beside the database (the app's PayloadIndex, same tables).
+        var searchFile = Path.ChangeExtension(Path.GetFullPath(databasePath), null) + ".search.db";
+        await Exec(db, $"""
+            ATTACH DATABASE '{searchFile.Replace("'", "''")}' AS search;
+            CREATE TABLE IF NOT EXISTS search.Indexed (Key INTEGER PRIMARY KEY, EventId TEXT NOT NULL UNIQUE, WorkspaceId TEXT NOT NULL);
+            CREATE INDEX IF NOT EXISTS search.IX_Indexed_WorkspaceId ON Indexed (WorkspaceId, Key);
+            CREATE VIRTUAL TABLE IF NOT EXISTS search.EventText USING fts5(Body, content='', contentless_delete=1, tokenize='trigram');
+            """);
         var workspaceId = Guid.Parse((string)(await Scalar(db, $"SELECT Id FROM Workspaces WHERE Slug = '{AppProcess.Workspace}'"))!);
 
         await using var addEvent = db.CreateCommand();
-        // Indexed for the log's payload search as the app's fan-out indexes the events it writes deliveries for.
+        // Indexed for the log's payload search as the app's background index would have indexed them.
         addEvent.CommandText = """
             INSERT INTO Events (Id, WorkspaceId, Type, RecordSlug, RecordId, Body, CreatedAt) VALUES ($id, $ws, 'record_created', $slug, $rid, $body, $at);
-            INSERT OR IGNORE INTO EventSearchKeys (EventId) VALUES ($id);
-            INSERT INTO EventText (rowid, Body) SELECT last_insert_rowid(), CAST($body AS TEXT) WHERE changes() = 1;
+            INSERT OR IGNORE INTO search.Indexed (EventId, WorkspaceId) VALUES ($id, $ws);
+            INSERT INTO search.EventText (rowid, Body) SELECT last_insert_rowid(), CAST($body AS TEXT) WHERE changes() = 1;
             """;
         var eId = addEvent.Parameters.Add("$id", SqliteType.Text);
         addEvent.Parameters.AddWithValue("$ws", Text(workspaceId));

@@ -25,7 +25,8 @@ public sealed record RetentionResult(DateTime Cutoff, int Deliveries, int Attemp
 /// their age: they are work not yet done. Batches are found by reading (which never blocks SQLite's writer) and sized
 /// so that each delete holds the writer for well under <c>Retention:MaxHold</c>, with a pause between them for other writers.
 /// </summary>
-public sealed class RetentionJob(IDbContextFactory<AppDbContext> dbs, TimeProvider time, IOptions<RetentionOptions> options, ILogger<RetentionJob> log)
+public sealed class RetentionJob(IDbContextFactory<AppDbContext> dbs, TimeProvider time, IOptions<RetentionOptions> options, ILogger<RetentionJob> log,
+    PayloadIndex payloads)
 {
     public const string RecurringId = "retention";
     const int MinBatch = 16, MaxBatch = 500;
@@ -89,6 +90,9 @@ public sealed class RetentionJob(IDbContextFactory<AppDbContext> dbs, TimeProvid
             after = ids[^1];
             // A delivery added to the event meanwhile (a replay) keeps it: the condition is checked again inside the delete.
             events += await HoldAsync(db, () => db.Events.Where(e => ids.Contains(e.Id) && !db.Deliveries.Any(d => d.EventId == e.Id)).ExecuteDeleteAsync(ct), ct);
+            // Their text leaves the payload search's own file too.
+            var kept = await db.Events.Where(e => ids.Contains(e.Id)).Select(e => e.Id).ToListAsync(ct);
+            await payloads.ForgetAsync(ids.Except(kept).ToList(), ct);
             await Task.Delay(Pause, ct);
         }
         return events;

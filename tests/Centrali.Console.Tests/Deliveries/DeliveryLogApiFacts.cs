@@ -339,12 +339,15 @@ public sealed class DeliveryLogApiFacts
         Assert.Equal([delivery.Id], Ids(await LogAsync(api, "?q=ocelot")));
         var key = await IndexedKeyAsync(app, "ocelot");
 
-        // What a crash right after the fan-out's commit leaves: the event queued (a negative key), its text not indexed.
+        // What a crash right after the create's commit leaves: the event queued (a negative key), its text not in the search file.
         await using (var scope = app.Scope())
         {
             var db = scope.ServiceProvider.GetRequiredService<AppDbContext>();
-            await db.Database.ExecuteSqlAsync($"DELETE FROM EventText WHERE rowid = {key}");
-            await db.Database.ExecuteSqlAsync($"UPDATE EventSearchKeys SET Key = -7 WHERE Key = {key}");
+            await using var search = await scope.ServiceProvider.GetRequiredService<PayloadIndex>().OpenAsync(default);
+            await using var forget = search.CreateCommand();
+            forget.CommandText = $"DELETE FROM EventText WHERE rowid = {key}; DELETE FROM Indexed WHERE Key = {key}";
+            await forget.ExecuteNonQueryAsync();
+            await db.Database.ExecuteSqlAsync($"INSERT INTO EventSearchKeys (Key, EventId) SELECT -7, Id FROM Events WHERE CAST(Body AS TEXT) LIKE {"%Ocelot%"}");
         }
         Assert.Equal([delivery.Id], Ids(await LogAsync(api, "?q=OCELOT")));
         // Nothing wakes the index now: its backstop finds the queued event.
@@ -352,7 +355,7 @@ public sealed class DeliveryLogApiFacts
         Assert.Equal([delivery.Id], Ids(await LogAsync(api, "?q=ocelot")));
     }
 
-    /// <summary>Waits until no event is queued for the payload index and <paramref name="text"/> is in it once; answers its key.</summary>
+    /// <summary>Waits until no event is queued for the payload index and <paramref name="text"/> is in its file once; answers its key.</summary>
     static async Task<long> IndexedKeyAsync(ConsoleApp app, string text)
     {
         var deadline = DateTime.UtcNow.AddSeconds(30);
@@ -361,9 +364,14 @@ public sealed class DeliveryLogApiFacts
             await using (var scope = app.Scope())
             {
                 var db = scope.ServiceProvider.GetRequiredService<AppDbContext>();
-                var queued = await db.Database.SqlQuery<int>($"SELECT count(*) AS Value FROM EventSearchKeys WHERE Key < 0").SingleAsync();
-                var phrase = $"\"{text}\"";
-                var keys = await db.Database.SqlQuery<long>($"SELECT rowid AS Value FROM EventText WHERE EventText MATCH {phrase}").ToListAsync();
+                var queued = await db.Database.SqlQuery<int>($"SELECT count(*) AS Value FROM EventSearchKeys").SingleAsync();
+                await using var search = await scope.ServiceProvider.GetRequiredService<PayloadIndex>().OpenAsync(default);
+                await using var match = search.CreateCommand();
+                match.CommandText = "SELECT rowid FROM EventText WHERE EventText MATCH @phrase";
+                match.Parameters.AddWithValue("@phrase", $"\"{text}\"");
+                var keys = new List<long>();
+                await using (var r = await match.ExecuteReaderAsync())
+                    while (await r.ReadAsync()) keys.Add(r.GetInt64(0));
                 if (queued == 0 && keys is [var key]) return key;
                 if (DateTime.UtcNow > deadline) throw new TimeoutException($"The payload index did not take '{text}' in: {queued} queued, keys [{string.Join(", ", keys)}].");
             }

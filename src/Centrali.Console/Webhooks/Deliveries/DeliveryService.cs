@@ -75,7 +75,8 @@ public sealed record DeliveryStats(List<HourOutcomes> Last24Hours, List<Subscrip
 public sealed record LastDelivery(string Status, int? LastStatusCode, string? LastError, DateTime CreatedAt);
 
 /// <summary>The delivery log and what a person does with it: read, search, replay, retry now, cancel, recover, send a test event.</summary>
-public sealed class DeliveryService(IDbContextFactory<AppDbContext> dbs, EventOutbox outbox, DeliveryStarter starter, CircuitBreaker circuits, DeliveryNotifier notifier, TimeProvider time, AuditLog audit)
+public sealed class DeliveryService(IDbContextFactory<AppDbContext> dbs, EventOutbox outbox, DeliveryStarter starter, CircuitBreaker circuits, DeliveryNotifier notifier, TimeProvider time, AuditLog audit,
+    PayloadIndex payloads)
 {
     static readonly string[] Statuses = [DeliveryStatus.Pending, DeliveryStatus.Succeeded, DeliveryStatus.Failed, DeliveryStatus.Cancelled];
 
@@ -102,7 +103,7 @@ public sealed class DeliveryService(IDbContextFactory<AppDbContext> dbs, EventOu
     public const int MaxTotal = MaxBulk;
 
     /// <summary>The deliveries of one workspace that match the filter, in no order; the one query the list, count, export and bulk actions share.</summary>
-    static async Task<IQueryable<Delivery>> FilteredAsync(AppDbContext db, Guid workspaceId, DeliveryFilter filter, CancellationToken ct)
+    async Task<IQueryable<Delivery>> FilteredAsync(AppDbContext db, Guid workspaceId, DeliveryFilter filter, CancellationToken ct)
     {
         if (filter.Status is { } status && !Statuses.Contains(status))
             throw ServiceException.Invalid("status", $"status is one of {string.Join(", ", Statuses)}.");
@@ -120,7 +121,7 @@ public sealed class DeliveryService(IDbContextFactory<AppDbContext> dbs, EventOu
         // Duration is the last attempt's: what the receiver took the last time it was asked.
         if (filter.MinDurationMs is { } min) query = query.Where(d => d.Attempts.OrderByDescending(a => a.Number).Select(a => (int?)a.DurationMs).FirstOrDefault() >= min);
         if (filter.MaxDurationMs is { } max) query = query.Where(d => d.Attempts.OrderByDescending(a => a.Number).Select(a => (int?)a.DurationMs).FirstOrDefault() <= max);
-        if (filter.Query?.Trim() is { Length: > 0 } text) query = await LogSearch.MatchingAsync(db, workspaceId, query, text, ct);
+        if (filter.Query?.Trim() is { Length: > 0 } text) query = await LogSearch.MatchingAsync(db, payloads, workspaceId, query, text, ct);
         return query;
     }
 

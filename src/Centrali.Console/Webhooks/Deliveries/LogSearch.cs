@@ -5,19 +5,21 @@ namespace Centrali.Console.Webhooks.Deliveries;
 /// looked up as that first: the 8-digit short id the console shows (by the indexed tails, see <see cref="ShortIds"/>) and a
 /// three-digit number that is some delivery's last status code; only when nothing has that short id or status code is it
 /// looked for in the payloads, like any other text of three characters or more. On SQLite payloads are indexed by a trigram
-/// full-text table (EventText: filled in the background after an event is fanned out, see <see cref="PayloadIndex"/>;
-/// emptied by a trigger when it is deleted); on PostgreSQL it is a case-insensitive scan of the workspace's events. A search that names few deliveries (an id, text in a few
-/// payloads) is resolved to their ids first, each step an index lookup (text → events → deliveries by EventId), so the
-/// list, its total and its order then touch only those rows however long the log.
+/// full-text table in a file of its own (filled in the background, see <see cref="PayloadIndex"/>); on PostgreSQL it is a
+/// case-insensitive scan of the workspace's events. A search that names few deliveries (an id, text in a few payloads) is
+/// resolved to their ids first, each step an index lookup (text → events → deliveries by EventId), so the list, its total
+/// and its order then touch only those rows however long the log.
 /// </summary>
 public static class LogSearch
 {
     public const int MinTextLength = 3;
     /// <summary>Up to this many events or deliveries a search is resolved to ids first; beyond, it stays a subquery (its matches are dense, so a page fills fast).</summary>
     const int MaxResolved = 2_000;
+    /// <summary>SQLite: a payload text is looked for in at most this many events, the newest (the total counts up to this many too).</summary>
+    const int MaxEvents = 10_000;
 
-    public static async Task<IQueryable<Delivery>> MatchingAsync(AppDbContext db, Guid workspaceId, IQueryable<Delivery> deliveries, string text,
-        CancellationToken ct)
+    public static async Task<IQueryable<Delivery>> MatchingAsync(AppDbContext db, PayloadIndex payloads, Guid workspaceId, IQueryable<Delivery> deliveries,
+        string text, CancellationToken ct)
     {
         if (Guid.TryParse(text, out var id))
         {
@@ -44,8 +46,13 @@ public static class LogSearch
             return deliveries.Where(d => d.LastStatusCode == code);
         if (text.Length < MinTextLength) return deliveries.Where(d => false);
 
-        var postgres = db.Database.IsNpgsql();
-        var withText = EventsWithText(db, text, postgres);
+        if (!db.Database.IsNpgsql())
+        {
+            // Event ids from the search file: as a list (one JSON parameter) however many.
+            var events = await payloads.MatchingAsync(db, workspaceId, text, MaxEvents, ct);
+            return await AmongAsync(deliveries, db.Deliveries.Where(d => events.Contains(d.EventId)).Select(d => d.Id), ct);
+        }
+        var withText = EventsWithText(db, text);
         var matches = await withText.Take(MaxResolved + 1).ToListAsync(ct);
         if (matches.Count > MaxResolved) return deliveries.Where(d => withText.Contains(d.EventId));
         return await AmongAsync(deliveries, db.Deliveries.Where(d => matches.Contains(d.EventId)).Select(d => d.Id), ct);
@@ -58,19 +65,10 @@ public static class LogSearch
         return found.Count <= MaxResolved ? deliveries.Where(d => found.Contains(d.Id)) : deliveries.Where(d => ids.Contains(d.Id));
     }
 
-    static IQueryable<Guid> EventsWithText(AppDbContext db, string text, bool postgres)
+    /// <summary>PostgreSQL: the events whose body contains <paramref name="text"/>, case-insensitive.</summary>
+    static IQueryable<Guid> EventsWithText(AppDbContext db, string text)
     {
         var pattern = "%" + text.Replace("\\", "\\\\").Replace("%", "\\%").Replace("_", "\\_") + "%";
-        if (postgres)
-            return db.Database.SqlQuery<Guid>($"""SELECT "Id" AS "Value" FROM "Events" WHERE convert_from("Body", 'UTF8') ILIKE {pattern}""");
-        // One FTS5 phrase: the trigram tokenizer makes it a case-insensitive substring match. Events still queued for the
-        // index (negative keys, see PayloadIndex) are few and scanned.
-        var phrase = "\"" + text.Replace("\"", "\"\"") + "\"";
-        return db.Database.SqlQuery<Guid>($"""
-            SELECT k.EventId AS Value FROM EventSearchKeys AS k WHERE k.Key IN (SELECT rowid FROM EventText WHERE EventText MATCH {phrase})
-            UNION ALL
-            SELECT k.EventId FROM EventSearchKeys AS k JOIN Events AS e ON e.Id = k.EventId
-            WHERE k.Key < 0 AND CAST(e.Body AS TEXT) LIKE {pattern} ESCAPE '\'
-            """);
+        return db.Database.SqlQuery<Guid>($"""SELECT "Id" AS "Value" FROM "Events" WHERE convert_from("Body", 'UTF8') ILIKE {pattern}""");
     }
 }
