@@ -207,14 +207,18 @@ public sealed class PayloadIndex(IDbContextFactory<AppDbContext> dbs, IConfigura
             text.CommandText = "INSERT INTO EventText (rowid, Body) VALUES (@key, CAST(@body AS TEXT))";
             var k = Parameter(text, "@key");
             var body = Parameter(text, "@body");
+            // Every key first, then every text: a write to another table between two full-text inserts makes FTS5 flush
+            // what it holds in memory, one tiny segment per event to merge later (measured: three times the cost per event).
+            var keys = new List<(long Key, byte[] Body)>(queued.Count);
             foreach (var q in queued)
             {
                 (id.Value, workspace.Value) = (q.EventId, q.WorkspaceId);
-                if (await key.ExecuteScalarAsync(ct) is long indexed)
-                {
-                    (k.Value, body.Value) = (indexed, q.Body);
-                    await text.ExecuteNonQueryAsync(ct);
-                }
+                if (await key.ExecuteScalarAsync(ct) is long indexed) keys.Add((indexed, q.Body));
+            }
+            foreach (var (indexed, payload) in keys)
+            {
+                (k.Value, body.Value) = (indexed, payload);
+                await text.ExecuteNonQueryAsync(ct);
             }
             await tx.CommitAsync(ct);
         }
