@@ -1,5 +1,4 @@
 using System.Threading.Channels;
-using Centrali.Console.Webhooks.Dispatch;
 using Centrali.Console.Webhooks.Events;
 using Microsoft.EntityFrameworkCore.Storage;
 
@@ -20,12 +19,12 @@ public sealed class RecordCommits
 
     readonly IDbContextFactory<AppDbContext> dbs;
     readonly EventOutbox outbox;
-    readonly CreateFanOut fanOut;
+    readonly ICreateFanOut fanOut;
     readonly Channel<Pending> queue = Channel.CreateUnbounded<Pending>(new UnboundedChannelOptions { SingleReader = true });
 
     sealed record Pending(IReadOnlyList<object> Rows, TaskCompletionSource Done);
 
-    public RecordCommits(IDbContextFactory<AppDbContext> dbs, EventOutbox outbox, CreateFanOut fanOut)
+    public RecordCommits(IDbContextFactory<AppDbContext> dbs, EventOutbox outbox, ICreateFanOut fanOut)
     {
         this.dbs = dbs;
         this.outbox = outbox;
@@ -86,7 +85,7 @@ public sealed class RecordCommits
         {
             await InsertAsync(db, tx, sql, "Records", RecordColumns, rows.OfType<Record>().ToList(), RecordValues);
             await InsertAsync(db, tx, sql, "Events", EventColumns, events, EventValues);
-            await fanOut.WriteAsync(db, tx, plan, CancellationToken.None);
+            await plan.WriteAsync(tx, CancellationToken.None);
             // The rest (a create's stored idempotent answer) through EF Core, in the same transaction: a repeated key fails as it always did.
             var rest = rows.Where(r => r is not Record and not WebhookEvent).ToList();
             if (rest.Count > 0)
@@ -98,11 +97,11 @@ public sealed class RecordCommits
         }
         catch
         {
-            fanOut.Abandon(plan);
+            plan.Abandon();
             throw;
         }
         outbox.Committed(events.Count, events.Count(e => e.FanOutPending));
-        await fanOut.CommittedAsync(plan);
+        await plan.CommittedAsync();
     }
 
     // Plain INSERTs: the group's records and events are most of a create's cost, and EF Core's change tracking and

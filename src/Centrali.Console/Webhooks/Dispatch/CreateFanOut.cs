@@ -20,28 +20,28 @@ namespace Centrali.Console.Webhooks.Dispatch;
 /// all, and a lease this process never acts on (a crash, a stop) lapses and the delivery is claimed again.
 /// </remarks>
 public sealed class CreateFanOut(DeliveryStore store, ActiveSubscriptions activeSubscriptions, HostSlots hosts, Dispatcher dispatcher,
-    DeliveryNotifier notifier, PayloadIndex payloads, TimeProvider time)
+    DeliveryNotifier notifier, PayloadIndex payloads, TimeProvider time) : ICreateFanOut
 {
     /// <summary>An event matching more subscriptions than this is fanned out by the dispatcher.</summary>
     public const int MaxPerEvent = 8;
 
     /// <summary>The deliveries a create group writes itself, and the host places their leases took.</summary>
-    public sealed class Plan
+    sealed class Plan(CreateFanOut fanOut, AppDbContext db) : ICreateFanOutPlan
     {
-        internal readonly List<Delivery> Deliveries = [];
-        internal readonly List<Claimed> Leased = [];
-        internal readonly List<Guid> Events = [];
-        internal bool Unleased;
+        public readonly List<Delivery> Deliveries = [];
+        public readonly List<Claimed> Leased = [];
+        public readonly List<Guid> Events = [];
+        public bool Unleased;
+
+        public Task WriteAsync(IDbContextTransaction tx, CancellationToken ct) => fanOut.WriteAsync(db, tx, this, ct);
+        public Task CommittedAsync() => fanOut.CommittedAsync(this);
+        public void Abandon() => fanOut.Abandon(this);
     }
 
-    /// <summary>
-    /// Inside the group's transaction, before its events are inserted: picks the events fanned out here (clearing their
-    /// <c>FanOutPending</c>) and makes their deliveries. Call <see cref="WriteAsync"/> in the same transaction, then
-    /// <see cref="Committed"/>, or <see cref="Abandon"/> if it does not commit.
-    /// </summary>
-    public async Task<Plan> PlanAsync(AppDbContext db, IReadOnlyList<WebhookEvent> events, CancellationToken ct)
+    /// <inheritdoc />
+    public async Task<ICreateFanOutPlan> PlanAsync(AppDbContext db, IReadOnlyList<WebhookEvent> events, CancellationToken ct)
     {
-        var plan = new Plan();
+        var plan = new Plan(this, db);
         if (events.Count == 0) return plan;
         var active = await activeSubscriptions.ReadAsync(db, events.Select(e => e.WorkspaceId).Distinct().ToList(), ct);
         foreach (var s in active.SelectMany(g => g)) store.Saw(s);
@@ -68,7 +68,7 @@ public sealed class CreateFanOut(DeliveryStore store, ActiveSubscriptions active
     }
 
     /// <summary>Writes the plan's deliveries, and on SQLite queues its events for the log's payload search, in the group's transaction.</summary>
-    public async Task WriteAsync(AppDbContext db, IDbContextTransaction tx, Plan plan, CancellationToken ct)
+    async Task WriteAsync(AppDbContext db, IDbContextTransaction tx, Plan plan, CancellationToken ct)
     {
         if (plan.Events.Count == 0) return;
         await store.InsertAsync(db, tx, plan.Deliveries, ct);
@@ -76,8 +76,7 @@ public sealed class CreateFanOut(DeliveryStore store, ActiveSubscriptions active
             await PayloadIndex.QueueAsync(db.Database.GetDbConnection(), tx.GetDbTransaction(), plan.Events.Select(id => store.Dialect.Value(id)), ct);
     }
 
-    /// <summary>After the commit: the live log hears of the new deliveries, and the dispatch gets the leased ones.</summary>
-    public async Task CommittedAsync(Plan plan)
+    async Task CommittedAsync(Plan plan)
     {
         if (plan.Events.Count == 0) return;
         if (!store.Dialect.Postgres) payloads.Wake();
@@ -86,8 +85,7 @@ public sealed class CreateFanOut(DeliveryStore store, ActiveSubscriptions active
         foreach (var d in plan.Deliveries) await notifier.PublishAsync(d.ToState());
     }
 
-    /// <summary>The group did not commit: its leases were never written, so their host places go back.</summary>
-    public void Abandon(Plan plan)
+    void Abandon(Plan plan)
     {
         foreach (var c in plan.Leased) hosts.Release(c.Host);
         plan.Leased.Clear();

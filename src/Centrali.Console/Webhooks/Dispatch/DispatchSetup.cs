@@ -20,7 +20,7 @@ public static class DispatchSetup
         services.AddSingleton<IDeliveryWake>(sp => sp.GetRequiredService<Dispatcher>());
         services.AddSingleton<DeliveryStore>();
         services.AddSingleton<EventOutbox>();
-        services.AddSingleton<CreateFanOut>();
+        services.AddSingleton<ICreateFanOut, CreateFanOut>();
         // Stateless over singletons: Hangfire's activator builds it per run without a scope of its own to fill.
         services.AddTransient<DispatchJob>();
         services.AddHostedService<DispatchBackstop>();
