@@ -355,6 +355,32 @@ public sealed class DeliveryLogApiFacts
         Assert.Equal([delivery.Id], Ids(await LogAsync(api, "?q=ocelot")));
     }
 
+    [Fact]
+    public async Task PayloadSearch_RefillsItsFile_WhenTheFileWasDeletedWhileTheAppWasStopped()
+    {
+        await using var receiver = await Receiver.StartAsync();
+        string folder;
+        Guid delivery;
+        await using (var first = new ConsoleApp())
+        {
+            folder = first.Folder;
+            await first.SubscribeAsync(receiver.Url + "/hook");
+            await first.RecordEventAsync(data: """{"note":"a Pangolin crossing"}""");
+            delivery = (await first.WaitForDeliveriesAsync(d => d is [{ Status: DeliveryStatus.Succeeded }])).Single().Id;
+            await IndexedKeyAsync(first, "pangolin");
+            first.KeepFolder = true;
+        }
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        var searchFile = Path.Combine(folder, "centrali.search.db");
+        Assert.True(File.Exists(searchFile));
+        foreach (var f in new[] { searchFile, searchFile + "-wal", searchFile + "-shm" }) File.Delete(f);
+
+        await using var second = new ConsoleApp(folder: folder);
+        // Queued again from the database at start, then indexed into the new file.
+        await IndexedKeyAsync(second, "pangolin");
+        Assert.Equal([delivery], Ids(await LogAsync(second.Api(), "?q=Pangolin")));
+    }
+
     /// <summary>Waits until no event is queued for the payload index and <paramref name="text"/> is in its file once; answers its key.</summary>
     static async Task<long> IndexedKeyAsync(ConsoleApp app, string text)
     {

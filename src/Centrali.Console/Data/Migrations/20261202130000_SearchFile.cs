@@ -8,7 +8,7 @@ namespace Centrali.Console.Data.Migrations
     /// <summary>
     /// The payload search's full-text table moves out of the database into a file of its own (see PayloadIndex), so its
     /// writes no longer hold the database's one write lock. EventSearchKeys stays, as the queue of events still to index:
-    /// every event indexed so far is queued again, and the new file is filled from the queue in the background.
+    /// the new file, when first created, queues every event again and is filled from the queue in the background.
     /// </summary>
     [DbContext(typeof(AppDbContext))]
     [Migration("20261202130000_SearchFile")]
@@ -17,13 +17,11 @@ namespace Centrali.Console.Data.Migrations
         /// <inheritdoc />
         protected override void Up(MigrationBuilder migrationBuilder)
         {
-            // Queued keys are negative, counting down; the indexed ones (positive) join the queue's end in their order.
+            // The indexed events' keys named rows of the old table; the new file, created empty, queues every event again.
             migrationBuilder.Sql("""
                 DROP TRIGGER IF EXISTS EventText_Delete;
                 DROP TABLE IF EXISTS EventText;
-                CREATE TEMP TABLE QueueEnd AS SELECT COALESCE(-MIN(Key), 0) AS Offset FROM EventSearchKeys WHERE Key < 0;
-                UPDATE EventSearchKeys SET Key = -Key - (SELECT Offset FROM QueueEnd) WHERE Key > 0;
-                DROP TABLE QueueEnd;
+                DELETE FROM EventSearchKeys WHERE Key > 0;
                 CREATE TRIGGER EventSearchKeys_Delete AFTER DELETE ON Events BEGIN
                     DELETE FROM EventSearchKeys WHERE EventId = old.Id;
                 END;

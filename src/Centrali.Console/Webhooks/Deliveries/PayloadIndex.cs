@@ -37,32 +37,43 @@ public sealed class PayloadIndex(IDbContextFactory<AppDbContext> dbs, IConfigura
     readonly SemaphoreSlim ready = new(1, 1);
     bool created;
 
-    /// <summary>The search file's connection string: beside the database's file, named after it.</summary>
-    string SearchConnectionString()
+    /// <summary>The search file's path: beside the database's file, named after it.</summary>
+    string SearchFile()
     {
         if (searchFile is null)
         {
             using var db = dbs.CreateDbContext();
             var path = new SqliteConnectionStringBuilder(db.Database.GetConnectionString()).DataSource;
-            searchFile = new SqliteConnectionStringBuilder
-            {
-                DataSource = Path.ChangeExtension(Path.GetFullPath(path), null) + ".search.db", Pooling = true, DefaultTimeout = 30,
-            }.ToString();
+            searchFile = Path.ChangeExtension(Path.GetFullPath(path), null) + ".search.db";
         }
         return searchFile;
     }
 
-    /// <summary>Opens the search file, creating its tables on first use (its maintenance and tests read it too).</summary>
+    string ConnectionString() => new SqliteConnectionStringBuilder { DataSource = SearchFile(), Pooling = true, DefaultTimeout = 30 }.ToString();
+
+    /// <summary>Opens the search file, creating it on first use (its maintenance and tests read it too).</summary>
     public async Task<SqliteConnection> OpenAsync(CancellationToken ct)
     {
-        var connection = new SqliteConnection(SearchConnectionString());
+        if (!created) await CreateAsync(ct);
+        var connection = new SqliteConnection(ConnectionString());
         await connection.OpenAsync(ct);
-        if (created) return connection;
+        await using var sync = connection.CreateCommand();
+        sync.CommandText = "PRAGMA synchronous = NORMAL";
+        await sync.ExecuteNonQueryAsync(ct);
+        return connection;
+    }
+
+    /// <summary>Creates the search file's tables; a new file (a first start, an upgrade, a deleted file) queues every event to fill it.</summary>
+    async Task CreateAsync(CancellationToken ct)
+    {
         await ready.WaitAsync(ct);
         try
         {
-            if (!created)
+            if (created) return;
+            var fresh = !File.Exists(SearchFile());
+            await using (var connection = new SqliteConnection(ConnectionString()))
             {
+                await connection.OpenAsync(ct);
                 await using var cmd = connection.CreateCommand();
                 cmd.CommandText = """
                     PRAGMA journal_mode = WAL;
@@ -71,16 +82,23 @@ public sealed class PayloadIndex(IDbContextFactory<AppDbContext> dbs, IConfigura
                     CREATE VIRTUAL TABLE IF NOT EXISTS EventText USING fts5(Body, content='', contentless_delete=1, tokenize='trigram');
                     """;
                 await cmd.ExecuteNonQueryAsync(ct);
-                created = true;
             }
+            if (fresh)
+            {
+                await using var db = await dbs.CreateDbContextAsync(ct);
+                await using var tx = await db.Database.BeginTransactionAsync(ct);
+                // Behind the queue's end, oldest first; an event queued already keeps its place.
+                var queued = await db.Database.ExecuteSqlRawAsync("""
+                    INSERT INTO EventSearchKeys (Key, EventId)
+                    SELECT (SELECT MIN(COALESCE(MIN(Key), 0), 0) FROM EventSearchKeys) - ROW_NUMBER() OVER (ORDER BY Id), Id FROM Events WHERE TRUE
+                    ON CONFLICT (EventId) DO NOTHING
+                    """, ct);
+                await tx.CommitAsync(ct);
+                if (queued > 0) log.LogInformation("The payload search's file is new: {Count} events queued to fill it.", queued);
+            }
+            created = true;
         }
         finally { ready.Release(); }
-        await using (var sync = connection.CreateCommand())
-        {
-            sync.CommandText = "PRAGMA synchronous = NORMAL";
-            await sync.ExecuteNonQueryAsync(ct);
-        }
-        return connection;
     }
 
     /// <summary>Queues the events for indexing, in the caller's transaction; an event queued already is left as it is.</summary>
@@ -161,6 +179,15 @@ public sealed class PayloadIndex(IDbContextFactory<AppDbContext> dbs, IConfigura
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         if (postgres) return;
+        try
+        {
+            // A new file queues every event: filled from the start, not at the first search.
+            await using (await OpenAsync(stoppingToken)) { }
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            log.LogWarning(e, "Opening the payload search's file failed; the next round tries again.");
+        }
         while (!stoppingToken.IsCancellationRequested)
         {
             try
