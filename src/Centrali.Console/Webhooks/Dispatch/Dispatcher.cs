@@ -5,10 +5,12 @@ using Hangfire.States;
 namespace Centrali.Console.Webhooks.Dispatch;
 
 /// <summary>
-/// How a delivery travels. A record change commits its event with <c>FanOutPending</c> set; replays and test events
-/// commit a pending delivery. Either way the writer then calls <see cref="Wake"/>. Wake only nudges: the one way an
-/// attempt happens is the Hangfire job <see cref="DispatchJob"/>, which fans out pending events, claims due deliveries
-/// in batches (a lease per claim), sends them with bounded parallelism and group-commits the attempts.
+/// How a delivery travels. A record change commits its event with <c>FanOutPending</c> set, or, for a create whose event
+/// matches few subscriptions, with its deliveries already written and leased to this process (<see cref="Hand"/>);
+/// replays and test events commit a pending delivery. Either way the writer then wakes the dispatcher. A wake only
+/// nudges: the one way an attempt happens is the Hangfire job <see cref="DispatchJob"/>, which takes what creates
+/// handed it, fans out pending events, claims due deliveries in batches (a lease per claim), sends them with bounded
+/// parallelism and group-commits the attempts.
 /// <list type="bullet">
 /// <item>While a dispatch job runs in this process, a wake is an in-process signal to it; otherwise one job is enqueued
 /// (coalesced: wakes within a second of an enqueue that has not started yet add nothing, since that job will see their rows).</item>
