@@ -24,7 +24,6 @@ public static class Seed
         await Exec(db, $"""
             ATTACH DATABASE '{searchFile.Replace("'", "''")}' AS search;
             CREATE TABLE IF NOT EXISTS search.Indexed (Key INTEGER PRIMARY KEY, EventId TEXT NOT NULL UNIQUE, WorkspaceId TEXT NOT NULL);
-            CREATE INDEX IF NOT EXISTS search.IX_Indexed_WorkspaceId ON Indexed (WorkspaceId, Key);
             CREATE VIRTUAL TABLE IF NOT EXISTS search.EventText USING fts5(Body, content='', contentless_delete=1, tokenize='trigram');
             """);
         var workspaceId = Guid.Parse((string)(await Scalar(db, $"SELECT Id FROM Workspaces WHERE Slug = '{AppProcess.Workspace}'"))!);

@@ -78,7 +78,6 @@ public sealed class PayloadIndex(IDbContextFactory<AppDbContext> dbs, IConfigura
                 cmd.CommandText = """
                     PRAGMA journal_mode = WAL;
                     CREATE TABLE IF NOT EXISTS Indexed (Key INTEGER PRIMARY KEY, EventId TEXT NOT NULL UNIQUE, WorkspaceId TEXT NOT NULL);
-                    CREATE INDEX IF NOT EXISTS IX_Indexed_WorkspaceId ON Indexed (WorkspaceId, Key);
                     CREATE VIRTUAL TABLE IF NOT EXISTS EventText USING fts5(Body, content='', contentless_delete=1, tokenize='trigram');
                     """;
                 await cmd.ExecuteNonQueryAsync(ct);
@@ -147,8 +146,9 @@ public sealed class PayloadIndex(IDbContextFactory<AppDbContext> dbs, IConfigura
             while (await r.ReadAsync(ct)) found.Add(Guid.Parse(r.GetString(0)));
         }
         var pattern = "%" + text.Replace("\\", "\\\\").Replace("%", "\\%").Replace("_", "\\_") + "%";
+        // CROSS JOIN: SQLite then reads the short queue first, never every event of the workspace.
         var queued = await db.Database.SqlQuery<Guid>($"""
-            SELECT k.EventId AS Value FROM EventSearchKeys AS k JOIN Events AS e ON e.Id = k.EventId
+            SELECT k.EventId AS Value FROM EventSearchKeys AS k CROSS JOIN Events AS e ON e.Id = k.EventId
             WHERE e.WorkspaceId = {workspaceId} AND CAST(e.Body AS TEXT) LIKE {pattern} ESCAPE '\'
             """).ToListAsync(ct);
         // Indexed since the first read, an event can be in both.
