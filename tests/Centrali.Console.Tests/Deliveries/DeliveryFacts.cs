@@ -338,6 +338,41 @@ public sealed class DeliveryFacts
     }
 
     [Fact]
+    public async Task ACreate_WritesTheDeliveriesOfAFewSubscriptionsInItsOwnTransaction_AndLeavesMoreToTheFanOut()
+    {
+        await using var receiver = await Receiver.StartAsync();
+        await using var app = new ConsoleApp();
+        var api = app.Api();
+        await api.PostJsonAsync($"{Base}/collections", new { name = "Orders", slug = "orders" });
+        var first = await app.SubscribeAsync(receiver.Url + "/first");
+
+        var created = await api.PostRawAsync($"{Base}/collections/orders/records", """{"n":1}""");
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        var recordId = (await created.DataAsync<JsonElement>()).GetProperty("id").GetGuid();
+        await using (var scope = app.Scope())
+        {
+            // Read the moment the create answered: its delivery committed with it, nothing was left for a fan-out.
+            var db = scope.ServiceProvider.GetRequiredService<AppDbContext>();
+            var e = await db.Events.AsNoTracking().SingleAsync(x => x.RecordId == recordId);
+            Assert.False(e.FanOutPending);
+            Assert.Equal([first.Id], await db.Deliveries.Where(d => d.EventId == e.Id).Select(d => d.SubscriptionId).ToListAsync());
+        }
+
+        // Nine matching subscriptions are more than a create writes itself: the dispatcher's fan-out writes them all.
+        for (var i = 0; i < 8; i++) await app.SubscribeAsync(receiver.Url + "/more" + i);
+        var second = await api.PostRawAsync($"{Base}/collections/orders/records", """{"n":2}""");
+        Assert.Equal(HttpStatusCode.Created, second.StatusCode);
+        var secondId = (await second.DataAsync<JsonElement>()).GetProperty("id").GetGuid();
+        var all = await app.WaitForDeliveriesAsync(d => d.Count == 10 && d.All(x => x.Status == DeliveryStatus.Succeeded));
+        await using (var scope = app.Scope())
+        {
+            var e = await scope.ServiceProvider.GetRequiredService<AppDbContext>().Events.AsNoTracking().SingleAsync(x => x.RecordId == secondId);
+            Assert.Equal(9, all.Count(d => d.EventId == e.Id));
+        }
+        Assert.Equal(10, receiver.Requests.Count);
+    }
+
+    [Fact]
     public async Task Replay_SendsTheSameEventAgain_AndIsRefusedWhilePending()
     {
         await using var receiver = await Receiver.StartAsync();
