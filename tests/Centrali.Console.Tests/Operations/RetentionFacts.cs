@@ -67,7 +67,17 @@ public sealed class RetentionFacts(ITestOutputHelper output)
             await db.SaveChangesAsync();
             (goneEvent, keptPendingEvent, keptRecentEvent, keptMixedEvent, goneLonelyEvent) = (e1.Id, e2.Id, e3.Id, e4.Id, e5.Id);
             keptDeliveries = [pending.Id, recentDone.Id, replay.Id];
+            // Queued for the payload search as a create or fan-out queues them; the index copies them into its file.
+            await db.Database.ExecuteSqlRawAsync("INSERT INTO EventSearchKeys (Key, EventId) SELECT -ROW_NUMBER() OVER (ORDER BY Id), Id FROM Events WHERE TRUE ON CONFLICT DO NOTHING");
+            app.Service<PayloadIndex>().Wake();
+            var deadline = DateTime.UtcNow.AddSeconds(30);
+            while (await db.Database.SqlQuery<int>($"SELECT count(*) AS Value FROM EventSearchKeys").SingleAsync() > 0)
+            {
+                Assert.True(DateTime.UtcNow < deadline, "The payload index did not take the seeded events in.");
+                await Task.Delay(100);
+            }
         }
+        Assert.Equal(5, (await IndexedEventsAsync(app)).Count);
 
         RetentionResult result;
         await using (var scope = app.Scope())
@@ -85,10 +95,23 @@ public sealed class RetentionFacts(ITestOutputHelper output)
             Assert.Equal(new[] { keptPendingEvent, keptRecentEvent, keptMixedEvent }.Order(), (await db.Events.Select(e => e.Id).ToListAsync()).Order());
             Assert.False(await db.Events.AnyAsync(e => e.Id == goneEvent || e.Id == goneLonelyEvent));
         }
+        // The purged events' text left the payload search's file too.
+        Assert.Equal(new[] { keptPendingEvent, keptRecentEvent, keptMixedEvent }.Order(), (await IndexedEventsAsync(app)).Order());
 
         // A second run finds nothing more.
         await using (var scope = app.Scope())
             Assert.Equal(0, (await scope.ServiceProvider.GetRequiredService<RetentionJob>().PurgeAsync()).Deliveries);
+    }
+
+    static async Task<List<Guid>> IndexedEventsAsync(ConsoleApp app)
+    {
+        await using var search = await app.Service<PayloadIndex>().OpenAsync(default);
+        await using var cmd = search.CreateCommand();
+        cmd.CommandText = "SELECT EventId FROM Indexed";
+        var ids = new List<Guid>();
+        await using var r = await cmd.ExecuteReaderAsync();
+        while (await r.ReadAsync()) ids.Add(Guid.Parse(r.GetString(0)));
+        return ids;
     }
 
     [Fact]

@@ -168,10 +168,15 @@ public sealed class PayloadIndex(IDbContextFactory<AppDbContext> dbs, IConfigura
         await using var key = search.CreateCommand();
         key.CommandText = "DELETE FROM Indexed WHERE EventId = @id";
         var keyId = Parameter(key, "@id");
+        // Every text, then every key: as in IndexAsync, FTS5 flushes its pending changes at each write to another table.
         foreach (var id in eventIds)
         {
-            textId.Value = keyId.Value = id.ToString().ToUpperInvariant();
+            textId.Value = id.ToString().ToUpperInvariant();
             await text.ExecuteNonQueryAsync(ct);
+        }
+        foreach (var id in eventIds)
+        {
+            keyId.Value = id.ToString().ToUpperInvariant();
             await key.ExecuteNonQueryAsync(ct);
         }
         await tx.CommitAsync(ct);
