@@ -48,7 +48,7 @@ public sealed class RecordService(IDbContextFactory<AppDbContext> dbs, TimeProvi
         var query = db.Records.AsNoTracking().Where(r => r.CollectionId == collectionId);
         if (!string.IsNullOrWhiteSpace(q.Search))
         {
-            var pattern = "%" + q.Search.Trim().Replace("\\", "\\\\").Replace("%", "\\%").Replace("_", "\\_") + "%";
+            var pattern = SqlDialect.Containing(q.Search.Trim());
             // SQLite's LIKE ignores ASCII case; PostgreSQL's does not, so there the same search is ILIKE.
             query = db.Database.IsNpgsql()
                 ? query.Where(r => EF.Functions.ILike(r.Data, pattern, "\\"))

@@ -25,6 +25,9 @@ public sealed class SqlDialect(bool postgres)
 
     public static object Value(string? s) => s is null ? DBNull.Value : s;
 
+    /// <summary>A LIKE pattern matching any text that contains <paramref name="text"/>, with <c>\</c> as its escape character.</summary>
+    public static string Containing(string text) => "%" + text.Replace("\\", "\\\\").Replace("%", "\\%").Replace("_", "\\_") + "%";
+
     public static object Value(int? n) => n is { } v ? v : DBNull.Value;
 
     public Guid Guid(DbDataReader r, int i) => postgres ? r.GetGuid(i) : System.Guid.Parse(r.GetString(i));

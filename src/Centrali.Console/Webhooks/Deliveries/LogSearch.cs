@@ -68,7 +68,7 @@ public static class LogSearch
     /// <summary>PostgreSQL: the events whose body contains <paramref name="text"/>, case-insensitive.</summary>
     static IQueryable<Guid> EventsWithText(AppDbContext db, string text)
     {
-        var pattern = "%" + text.Replace("\\", "\\\\").Replace("%", "\\%").Replace("_", "\\_") + "%";
+        var pattern = SqlDialect.Containing(text);
         return db.Database.SqlQuery<Guid>($"""SELECT "Id" AS "Value" FROM "Events" WHERE convert_from("Body", 'UTF8') ILIKE {pattern}""");
     }
 }

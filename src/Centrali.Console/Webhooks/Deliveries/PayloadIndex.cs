@@ -32,6 +32,9 @@ public sealed class PayloadIndex(IDbContextFactory<AppDbContext> dbs, IConfigura
     static readonly TimeSpan Gather = TimeSpan.FromMilliseconds(500);
     static readonly TimeSpan Backstop = TimeSpan.FromSeconds(5);
 
+    /// <summary>Ids written as EF Core stores them in the database, so the file's ids compare equal to its.</summary>
+    static readonly SqlDialect Sqlite = new(postgres: false);
+
     readonly SemaphoreSlim wake = new(0, 1);
     readonly bool postgres = DatabaseSetup.IsPostgres(config);
     string? searchFile;
@@ -140,13 +143,13 @@ public sealed class PayloadIndex(IDbContextFactory<AppDbContext> dbs, IConfigura
                 SELECT EventId FROM Indexed WHERE WorkspaceId = @w AND Key IN (SELECT rowid FROM EventText WHERE EventText MATCH @phrase)
                 ORDER BY Key DESC LIMIT @n
                 """;
-            Parameter(cmd, "@w").Value = workspaceId.ToString().ToUpperInvariant();
+            Parameter(cmd, "@w").Value = Sqlite.Value(workspaceId);
             Parameter(cmd, "@phrase").Value = "\"" + text.Replace("\"", "\"\"") + "\"";
             Parameter(cmd, "@n").Value = limit;
             await using var r = await cmd.ExecuteReaderAsync(ct);
             while (await r.ReadAsync(ct)) found.Add(Guid.Parse(r.GetString(0)));
         }
-        var pattern = "%" + text.Replace("\\", "\\\\").Replace("%", "\\%").Replace("_", "\\_") + "%";
+        var pattern = SqlDialect.Containing(text);
         // CROSS JOIN: SQLite then reads the short queue first, never every event of the workspace.
         var queued = await db.Database.SqlQuery<Guid>($"""
             SELECT k.EventId AS Value FROM EventSearchKeys AS k CROSS JOIN Events AS e ON e.Id = k.EventId
@@ -171,12 +174,12 @@ public sealed class PayloadIndex(IDbContextFactory<AppDbContext> dbs, IConfigura
         // Every text, then every key: as in IndexAsync, FTS5 flushes its pending changes at each write to another table.
         foreach (var id in eventIds)
         {
-            textId.Value = id.ToString().ToUpperInvariant();
+            textId.Value = Sqlite.Value(id);
             await text.ExecuteNonQueryAsync(ct);
         }
         foreach (var id in eventIds)
         {
-            keyId.Value = id.ToString().ToUpperInvariant();
+            keyId.Value = Sqlite.Value(id);
             await key.ExecuteNonQueryAsync(ct);
         }
         await tx.CommitAsync(ct);
