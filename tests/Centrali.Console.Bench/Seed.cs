@@ -24,7 +24,8 @@ public static class Seed
         await Exec(db, $"""
             ATTACH DATABASE '{searchFile.Replace("'", "''")}' AS search;
             CREATE TABLE IF NOT EXISTS search.Indexed (Key INTEGER PRIMARY KEY, EventId TEXT NOT NULL UNIQUE, WorkspaceId TEXT NOT NULL);
-            CREATE VIRTUAL TABLE IF NOT EXISTS search.EventText USING fts5(Body, content='', contentless_delete=1, tokenize='trigram');
+            CREATE VIRTUAL TABLE IF NOT EXISTS search.EventText USING fts5(Body, content='', contentless_delete=1, detail=none, tokenize='trigram');
+            PRAGMA search.user_version = 2;
             """);
         var workspaceId = Guid.Parse((string)(await Scalar(db, $"SELECT Id FROM Workspaces WHERE Slug = '{AppProcess.Workspace}'"))!);
 

@@ -356,7 +356,30 @@ public sealed class DeliveryLogApiFacts
     }
 
     [Fact]
-    public async Task PayloadSearch_RefillsItsFile_WhenTheFileWasDeletedWhileTheAppWasStopped()
+    public async Task PayloadSearch_FindsTheTextItself_NotAPayloadHoldingItsTrigramsApart_AndFoldsCaseBeyondAscii()
+    {
+        await using var app = new ConsoleApp();
+        await using var receiver = await Receiver.StartAsync();
+        await app.SubscribeAsync(receiver.Url + "/hook");
+        var events = new List<Guid>();
+        foreach (var note in new[] { """{"note":"a zebracorn at dawn"}""", """{"note":"zeb, rac and orn, three friends"}""", """{"street":"ÜBERWEG 12"}""" })
+            events.Add((await app.RecordEventAsync(data: note)).Id);
+        var deliveries = await app.WaitForDeliveriesAsync(d => d.Count == 3 && d.All(x => x.Status == DeliveryStatus.Succeeded));
+        await IndexedKeyAsync(app, "dawn");
+        var api = app.Api();
+        var byNote = events.Select(e => deliveries.Single(d => d.EventId == e).Id).ToList();
+
+        // The second payload holds every trigram the query asks for ("zeb", "rac", "orn") but not the text.
+        Assert.Equal([byNote[0]], Ids(await LogAsync(api, "?q=ZebraCorn")));
+        Assert.Equal([byNote[2]], Ids(await LogAsync(api, "?q=überweg")));
+        Assert.Equal(new[] { byNote[0], byNote[1] }.Order(), Ids(await LogAsync(api, "?q=ZEB")).Order());
+        Assert.Empty(Ids(await LogAsync(api, "?q=zebracornet")));
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task PayloadSearch_RefillsItsFile_WhenTheFileWasDeletedOrHasAnOlderLayout_WhileTheAppWasStopped(bool olderLayout)
     {
         await using var receiver = await Receiver.StartAsync();
         string folder;
@@ -373,12 +396,28 @@ public sealed class DeliveryLogApiFacts
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
         var searchFile = Path.Combine(folder, "centrali.search.db");
         Assert.True(File.Exists(searchFile));
-        foreach (var f in new[] { searchFile, searchFile + "-wal", searchFile + "-shm" }) File.Delete(f);
+        if (olderLayout)
+        {
+            // The first layout: positions kept, no layout number.
+            await using var old = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={searchFile};Pooling=False");
+            await old.OpenAsync();
+            await using var cmd = old.CreateCommand();
+            cmd.CommandText = """
+                DROP TABLE EventText; DELETE FROM Indexed; PRAGMA user_version = 0;
+                CREATE VIRTUAL TABLE EventText USING fts5(Body, content='', contentless_delete=1, tokenize='trigram');
+                """;
+            await cmd.ExecuteNonQueryAsync();
+        }
+        else foreach (var f in new[] { searchFile, searchFile + "-wal", searchFile + "-shm" }) File.Delete(f);
 
         await using var second = new ConsoleApp(folder: folder);
         // Queued again from the database at start, then indexed into the new file.
         await IndexedKeyAsync(second, "pangolin");
         Assert.Equal([delivery], Ids(await LogAsync(second.Api(), "?q=Pangolin")));
+        await using var search = await second.Services.GetRequiredService<PayloadIndex>().OpenAsync(default);
+        await using var layout = search.CreateCommand();
+        layout.CommandText = "SELECT sql FROM sqlite_schema WHERE name = 'EventText'";
+        Assert.Contains("detail=none", (string)(await layout.ExecuteScalarAsync())!);
     }
 
     /// <summary>Waits until no event is queued for the payload index and <paramref name="text"/> is in its file once; answers its key.</summary>
@@ -394,7 +433,7 @@ public sealed class DeliveryLogApiFacts
                 await using var search = await scope.ServiceProvider.GetRequiredService<PayloadIndex>().OpenAsync(default);
                 await using var match = search.CreateCommand();
                 match.CommandText = "SELECT rowid FROM EventText WHERE EventText MATCH @phrase";
-                match.Parameters.AddWithValue("@phrase", $"\"{text}\"");
+                match.Parameters.AddWithValue("@phrase", PayloadIndex.TrigramQuery(text));
                 var keys = new List<long>();
                 await using (var r = await match.ExecuteReaderAsync())
                     while (await r.ReadAsync()) keys.Add(r.GetInt64(0));

@@ -1,4 +1,6 @@
 using System.Data.Common;
+using System.Globalization;
+using System.Text;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore.Storage;
 
@@ -24,10 +26,21 @@ namespace Centrali.Console.Webhooks.Deliveries;
 /// two, what is left behind names an event with no deliveries, which no search lists. The file can be deleted while the
 /// app is stopped: it is rebuilt from the database at the next start.
 /// </para>
+/// <para>
+/// The table keeps which events hold each trigram, not where (<c>detail=none</c>): a fifth of the writes per event. So a
+/// text of more than three characters is asked for as all of its trigrams (<see cref="TrigramQuery"/>), and each event
+/// that holds them all is confirmed by reading its payload from the database, a page at a time, newest first, until
+/// enough are found. The file's layout is kept in its <c>user_version</c>; a file of another layout is rebuilt as a
+/// deleted one is.
+/// </para>
 /// </remarks>
 public sealed class PayloadIndex(IDbContextFactory<AppDbContext> dbs, IConfiguration config, ILogger<PayloadIndex> log) : BackgroundService
 {
     const int Batch = 1000;
+    /// <summary>The file's layout, in its <c>user_version</c>: 2 keeps no trigram positions.</summary>
+    const int Layout = 2;
+    /// <summary>How many candidate payloads are read from the database at a time to confirm they hold the text.</summary>
+    const int Checked = 500;
     /// <summary>How long queued events gather before a batch is indexed; the backstop when no wake comes.</summary>
     static readonly TimeSpan Gather = TimeSpan.FromMilliseconds(500);
     static readonly TimeSpan Backstop = TimeSpan.FromSeconds(5);
@@ -74,30 +87,42 @@ public sealed class PayloadIndex(IDbContextFactory<AppDbContext> dbs, IConfigura
         try
         {
             if (created) return;
-            var fresh = !File.Exists(SearchFile());
+            bool fresh;
             await using (var connection = new SqliteConnection(ConnectionString()))
             {
                 await connection.OpenAsync(ct);
+                await using var version = connection.CreateCommand();
+                version.CommandText = "PRAGMA user_version";
+                // A new file answers 0; one of an older layout is rebuilt from the database as a deleted one is.
+                fresh = Convert.ToInt32(await version.ExecuteScalarAsync(ct), CultureInfo.InvariantCulture) != Layout;
                 await using var cmd = connection.CreateCommand();
-                cmd.CommandText = """
+                cmd.CommandText = (fresh ? "DROP TABLE IF EXISTS EventText; DROP TABLE IF EXISTS Indexed;" : "") + """
                     PRAGMA journal_mode = WAL;
                     CREATE TABLE IF NOT EXISTS Indexed (Key INTEGER PRIMARY KEY, EventId TEXT NOT NULL UNIQUE, WorkspaceId TEXT NOT NULL);
-                    CREATE VIRTUAL TABLE IF NOT EXISTS EventText USING fts5(Body, content='', contentless_delete=1, tokenize='trigram');
+                    CREATE VIRTUAL TABLE IF NOT EXISTS EventText USING fts5(Body, content='', contentless_delete=1, detail=none, tokenize='trigram');
                     """;
                 await cmd.ExecuteNonQueryAsync(ct);
             }
             if (fresh)
             {
-                await using var db = await dbs.CreateDbContextAsync(ct);
-                await using var tx = await db.Database.BeginTransactionAsync(ct);
-                // Behind the queue's end, oldest first; an event queued already keeps its place.
-                var queued = await db.Database.ExecuteSqlRawAsync("""
-                    INSERT INTO EventSearchKeys (Key, EventId)
-                    SELECT (SELECT MIN(COALESCE(MIN(Key), 0), 0) FROM EventSearchKeys) - ROW_NUMBER() OVER (ORDER BY Id), Id FROM Events WHERE TRUE
-                    ON CONFLICT (EventId) DO NOTHING
-                    """, ct);
-                await tx.CommitAsync(ct);
-                if (queued > 0) log.LogInformation("The payload search's file is new: {Count} events queued to fill it.", queued);
+                await using (var db = await dbs.CreateDbContextAsync(ct))
+                await using (var tx = await db.Database.BeginTransactionAsync(ct))
+                {
+                    // Behind the queue's end, oldest first; an event queued already keeps its place.
+                    var queued = await db.Database.ExecuteSqlRawAsync("""
+                        INSERT INTO EventSearchKeys (Key, EventId)
+                        SELECT (SELECT MIN(COALESCE(MIN(Key), 0), 0) FROM EventSearchKeys) - ROW_NUMBER() OVER (ORDER BY Id), Id FROM Events WHERE TRUE
+                        ON CONFLICT (EventId) DO NOTHING
+                        """, ct);
+                    await tx.CommitAsync(ct);
+                    if (queued > 0) log.LogInformation("The payload search's file is new: {Count} events queued to fill it.", queued);
+                }
+                // Only once every event is queued: a crash before this rebuilds the file again at the next start.
+                await using var connection = new SqliteConnection(ConnectionString());
+                await connection.OpenAsync(ct);
+                await using var done = connection.CreateCommand();
+                done.CommandText = $"PRAGMA user_version = {Layout}";
+                await done.ExecuteNonQueryAsync(ct);
             }
             created = true;
         }
@@ -135,19 +160,32 @@ public sealed class PayloadIndex(IDbContextFactory<AppDbContext> dbs, IConfigura
     public async Task<List<Guid>> MatchingAsync(AppDbContext db, Guid workspaceId, string text, int limit, CancellationToken ct)
     {
         var found = new List<Guid>();
-        await using (var search = await OpenAsync(ct))
-        await using (var cmd = search.CreateCommand())
+        if (TrigramQuery(text) is { } trigrams)
         {
-            // One FTS5 phrase: the trigram tokenizer makes it a case-insensitive substring match.
+            await using var search = await OpenAsync(ct);
+            await using var cmd = search.CreateCommand();
             cmd.CommandText = """
-                SELECT EventId FROM Indexed WHERE WorkspaceId = @w AND Key IN (SELECT rowid FROM EventText WHERE EventText MATCH @phrase)
-                ORDER BY Key DESC LIMIT @n
+                SELECT EventId FROM Indexed WHERE WorkspaceId = @w AND Key IN (SELECT rowid FROM EventText WHERE EventText MATCH @trigrams)
+                ORDER BY Key DESC
                 """;
             Parameter(cmd, "@w").Value = Sqlite.Value(workspaceId);
-            Parameter(cmd, "@phrase").Value = "\"" + text.Replace("\"", "\"\"") + "\"";
-            Parameter(cmd, "@n").Value = limit;
+            Parameter(cmd, "@trigrams").Value = trigrams;
+            // Three characters are one trigram: every candidate holds the text. Longer, a candidate holds its trigrams somewhere.
+            var exact = text.EnumerateRunes().Count() == 3;
+            var candidates = new List<string>(Checked);
             await using var r = await cmd.ExecuteReaderAsync(ct);
-            while (await r.ReadAsync(ct)) found.Add(Guid.Parse(r.GetString(0)));
+            while (found.Count < limit)
+            {
+                var more = await r.ReadAsync(ct);
+                if (more) candidates.Add(r.GetString(0));
+                if (candidates.Count == (exact ? 1 : Checked) || (!more && candidates.Count > 0))
+                {
+                    found.AddRange(exact ? candidates.Select(Guid.Parse) : await ContainingAsync(db, candidates, text, ct));
+                    candidates.Clear();
+                }
+                if (!more) break;
+            }
+            if (found.Count > limit) found.RemoveRange(limit, found.Count - limit);
         }
         var pattern = SqlDialect.Containing(text);
         // CROSS JOIN: SQLite then reads the short queue first, never every event of the workspace.
@@ -157,6 +195,31 @@ public sealed class PayloadIndex(IDbContextFactory<AppDbContext> dbs, IConfigura
             """).ToListAsync(ct);
         // Indexed since the first read, an event can be in both.
         return found.Concat(queued).Distinct().Take(limit).ToList();
+    }
+
+    /// <summary>
+    /// The full-text query for the events whose payload may contain <paramref name="text"/>: each of its trigrams that
+    /// starts at every third character, and its last, all required; null under three characters (no trigram).
+    /// </summary>
+    public static string? TrigramQuery(string text)
+    {
+        // Where each character (rune) starts in the string, and where the string ends.
+        var starts = new List<int> { 0 };
+        foreach (var rune in text.EnumerateRunes()) starts.Add(starts[^1] + rune.Utf16SequenceLength);
+        if (starts.Count < 4) return null;
+        var count = starts.Count - 1;
+        // Every third trigram covers each character once; the last one covers the tail.
+        var picked = Enumerable.Range(0, count - 2).Where(i => i % 3 == 0).Append(count - 3).Distinct();
+        return string.Join(" AND ", picked.Select(i => "\"" + text[starts[i]..starts[i + 3]].Replace("\"", "\"\"") + "\""));
+    }
+
+    /// <summary>Of <paramref name="eventIds"/> (newest first), those whose payload contains <paramref name="text"/>, in the same order.</summary>
+    static async Task<IEnumerable<Guid>> ContainingAsync(AppDbContext db, List<string> eventIds, string text, CancellationToken ct)
+    {
+        var ids = eventIds.Select(Guid.Parse).ToList();
+        // One statement: EF Core sends the ids as one JSON parameter.
+        var bodies = await db.Events.Where(e => ids.Contains(e.Id)).Select(e => new { e.Id, e.Body }).ToDictionaryAsync(e => e.Id, e => e.Body, ct);
+        return ids.Where(id => bodies.TryGetValue(id, out var body) && Encoding.UTF8.GetString(body).Contains(text, StringComparison.OrdinalIgnoreCase));
     }
 
     /// <summary>Deleted from the database (retention): their text leaves the search file.</summary>
