@@ -131,6 +131,14 @@ public sealed class Bench(Results results, Receiver receiver, Sizes size, string
         Add("hangfire.fileMb", hangfire.Length / 1e6, "after raw, throughput, sustained, latency and fan-out; succeeded jobs kept 1 h");
     }
 
+    /// <summary>The raw limit and the sustained run alone (<c>--only sustained</c>): quick A/B runs of the write path.</summary>
+    public async Task SustainedOnlyAsync()
+    {
+        await using var app = await StartAppAsync(Path.Combine(root, "sustained"));
+        using var api = new Api(app);
+        await SustainedAsync(app, api, await RawLimitAsync());
+    }
+
     /// <summary>T. Many subscriptions × records through the API: deliveries/s from the first create to the last receipt.</summary>
     async Task ThroughputAsync(AppProcess app, IReadOnlyList<Api> apis, double raw, string key)
     {

@@ -36,6 +36,7 @@ await using (var receiver = await Receiver.StartAsync(keepRequests: false))
     if (postgres) await bench.RunAsync("postgres", () => bench.PostgresSustainedAsync(instances, Number("--records") ?? 2_000));
     // Written after each part too, so a run stopped by hand keeps what it measured.
     if (!postgres && Runs("live")) await bench.RunAsync("live", bench.LiveAsync);
+    if (!postgres && Option("--only")?.Split(',').Contains("sustained") == true) await bench.RunAsync("sustained", bench.SustainedOnlyAsync);
     results.Write(output, new { mode = "partial", sizes = size });
     if (!postgres && Runs("recovery")) await bench.RunAsync("recovery", bench.RecoveryAsync);
     results.Write(output, new { mode = "partial", sizes = size });
