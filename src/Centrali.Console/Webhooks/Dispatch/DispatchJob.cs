@@ -61,6 +61,14 @@ public sealed class DispatchJob(
     /// <summary>A delivery whose attempt failed to run is put back for this long.</summary>
     static readonly TimeSpan RetryRunDelay = TimeSpan.FromSeconds(1);
     const int MaxGroupCommit = 1000;
+    /// <summary>
+    /// A small group of outcomes waits this long for the attempts still in flight before it commits: each commit takes
+    /// SQLite's one write lock every create waits for and rewrites the same last pages, so fewer and larger ones leave more
+    /// of both to creates (measured: sustained 1,374–1,630 → 1,476–2,227/s, 0.88–1.05 → 0.63–1.0 ms app CPU per record).
+    /// Wall-clock pacing of writes, not the product's time, so not the <see cref="TimeProvider"/>'s.
+    /// </summary>
+    static readonly TimeSpan CommitGather = TimeSpan.FromMilliseconds(2);
+    const int GatherBelow = 32;
     /// <summary>Events fanned out per statement when there is little room to lease what they make.</summary>
     const int FanOutEvents = 20;
 
@@ -392,13 +400,21 @@ public sealed class DispatchJob(
         static Outcome End(Claimed c, string reason, DateTime now) =>
             new(c, DeliveryStatus.Failed, c.AttemptCount, null, c.LastStatusCode, reason, now);
 
-        /// <summary>The group commit: whatever finished while the last write ran is written together in the next.</summary>
+        /// <summary>The group commit: whatever finished while the last write ran (or, for a small group, in <see cref="CommitGather"/>) is written together in the next.</summary>
         async Task WriteAsync()
         {
             var group = new List<Outcome>(MaxGroupCommit);
             while (await outcomes.Reader.WaitToReadAsync(CancellationToken.None))
             {
                 while (group.Count < MaxGroupCommit && outcomes.Reader.TryRead(out var outcome)) group.Add(outcome);
+                // A lone attempt (a test event, a replay, a quiet moment) is written at once: nothing else is coming. Under a
+                // full load (more in flight than send slots) commits are large anyway, and waiting would only hold slots back.
+                var pending = Volatile.Read(ref inFlight);
+                if (group.Count < GatherBelow && pending > group.Count && pending < Concurrency)
+                {
+                    await Task.Delay(CommitGather);
+                    while (group.Count < MaxGroupCommit && outcomes.Reader.TryRead(out var outcome)) group.Add(outcome);
+                }
                 var written = await RecordAsync(group);
                 Interlocked.Add(ref leaseLost, group.Count - written.Count);
                 await AfterCommitAsync(written);
