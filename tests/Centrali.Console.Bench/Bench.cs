@@ -124,7 +124,7 @@ public sealed class Bench(Results results, Receiver receiver, Sizes size, string
         using var api = new Api(app);
         var raw = await RawLimitAsync();
         await ThroughputAsync(app, [api], raw, "throughput");
-        await SustainedAsync(app, api, raw);
+        await SustainedAsync(app, api, raw, size.SustainedWarmup);
         await LatencyAsync(api);
         await FanoutAsync(api);
         var hangfire = new FileInfo(Path.Combine(app.Folder!, "hangfire.db"));
@@ -136,12 +136,9 @@ public sealed class Bench(Results results, Receiver receiver, Sizes size, string
     {
         await using var app = await StartAppAsync(Path.Combine(root, "sustained"));
         using var api = new Api(app);
-        var raw = await RawLimitAsync();
-        // As long as the run: in the full run T's warm-up and run come first, and a fresh app costs more until tiering has finished.
-        var warm = await CollectionWithSubscriberAsync(api, "sustained-first");
-        await CreateAsync(api, "sustained-first", size.SustainedRecords);
-        await warm.WaitForAsync(size.SustainedRecords, Stall);
-        await SustainedAsync(app, api, raw);
+        // Its warm-up as long as the run: in the full run T's warm-up and run come first, and a fresh app costs more until
+        // tiering has finished.
+        await SustainedAsync(app, api, await RawLimitAsync(), warmup: size.SustainedRecords);
     }
 
     /// <summary>T. Many subscriptions × records through the API: deliveries/s from the first create to the last receipt.</summary>
@@ -351,11 +348,11 @@ public sealed class Bench(Results results, Receiver receiver, Sizes size, string
     }
 
     /// <summary>2. N records through the API, one subscription: deliveries/s from the first create to the last receipt.</summary>
-    async Task SustainedAsync(AppProcess app, Api api, double raw)
+    async Task SustainedAsync(AppProcess app, Api api, double raw, int warmup)
     {
         var warm = await CollectionWithSubscriberAsync(api, "sustained-warmup");
-        await CreateAsync(api, "sustained-warmup", size.SustainedWarmup);
-        await warm.WaitForAsync(size.SustainedWarmup, Stall);
+        await CreateAsync(api, "sustained-warmup", warmup);
+        await warm.WaitForAsync(warmup, Stall);
 
         var sink = await CollectionWithSubscriberAsync(api, "sustained");
         var n = size.SustainedRecords;

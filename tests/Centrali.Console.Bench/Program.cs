@@ -36,7 +36,7 @@ await using (var receiver = await Receiver.StartAsync(keepRequests: false))
     if (postgres) await bench.RunAsync("postgres", () => bench.PostgresSustainedAsync(instances, Number("--records") ?? 2_000));
     // Written after each part too, so a run stopped by hand keeps what it measured.
     if (!postgres && Runs("live")) await bench.RunAsync("live", bench.LiveAsync);
-    if (!postgres && Option("--only")?.Split(',').Contains("sustained") == true) await bench.RunAsync("sustained", bench.SustainedOnlyAsync);
+    if (!postgres && Named("sustained")) await bench.RunAsync("sustained", bench.SustainedOnlyAsync);
     results.Write(output, new { mode = "partial", sizes = size });
     if (!postgres && Runs("recovery")) await bench.RunAsync("recovery", bench.RecoveryAsync);
     results.Write(output, new { mode = "partial", sizes = size });
@@ -46,7 +46,7 @@ await using (var receiver = await Receiver.StartAsync(keepRequests: false))
     results.Write(output, new { mode = "partial", sizes = size });
     if (!postgres && Runs("features")) await bench.RunAsync("features", bench.FeaturesAsync);
     // Several minutes long, so only in the full run or when asked for: --only retention [--retention-minutes N] [--retention-rate N].
-    if (!postgres && (quick ? Option("--only")?.Split(',').Contains("retention") == true : Runs("retention")))
+    if (!postgres && (quick ? Named("retention") : Runs("retention")))
     {
         results.Write(output, new { mode = "partial", sizes = size });
         await bench.RunAsync("retention", () => bench.RetentionAsync(Number("--retention-minutes") ?? 5, Number("--retention-rate") ?? 100));
@@ -74,7 +74,9 @@ System.Console.WriteLine($"Wrote {Path.GetFullPath(output)}");
 return results.Errors.Count == 0 ? 0 : 1;
 
 // --only live,recovery,log,filters,features,retention: some parts only (live = scenarios 1 to 4 on one app).
-bool Runs(string part) => Option("--only") is not { } only || only.Split(',').Contains(part);
+bool Runs(string part) => Option("--only") is null || Named(part);
+// Only when --only names it (parts the default run leaves out).
+bool Named(string part) => Option("--only")?.Split(',').Contains(part) == true;
 string? Option(string name) => args.SkipWhile(a => a != name).Skip(1).FirstOrDefault();
 int? Number(string name) => Option(name) is { } v ? int.Parse(v) : null;
 

@@ -404,16 +404,20 @@ public sealed class DispatchJob(
         async Task WriteAsync()
         {
             var group = new List<Outcome>(MaxGroupCommit);
-            while (await outcomes.Reader.WaitToReadAsync(CancellationToken.None))
+            void Take()
             {
                 while (group.Count < MaxGroupCommit && outcomes.Reader.TryRead(out var outcome)) group.Add(outcome);
+            }
+            while (await outcomes.Reader.WaitToReadAsync(CancellationToken.None))
+            {
+                Take();
                 // A lone attempt (a test event, a replay, a quiet moment) is written at once: nothing else is coming. Under a
-                // full load (more in flight than send slots) commits are large anyway, and waiting would only hold slots back.
+                // full load (as many in flight as send slots) commits are large anyway, and waiting would only hold slots back.
                 var pending = Volatile.Read(ref inFlight);
                 if (group.Count < GatherBelow && pending > group.Count && pending < Concurrency)
                 {
                     await Task.Delay(CommitGather);
-                    while (group.Count < MaxGroupCommit && outcomes.Reader.TryRead(out var outcome)) group.Add(outcome);
+                    Take();
                 }
                 var written = await RecordAsync(group);
                 Interlocked.Add(ref leaseLost, group.Count - written.Count);
