@@ -347,7 +347,7 @@ public sealed class DeliveryStore(IDbContextFactory<AppDbContext> dbs, CircuitBr
         {
             await using (var tx = await db.Database.BeginTransactionAsync(ct))
             {
-                var candidates = new List<(Guid Id, Guid SubscriptionId)>();
+                var candidates = new List<(Guid Id, Guid SubscriptionId, Guid WorkspaceId)>();
                 await using (var cmd = Command(db, tx))
                 {
                     var skipping = skip.Count == 0 ? "" : $""" AND d."SubscriptionId" NOT IN ({sql.InList(cmd, skip, "skip")})""";
@@ -357,7 +357,7 @@ public sealed class DeliveryStore(IDbContextFactory<AppDbContext> dbs, CircuitBr
                         : "";
                     // Locked until the commit (PostgreSQL; SQLite's write transaction has the database to itself): every candidate taken can be leased.
                     cmd.CommandText = $"""
-                        SELECT d."Id", d."SubscriptionId" FROM "Deliveries" d
+                        SELECT d."Id", d."SubscriptionId", d."WorkspaceId" FROM "Deliveries" d
                         WHERE d."Status" = 'pending' AND d."NextAttemptAt" <= @now AND (d."LeaseUntil" IS NULL OR d."LeaseUntil" < @now){skipping}
                             AND (d."Ordered" = FALSE OR (NOT EXISTS (SELECT 1 FROM "Deliveries" e
                                 WHERE e."Status" = 'pending' AND e."Ordered" = TRUE AND e."SubscriptionId" = d."SubscriptionId"
@@ -367,15 +367,14 @@ public sealed class DeliveryStore(IDbContextFactory<AppDbContext> dbs, CircuitBr
                     SqlDialect.Add(cmd, "@now", sql.Value(now));
                     SqlDialect.Add(cmd, "@n", max);
                     await using var r = await cmd.ExecuteReaderAsync(ct);
-                    while (await r.ReadAsync(ct)) candidates.Add((sql.Guid(r, 0), sql.Guid(r, 1)));
+                    while (await r.ReadAsync(ct)) candidates.Add((sql.Guid(r, 0), sql.Guid(r, 1), sql.Guid(r, 2)));
                 }
                 if (candidates.Count == 0)
                 {
                     await tx.CommitAsync(ct);
                     return claimed;
                 }
-                var subscriptionIds = candidates.Select(c => c.SubscriptionId).Distinct().ToList();
-                subscriptions = await db.Subscriptions.AsNoTracking().Where(s => subscriptionIds.Contains(s.Id)).ToDictionaryAsync(s => s.Id, ct);
+                subscriptions = await SubscriptionsOfAsync(db, candidates, ct);
                 // A delivery whose subscription is gone is leased too: its attempt ends it.
                 var leasing = candidates.Where(c => subscriptions.GetValueOrDefault(c.SubscriptionId) is not { } s || Take(s)).Select(c => c.Id).ToList();
                 if (leasing.Count > 0)
@@ -435,6 +434,28 @@ public sealed class DeliveryStore(IDbContextFactory<AppDbContext> dbs, CircuitBr
             taken.Add(s);
             return true;
         }
+    }
+
+    /// <summary>
+    /// The candidates' subscriptions: the active ones as <see cref="ActiveSubscriptions"/> keeps them (on SQLite, where the
+    /// claim holds the write lock as the fan-out does), the others (inactive, deleted) read. Read inside the claim's write
+    /// transaction, EF Core's query was the larger part of every claim's hold on SQLite's one writer.
+    /// </summary>
+    async Task<Dictionary<Guid, Subscription>> SubscriptionsOfAsync(AppDbContext db, List<(Guid Id, Guid SubscriptionId, Guid WorkspaceId)> candidates,
+        CancellationToken ct)
+    {
+        var wanted = candidates.Select(c => c.SubscriptionId).ToHashSet();
+        var found = new Dictionary<Guid, Subscription>();
+        if (activeSubscriptions.Kept)
+        {
+            var active = await activeSubscriptions.ReadAsync(db, candidates.Select(c => c.WorkspaceId).Distinct().ToList(), ct);
+            foreach (var s in active.SelectMany(g => g))
+                if (wanted.Contains(s.Id)) found[s.Id] = s;
+        }
+        var missing = wanted.Where(id => !found.ContainsKey(id)).ToList();
+        if (missing.Count > 0)
+            foreach (var s in await db.Subscriptions.AsNoTracking().Where(s => missing.Contains(s.Id)).ToListAsync(ct)) found[s.Id] = s;
+        return found;
     }
 
     /// <summary>

@@ -19,6 +19,9 @@ public sealed class ActiveSubscriptions(IConfiguration config)
     readonly ShortLivedCache<Guid, List<Subscription>> byWorkspace = new(TimeSpan.FromSeconds(10));
     readonly bool kept = !DatabaseSetup.IsPostgres(config);
 
+    /// <summary>Whether they are kept between reads (SQLite); PostgreSQL reads them fresh each time.</summary>
+    public bool Kept => kept;
+
     public void Forget() => byWorkspace.Clear();
 
     /// <summary>The active subscriptions of <paramref name="workspaces"/>, read in <paramref name="db"/>'s transaction where not kept.</summary>
