@@ -374,7 +374,8 @@ public sealed class DeliveryStore(IDbContextFactory<AppDbContext> dbs, CircuitBr
                     await tx.CommitAsync(ct);
                     return claimed;
                 }
-                subscriptions = await SubscriptionsOfAsync(db, candidates, ct);
+                // The active ones from memory (SQLite), so the write lock is not held for a query.
+                subscriptions = await activeSubscriptions.ByIdAsync(db, candidates.Select(c => (c.SubscriptionId, c.WorkspaceId)).ToHashSet(), ct);
                 // A delivery whose subscription is gone is leased too: its attempt ends it.
                 var leasing = candidates.Where(c => subscriptions.GetValueOrDefault(c.SubscriptionId) is not { } s || Take(s)).Select(c => c.Id).ToList();
                 if (leasing.Count > 0)
@@ -434,28 +435,6 @@ public sealed class DeliveryStore(IDbContextFactory<AppDbContext> dbs, CircuitBr
             taken.Add(s);
             return true;
         }
-    }
-
-    /// <summary>
-    /// The candidates' subscriptions: the active ones as <see cref="ActiveSubscriptions"/> keeps them (on SQLite, where the
-    /// claim holds the write lock as the fan-out does), the others (inactive, deleted) read. Read inside the claim's write
-    /// transaction, EF Core's query was the larger part of every claim's hold on SQLite's one writer.
-    /// </summary>
-    async Task<Dictionary<Guid, Subscription>> SubscriptionsOfAsync(AppDbContext db, List<(Guid Id, Guid SubscriptionId, Guid WorkspaceId)> candidates,
-        CancellationToken ct)
-    {
-        var wanted = candidates.Select(c => c.SubscriptionId).ToHashSet();
-        var found = new Dictionary<Guid, Subscription>();
-        if (activeSubscriptions.Kept)
-        {
-            var active = await activeSubscriptions.ReadAsync(db, candidates.Select(c => c.WorkspaceId).Distinct().ToList(), ct);
-            foreach (var s in active.SelectMany(g => g))
-                if (wanted.Contains(s.Id)) found[s.Id] = s;
-        }
-        var missing = wanted.Where(id => !found.ContainsKey(id)).ToList();
-        if (missing.Count > 0)
-            foreach (var s in await db.Subscriptions.AsNoTracking().Where(s => missing.Contains(s.Id)).ToListAsync(ct)) found[s.Id] = s;
-        return found;
     }
 
     /// <summary>

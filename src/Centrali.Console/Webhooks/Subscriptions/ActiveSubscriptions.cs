@@ -4,7 +4,7 @@ using Microsoft.EntityFrameworkCore.Diagnostics;
 namespace Centrali.Console.Webhooks.Subscriptions;
 
 /// <summary>
-/// SQLite: each workspace's active subscriptions as the fan-out last read them, so a burst of creates does not read the
+/// SQLite: each workspace's active subscriptions as the fan-out (or a claim) last read them, so a burst of creates does not read the
 /// same rows for every batch. Every write statement naming the Subscriptions table (a page, the API, a 410 answer, a rate
 /// step) forgets them all (<see cref="SubscriptionWrites"/>): on SQLite every write is this process's, through EF Core, and
 /// holds the write lock the fan-out also holds while it reads and keeps them, so no write falls between the two.
@@ -18,9 +18,6 @@ public sealed class ActiveSubscriptions(IConfiguration config)
     // The lifetime is a backstop only: should a write ever pass the write lock, what it changed is read again after it.
     readonly ShortLivedCache<Guid, List<Subscription>> byWorkspace = new(TimeSpan.FromSeconds(10));
     readonly bool kept = !DatabaseSetup.IsPostgres(config);
-
-    /// <summary>Whether they are kept between reads (SQLite); PostgreSQL reads them fresh each time.</summary>
-    public bool Kept => kept;
 
     public void Forget() => byWorkspace.Clear();
 
@@ -44,6 +41,25 @@ public sealed class ActiveSubscriptions(IConfiguration config)
             }
         }
         return found.ToLookup(s => s.WorkspaceId);
+    }
+
+    /// <summary>
+    /// The subscriptions of <paramref name="wanted"/> (id and workspace) by id: the active ones as kept, the others (inactive,
+    /// deleted, or everything where not kept) read. A claim asks inside its write transaction, which an EF Core query per
+    /// claim held for most of its length.
+    /// </summary>
+    public async Task<Dictionary<Guid, Subscription>> ByIdAsync(AppDbContext db, IReadOnlyCollection<(Guid Id, Guid WorkspaceId)> wanted,
+        CancellationToken ct)
+    {
+        var ids = wanted.Select(w => w.Id).ToHashSet();
+        var found = new Dictionary<Guid, Subscription>();
+        if (kept)
+            foreach (var s in (await ReadAsync(db, wanted.Select(w => w.WorkspaceId).Distinct().ToList(), ct)).SelectMany(g => g))
+                if (ids.Contains(s.Id)) found[s.Id] = s;
+        var missing = ids.Where(id => !found.ContainsKey(id)).ToList();
+        if (missing.Count > 0)
+            foreach (var s in await db.Subscriptions.AsNoTracking().Where(s => missing.Contains(s.Id)).ToListAsync(ct)) found[s.Id] = s;
+        return found;
     }
 }
 
