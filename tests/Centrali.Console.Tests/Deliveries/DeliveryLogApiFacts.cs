@@ -1,4 +1,3 @@
-using System.Text;
 using Bunit;
 using Microsoft.AspNetCore.Http;
 
@@ -112,7 +111,7 @@ public sealed class DeliveryLogApiFacts
         // those digits (every id is hex, every time has milliseconds).
         var sent = await receiver.WaitForAsync(5);
         var holding418 = fannedOut.Select(d => d.Id).Append(replay).Append(test)
-            .Where(id => sent.Any(r => r.Header("X-Centrali-Delivery-Id") == id.ToString() && Encoding.UTF8.GetString(r.Body).Contains("418")))
+            .Where(id => sent.Any(r => r.Header("X-Centrali-Delivery-Id") == id.ToString() && r.Text.Contains("418")))
             .ToHashSet();
         Assert.Contains(Of(noted), holding418);
         Assert.Equal(holding418.Order(), (await Search("418")).Order());
